@@ -1,0 +1,113 @@
+//! The command line contract (DESIGN §1). Names here are fixed: users, scripts and tests rely
+//! on them. Shared options are `Option`s without clap defaults so [`crate::config`] can apply
+//! the documented precedence (flags > env > .env > config.toml > defaults) afterwards.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "codexmcp",
+    version,
+    about = "Drive the OpenAI Codex CLI from a terminal"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub opts: SharedOpts,
+    /// Open the TUI on an existing thread.
+    #[arg(long, value_name = "THREAD_ID")]
+    pub resume: Option<String>,
+    /// First message for the TUI.
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Headless one-shot turn: stream events to stdout, print the thread id.
+    Exec(ExecArgs),
+    /// Open the TUI on an existing thread (no id: pick one).
+    Resume { thread_id: Option<String> },
+    /// MCP server on stdio with the `codex` and `codex-reply` tools.
+    McpServer,
+    /// List stored threads, newest first.
+    Sessions {
+        /// Print the records as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the TUI on a recorded Codex JSONL stream.
+    Replay {
+        file: PathBuf,
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+    /// List the skills `$name` can invoke.
+    Skills,
+    /// Check the Codex binary, auth, sandbox and skills; say how to fix each problem.
+    Doctor,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Print normalized events as JSONL (schema in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Continue this thread instead of starting a new one.
+    #[arg(long, value_name = "THREAD_ID")]
+    pub resume: Option<String>,
+    /// The prompt; `-` or nothing reads it from stdin.
+    pub prompt: Option<String>,
+}
+
+/// Options every surface shares. Each also has a `config.toml` key of the same name
+/// (dashes as underscores).
+#[derive(Debug, Args, Default, Clone)]
+pub struct SharedOpts {
+    /// Engine backend.
+    #[arg(long, global = true, value_parser = ["exec", "app-server", "mcp"])]
+    pub backend: Option<String>,
+    /// Route prompts through the orchestrating agent.
+    #[arg(long, global = true, conflicts_with = "direct")]
+    pub agent: bool,
+    /// Send prompts straight to Codex.
+    #[arg(long, global = true)]
+    pub direct: bool,
+    /// The Codex binary (default: project install, then PATH).
+    #[arg(long, global = true, env = "CODEX_BIN", value_name = "PATH")]
+    pub codex_bin: Option<PathBuf>,
+    /// Codex's working directory (default ./output, created if missing).
+    #[arg(short = 'C', long = "cd", global = true, value_name = "DIR")]
+    pub cd: Option<PathBuf>,
+    /// Sandbox mode: read-only, workspace-write or danger-full-access.
+    #[arg(short, long, global = true, env = "CODEX_SANDBOX_MODE",
+          value_parser = ["read-only", "workspace-write", "danger-full-access"])]
+    pub sandbox: Option<String>,
+    /// Approval policy (exec always runs with `never`).
+    #[arg(long, global = true, value_parser = ["never", "on-request", "on-failure", "untrusted"])]
+    pub approval_policy: Option<String>,
+    /// Codex model.
+    #[arg(short, long, global = true)]
+    pub model: Option<String>,
+    /// Codex config override `key=value` (repeatable).
+    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
+    /// Reasoning effort (minimal, low, medium, high, xhigh).
+    #[arg(long, global = true)]
+    pub reasoning_effort: Option<String>,
+    /// Allow network access inside the workspace-write sandbox.
+    #[arg(long, global = true)]
+    pub network: bool,
+    /// Model of the orchestrating agent.
+    #[arg(long, global = true)]
+    pub agent_model: Option<String>,
+    /// Most tool-call rounds the agent may take per prompt.
+    #[arg(long, global = true)]
+    pub max_turns: Option<u32>,
+    /// Stop a turn after this many seconds without output from Codex (default: off).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+}

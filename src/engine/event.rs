@@ -1,0 +1,199 @@
+//! `CodexEvent`: the one normalized event type every backend produces and every front end
+//! consumes.
+//!
+//! Codex speaks several dialects (exec JSONL, app-server notifications, `codex/event` MCP
+//! notifications). The engine translates each of them into this enum so the TUI, the headless
+//! printer, the session store and the MCP server never see a wire format. The serialized form
+//! (`serde`, `type` tag) is also the `codexmcp exec --json` output schema documented in the
+//! README, so field names here are a public contract: add, never rename.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One event of a Codex turn, normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum CodexEvent {
+    /// Codex created or resumed a thread; always the first event of a run.
+    #[serde(rename = "thread.started")]
+    ThreadStarted { thread_id: String },
+    #[serde(rename = "turn.started")]
+    TurnStarted,
+    #[serde(rename = "item.started")]
+    ItemStarted { item: Item },
+    #[serde(rename = "item.updated")]
+    ItemUpdated { item: Item },
+    #[serde(rename = "item.completed")]
+    ItemCompleted { item: Item },
+    /// The turn finished. `usage` is this turn's share, `total` the thread's running total.
+    #[serde(rename = "turn.completed")]
+    TurnCompleted { usage: Usage, total: Usage },
+    /// The turn failed (model or HTTP error); terminal.
+    #[serde(rename = "turn.failed")]
+    TurnFailed { message: String },
+    /// The user (or a timeout) stopped the turn; the thread stays resumable.
+    #[serde(rename = "turn.interrupted")]
+    TurnInterrupted { reason: String },
+    /// A stream-level error Codex reported; not necessarily fatal (retries look like this).
+    #[serde(rename = "error")]
+    Error { message: String },
+    /// codexmcp's own classified failure (binary missing, auth, unknown thread, crash...).
+    #[serde(rename = "engine.error")]
+    EngineError { kind: String, message: String },
+    /// A well-formed event of a type this version does not know; kept verbatim.
+    #[serde(rename = "unknown")]
+    Unknown { event_type: String, raw: Value },
+    /// A line that was not a JSON event at all (garbage, torn, oversized).
+    #[serde(rename = "malformed")]
+    Malformed { reason: String, line: String },
+}
+
+impl CodexEvent {
+    /// True for the events after which a run produces nothing more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Self::TurnCompleted { .. } | Self::TurnFailed { .. } | Self::TurnInterrupted { .. }
+        )
+    }
+
+    /// The item carried by an item event.
+    pub fn item(&self) -> Option<&Item> {
+        match self {
+            Self::ItemStarted { item }
+            | Self::ItemUpdated { item }
+            | Self::ItemCompleted { item } => Some(item),
+            _ => None,
+        }
+    }
+}
+
+/// One unit of work inside a turn. `id` is only unique within one Codex process run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: ItemKind,
+}
+
+/// The item payloads of reference §1.3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemKind {
+    AgentMessage {
+        text: String,
+    },
+    Reasoning {
+        text: String,
+    },
+    CommandExecution {
+        command: String,
+        aggregated_output: String,
+        exit_code: Option<i64>,
+        status: Status,
+    },
+    FileChange {
+        changes: Vec<FileChange>,
+        status: Status,
+    },
+    McpToolCall {
+        server: String,
+        tool: String,
+        arguments: Value,
+        result: Option<Value>,
+        error: Option<String>,
+        status: Status,
+    },
+    WebSearch {
+        /// The provider's own id (the second `id` key of the raw item).
+        search_id: Option<String>,
+        query: String,
+        action: Value,
+    },
+    TodoList {
+        items: Vec<Todo>,
+    },
+    /// A non-fatal warning item (unknown model metadata, transport fallback...).
+    Error {
+        message: String,
+    },
+    /// An item type this version does not know; the raw payload is kept.
+    Other {
+        item_type: String,
+        raw: Value,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    InProgress,
+    Completed,
+    Failed,
+    Declined,
+    Unknown,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "declined" => Self::Declined,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    /// `add`, `delete` or `update`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Todo {
+    pub text: String,
+    pub completed: bool,
+}
+
+/// Token usage. Missing fields (older CLIs) count as zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub cache_write_input_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_output_tokens: u64,
+}
+
+impl Usage {
+    /// This turn's share of a cumulative figure, given the previous cumulative figure.
+    /// A total that went backwards (a different thread, a reset) counts as a fresh start.
+    pub fn since(&self, previous: &Usage) -> Usage {
+        if self.input_tokens < previous.input_tokens || self.output_tokens < previous.output_tokens
+        {
+            return *self;
+        }
+        Usage {
+            input_tokens: self.input_tokens - previous.input_tokens,
+            cached_input_tokens: self
+                .cached_input_tokens
+                .saturating_sub(previous.cached_input_tokens),
+            cache_write_input_tokens: self
+                .cache_write_input_tokens
+                .saturating_sub(previous.cache_write_input_tokens),
+            output_tokens: self.output_tokens - previous.output_tokens,
+            reasoning_output_tokens: self
+                .reasoning_output_tokens
+                .saturating_sub(previous.reasoning_output_tokens),
+        }
+    }
+
+    pub fn total_tokens(&self) -> u64 {
+        self.input_tokens + self.output_tokens
+    }
+}

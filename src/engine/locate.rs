@@ -1,0 +1,206 @@
+//! Finding the Codex binary and learning what it can do.
+//!
+//! Lookup order: `--codex-bin` > `CODEX_BIN` > the project-local install made by
+//! `scripts/install-codex.sh` > `PATH`. Whatever is found is resolved to the *native* binary:
+//! the npm `codex` on PATH is a Node wrapper, and killing the wrapper orphans the real process
+//! (reference §0), so codexmcp never spawns the wrapper when the native binary is next to it.
+//! The version is probed once (`codex --version`) and gates features such as the legacy
+//! `codex mcp-server` (only up to 0.153).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::error::EngineError;
+
+/// The pinned version installed by `scripts/install-codex.sh`.
+pub const PINNED_VERSION: &str = "0.169.0";
+/// The last release that still has `codex mcp-server`.
+pub const LAST_MCP_SERVER: Version = Version(0, 153, 99);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl Version {
+    /// Parses `codex-cli 0.169.0` (or a bare `0.169.0`, with an optional `-suffix`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let word = text
+            .split_whitespace()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+        let core = word.split(['-', '+']).next()?;
+        let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+        Some(Self(
+            parts.next()??,
+            parts.next()??,
+            parts.next().flatten().unwrap_or(0),
+        ))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// Where a binary came from, for `doctor` and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env,
+    ProjectInstall,
+    Path,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Flag => "--codex-bin",
+            Self::Env => "CODEX_BIN",
+            Self::ProjectInstall => "project install (.codex-cli)",
+            Self::Path => "PATH",
+        })
+    }
+}
+
+/// A usable Codex binary.
+#[derive(Debug, Clone)]
+pub struct CodexBinary {
+    pub path: PathBuf,
+    pub source: Source,
+    pub version: Option<Version>,
+}
+
+impl CodexBinary {
+    /// `codex mcp-server` exists only up to 0.153.
+    pub fn has_mcp_server(&self) -> bool {
+        self.version.is_some_and(|v| v <= LAST_MCP_SERVER)
+    }
+}
+
+/// The folders `scripts/install-codex.sh` installs into, newest pinned version first.
+pub fn project_install_roots() -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    if let Ok(dir) = std::env::var("CODEXMCP_CODEX_DIR") {
+        roots.push(PathBuf::from(dir).join(PINNED_VERSION));
+    }
+    // The checkout the binary was built from, then the current directory.
+    roots.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".codex-cli")
+            .join(PINNED_VERSION),
+    );
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.push(cwd.join(".codex-cli").join(PINNED_VERSION));
+    }
+    roots
+}
+
+/// Finds the binary without running it.
+pub fn find(flag: Option<&Path>) -> Result<(PathBuf, Source), EngineError> {
+    if let Some(p) = flag {
+        return checked(p, Source::Flag);
+    }
+    if let Some(p) = std::env::var_os("CODEX_BIN").filter(|v| !v.is_empty()) {
+        return checked(Path::new(&p), Source::Env);
+    }
+    for root in project_install_roots() {
+        if let Some(native) = native_in_package(&root.join("node_modules/@openai/codex")) {
+            return Ok((native, Source::ProjectInstall));
+        }
+    }
+    if let Some(p) = search_path("codex") {
+        return Ok((resolve_native(&p), Source::Path));
+    }
+    Err(EngineError::BinaryMissing {
+        tried: "--codex-bin, CODEX_BIN, ./.codex-cli, PATH".into(),
+    })
+}
+
+fn checked(p: &Path, source: Source) -> Result<(PathBuf, Source), EngineError> {
+    let p = if p.components().count() == 1 {
+        search_path(&p.to_string_lossy()).unwrap_or(p.to_path_buf())
+    } else {
+        p.to_path_buf()
+    };
+    if is_executable(&p) {
+        Ok((resolve_native(&p), source))
+    } else {
+        Err(EngineError::BinaryMissing {
+            tried: format!("{} ({source})", p.display()),
+        })
+    }
+}
+
+/// Finds and probes the version (once; a few milliseconds).
+pub async fn locate(flag: Option<&Path>) -> Result<CodexBinary, EngineError> {
+    let (path, source) = find(flag)?;
+    let version = probe_version(&path).await;
+    Ok(CodexBinary {
+        path,
+        source,
+        version,
+    })
+}
+
+pub async fn probe_version(path: &Path) -> Option<Version> {
+    let out = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::process::Command::new(path)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    Version::parse(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// If `p` is the npm wrapper (`.../@openai/codex/bin/codex.js`, possibly via a symlink), the
+/// native binary that ships beside it; otherwise `p` itself.
+pub fn resolve_native(p: &Path) -> PathBuf {
+    let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let is_wrapper = real.extension().is_some_and(|e| e == "js");
+    if is_wrapper
+        && let Some(pkg) = real.parent().and_then(Path::parent)
+        && let Some(native) = native_in_package(pkg)
+    {
+        return native;
+    }
+    real
+}
+
+/// The native binary inside an installed `@openai/codex` package folder.
+fn native_in_package(pkg: &Path) -> Option<PathBuf> {
+    let (arch, triple) = match std::env::consts::ARCH {
+        "x86_64" => ("x64", "x86_64-unknown-linux-musl"),
+        "aarch64" => ("arm64", "aarch64-unknown-linux-musl"),
+        _ => return None,
+    };
+    let node_modules = pkg.parent()?.parent()?; // .../node_modules/@openai/codex
+    let platform = node_modules.join(format!("@openai/codex-linux-{arch}/vendor/{triple}"));
+    let own = pkg.join(format!("vendor/{triple}"));
+    [
+        platform.join("bin/codex"),
+        platform.join("codex/codex"),
+        own.join("bin/codex"),
+        own.join("codex/codex"),
+    ]
+    .into_iter()
+    .find(|c| is_executable(c))
+}
+
+fn search_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|c| is_executable(c))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}

@@ -1,0 +1,141 @@
+//! The engine: everything codexmcp knows about driving Codex, and nothing about screens.
+//!
+//! A front end (TUI, headless, MCP server) describes a turn with a [`TurnSpec`], starts it
+//! with [`start_turn`], and gets back a [`Turn`]: a stream of normalized [`CodexEvent`]s, a way
+//! to interrupt, and a final [`TurnOutcome`]. The turn's task is the single owner of the Codex
+//! child process; dropping the `Turn` interrupts it, and no process outlives it.
+
+pub mod error;
+pub mod event;
+pub mod exec;
+pub mod jsonl;
+pub mod locate;
+pub mod procs;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+pub use error::EngineError;
+pub use event::{CodexEvent, Item, ItemKind, Usage};
+pub use locate::CodexBinary;
+
+/// How every turn of this process talks to Codex (the resolved configuration).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub codex: CodexBinary,
+    /// Codex's working directory (`./output` by default; created before the first turn).
+    pub cwd: PathBuf,
+    pub sandbox: String,
+    pub approval_policy: String,
+    pub model: Option<String>,
+    pub reasoning_effort: Option<String>,
+    pub network: bool,
+    /// `-c key=value` overrides passed through verbatim.
+    pub overrides: Vec<String>,
+    pub idle_timeout: Option<Duration>,
+    /// Extra environment for the child (e.g. `CODEX_API_KEY` derived from `OPENAI_API_KEY`).
+    pub env: Vec<(String, String)>,
+}
+
+/// One turn to run: a prompt, and the thread to continue (if any).
+#[derive(Debug, Clone, Default)]
+pub struct TurnSpec {
+    pub prompt: String,
+    pub resume: Option<String>,
+    /// The thread's cumulative usage before this turn, so per-turn usage can be derived.
+    pub prior_total: Usage,
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnStatus {
+    Completed,
+    Failed(EngineError),
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnOutcome {
+    pub thread_id: Option<String>,
+    pub status: TurnStatus,
+    /// Cumulative usage of the thread after this turn.
+    pub total: Usage,
+    /// The last agent message, if any (the tool result for MCP and the agent).
+    pub last_message: Option<String>,
+}
+
+/// A running turn. Drain `events` until it closes, then `finish()`.
+pub struct Turn {
+    pub events: mpsc::Receiver<CodexEvent>,
+    interrupt: CancellationToken,
+    task: JoinHandle<TurnOutcome>,
+    _guard: DropGuard,
+}
+
+/// A cloneable handle that interrupts one turn.
+#[derive(Clone, Debug)]
+pub struct Interrupter(CancellationToken);
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.0.cancel();
+    }
+}
+
+impl Turn {
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(self.interrupt.clone())
+    }
+
+    /// Waits for the turn's task to end (drains nothing: read `events` first).
+    pub async fn finish(self) -> TurnOutcome {
+        let Turn {
+            events,
+            task,
+            _guard,
+            ..
+        } = self;
+        drop(events);
+        match task.await {
+            Ok(outcome) => outcome,
+            Err(e) => TurnOutcome {
+                thread_id: None,
+                status: TurnStatus::Failed(EngineError::Crashed {
+                    status: "panic".into(),
+                    detail: e.to_string(),
+                }),
+                total: Usage::default(),
+                last_message: None,
+            },
+        }
+    }
+}
+
+/// Starts a turn on the exec backend. Must be called inside a Tokio runtime.
+pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineError> {
+    let (tx, rx) = mpsc::channel(1024);
+    let token = CancellationToken::new();
+    let task = exec::spawn(config, spec, tx, token.clone())?;
+    Ok(Turn {
+        events: rx,
+        interrupt: token.clone(),
+        task,
+        _guard: token.drop_guard(),
+    })
+}
+
+/// A thread id is a UUID; Codex treats anything else as a thread *name* and silently starts
+/// a new thread, so ids are checked before use.
+pub fn looks_like_thread_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip(lens)
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}

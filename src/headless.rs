@@ -1,0 +1,348 @@
+//! `codexmcp exec`: one turn, no screen. The Docker image and scripts use this.
+//!
+//! Events stream to stdout as they happen: readable lines by default, or the normalized
+//! [`CodexEvent`] JSONL with `--json` (then stdout carries nothing else; the closing
+//! `thread:` hint goes to stderr). Ctrl+C interrupts the turn cleanly (Codex gets SIGINT, the
+//! thread stays resumable). Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::engine::event::{ItemKind, Status};
+use crate::engine::{self, CodexEvent, TurnSpec, TurnStatus};
+use crate::session::{Recorder, Store};
+use crate::text::{one_line, sanitize};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+pub struct ExecRequest {
+    pub prompt: Option<String>,
+    pub resume: Option<String>,
+    pub json: bool,
+}
+
+/// Runs the exec subcommand and returns the process exit code.
+pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
+    let prompt = match read_prompt(req.prompt) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("codexmcp exec: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let config = match settings.engine().await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("codexmcp: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let store = match Store::open_default() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("session store unavailable: {e:#}");
+            None
+        }
+    };
+    let existing = match (&store, &req.resume) {
+        (Some(s), Some(id)) => s.load(id).ok().flatten(),
+        _ => None,
+    };
+    let spec = TurnSpec {
+        prompt: prompt.clone(),
+        resume: req.resume.clone(),
+        prior_total: existing.as_ref().map(|r| r.usage).unwrap_or_default(),
+    };
+    let mut turn = match engine::start_turn(&config, spec) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("codexmcp: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let mut recorder = store.map(|s| {
+        Recorder::new(
+            s,
+            existing,
+            &prompt,
+            &config.cwd.display().to_string(),
+            &settings.backend,
+        )
+    });
+    let interrupter = turn.interrupter();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            interrupter.interrupt();
+        }
+    });
+    let color =
+        !req.json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut printer = HumanPrinter::new(color, config.cwd.clone());
+    let mut stdout = std::io::stdout().lock();
+    while let Some(event) = turn.events.recv().await {
+        if let Some(r) = &mut recorder {
+            r.observe(&event);
+        }
+        let out = if req.json {
+            serde_json::to_string(&event).ok().map(|s| s + "\n")
+        } else {
+            printer.line(&event).map(|s| s + "\n")
+        };
+        if let Some(out) = out {
+            // A closed stdout (`| head`) stops printing, not the turn's bookkeeping.
+            let _ = stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush());
+        }
+    }
+    drop(stdout);
+    let outcome = turn.finish().await;
+    ctrl_c.abort();
+    if let Some(r) = recorder {
+        r.finish();
+    }
+    if let Some(id) = &outcome.thread_id {
+        let hint =
+            format!("thread: {id}\nresume with: codexmcp exec --resume {id} \"<next prompt>\"");
+        if req.json {
+            eprintln!("{hint}")
+        } else {
+            println!("{hint}")
+        }
+    }
+    match outcome.status {
+        TurnStatus::Completed => EXIT_OK,
+        TurnStatus::Interrupted => EXIT_INTERRUPTED,
+        TurnStatus::Failed(_) => EXIT_FAILED,
+    }
+}
+
+/// The prompt from the argument, or from stdin for `-` / no argument.
+fn read_prompt(arg: Option<String>) -> Result<String, String> {
+    let text = match arg.as_deref() {
+        Some("-") | None => {
+            if std::io::stdin().is_terminal() {
+                return Err("no prompt: pass one as an argument, or pipe it in with `-`".into());
+            }
+            let mut buf = String::new();
+            std::io::stdin()
+                .read_to_string(&mut buf)
+                .map_err(|e| format!("reading stdin: {e}"))?;
+            buf
+        }
+        Some(p) => p.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Err("the prompt is empty".into());
+    }
+    Ok(text)
+}
+
+/// Formats events as readable lines. Pure apart from the clock used for durations.
+pub struct HumanPrinter {
+    color: bool,
+    cwd: PathBuf,
+    started: HashMap<String, Instant>,
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+const DIM: &str = "2";
+
+impl HumanPrinter {
+    pub fn new(color: bool, cwd: PathBuf) -> Self {
+        Self {
+            color,
+            cwd,
+            started: HashMap::new(),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The line(s) for one event, or `None` for events not worth a line.
+    pub fn line(&mut self, event: &CodexEvent) -> Option<String> {
+        Some(match event {
+            CodexEvent::ThreadStarted { thread_id } => {
+                self.paint(DIM, &format!("thread {thread_id}"))
+            }
+            CodexEvent::TurnStarted => return None,
+            CodexEvent::ItemStarted { item } => {
+                self.started.insert(item.id.clone(), Instant::now());
+                match &item.kind {
+                    ItemKind::CommandExecution { command, .. } => {
+                        self.paint(CYAN, &format!("$ {} …", one_line(command, 200)))
+                    }
+                    _ => return None,
+                }
+            }
+            CodexEvent::ItemUpdated { item } => match &item.kind {
+                ItemKind::TodoList { items } => self.todos(items),
+                _ => return None,
+            },
+            CodexEvent::ItemCompleted { item } => {
+                let took = self.started.remove(&item.id).map(|t| t.elapsed());
+                self.completed(&item.kind, took)?
+            }
+            CodexEvent::TurnCompleted { usage, total } => self.paint(
+                DIM,
+                &format!(
+                    "tokens: {} in ({} cached), {} out; thread total {}",
+                    usage.input_tokens,
+                    usage.cached_input_tokens,
+                    usage.output_tokens,
+                    total.total_tokens()
+                ),
+            ),
+            CodexEvent::TurnFailed { message } => {
+                self.paint(RED, &format!("turn failed: {}", one_line(message, 400)))
+            }
+            CodexEvent::TurnInterrupted { reason } => {
+                self.paint(YELLOW, &format!("interrupted: {}", one_line(reason, 200)))
+            }
+            CodexEvent::Error { message } => {
+                self.paint(YELLOW, &format!("warning: {}", one_line(message, 400)))
+            }
+            CodexEvent::EngineError { message, .. } => {
+                self.paint(RED, &format!("error: {}", one_line(message, 600)))
+            }
+            CodexEvent::Unknown { event_type, .. } => self.paint(
+                DIM,
+                &format!("(unknown event {})", one_line(event_type, 60)),
+            ),
+            CodexEvent::Malformed { reason, .. } => self.paint(
+                YELLOW,
+                &format!(
+                    "warning: unreadable output from codex ({})",
+                    one_line(reason, 120)
+                ),
+            ),
+        })
+    }
+
+    fn completed(&self, kind: &ItemKind, took: Option<std::time::Duration>) -> Option<String> {
+        Some(match kind {
+            ItemKind::AgentMessage { text } => {
+                format!("{}\n{}", self.paint(GREEN, "codex:"), sanitize(text.trim()))
+            }
+            ItemKind::Reasoning { text } => {
+                self.paint(DIM, &format!("thinking: {}", one_line(text, 300)))
+            }
+            ItemKind::CommandExecution {
+                command,
+                aggregated_output,
+                exit_code,
+                status,
+            } => {
+                let ok = *status == Status::Completed && exit_code.unwrap_or(0) == 0;
+                let mut facts = vec![match exit_code {
+                    Some(c) => format!("exit {c}"),
+                    None => format!("{status:?}").to_lowercase(),
+                }];
+                if let Some(t) = took {
+                    facts.push(format!("{:.1}s", t.as_secs_f64()));
+                }
+                let head = format!(
+                    "{} $ {} ({})",
+                    if ok { "✓" } else { "✗" },
+                    one_line(command, 200),
+                    facts.join(", ")
+                );
+                let mut out = self.paint(if ok { CYAN } else { RED }, &head);
+                for l in tail_lines(aggregated_output, 5) {
+                    out.push('\n');
+                    out.push_str(&self.paint(DIM, &format!("  │ {l}")));
+                }
+                out
+            }
+            ItemKind::FileChange { changes, status } => {
+                let mut lines: Vec<String> = changes
+                    .iter()
+                    .map(|c| format!("✎ {} {}", c.kind, one_line(&self.relative(&c.path), 200)))
+                    .collect();
+                if *status != Status::Completed {
+                    lines.push(format!("  (patch {status:?})").to_lowercase());
+                }
+                self.paint(GREEN, &lines.join("\n"))
+            }
+            ItemKind::McpToolCall {
+                server,
+                tool,
+                error,
+                status,
+                ..
+            } => {
+                let mut l = format!(
+                    "⚙ {}.{} ({status:?})",
+                    one_line(server, 60),
+                    one_line(tool, 60)
+                )
+                .to_lowercase();
+                if let Some(e) = error {
+                    l.push_str(&format!(": {}", one_line(e, 200)));
+                }
+                self.paint(
+                    if *status == Status::Completed {
+                        CYAN
+                    } else {
+                        RED
+                    },
+                    &l,
+                )
+            }
+            ItemKind::WebSearch { query, .. } => {
+                self.paint(CYAN, &format!("search: {}", one_line(query, 200)))
+            }
+            ItemKind::TodoList { items } => self.todos(items),
+            ItemKind::Error { message } => {
+                self.paint(YELLOW, &format!("warning: {}", one_line(message, 400)))
+            }
+            ItemKind::Other { item_type, .. } => {
+                self.paint(DIM, &format!("({} item)", one_line(item_type, 60)))
+            }
+        })
+    }
+
+    fn todos(&self, items: &[crate::engine::event::Todo]) -> String {
+        items
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    if t.completed { "☑" } else { "☐" },
+                    one_line(&t.text, 200)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn relative(&self, path: &str) -> String {
+        Path::new(path)
+            .strip_prefix(&self.cwd)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.to_string())
+    }
+}
+
+/// The last `n` non-empty lines of command output, sanitized and shortened.
+fn tail_lines(output: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| one_line(l, 160))
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! Entry point: parse the command line, start logging and the runtime, dispatch. Nothing else.
+
+use clap::Parser;
+
+fn main() {
+    // `.env` first, so clap's `env = ...` options see its values (real variables still win).
+    codexmcp::config::load_dotenv();
+    let cli = codexmcp::cli::Cli::parse();
+    let _log = codexmcp::logging::init();
+    let code = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(codexmcp::run(cli)),
+        Err(e) => {
+            eprintln!("codexmcp: cannot start the async runtime: {e}");
+            1
+        }
+    };
+    drop(_log);
+    std::process::exit(code);
+}

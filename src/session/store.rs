@@ -1,0 +1,151 @@
+//! Crash-safe persistence of threads: a record per thread and an append-only event log.
+//!
+//! Layout under the data dir: `sessions/<thread_id>/meta.json` (written to a temp file, then
+//! renamed, so a crash leaves the old or the new record, never half of one) and
+//! `sessions/<thread_id>/log.jsonl` (appended; the reader skips a torn or foreign line instead
+//! of failing). Nothing secret is stored: prompts, Codex events and usage only.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{LogEntry, SessionRecord};
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// The store in the platform data dir (`$XDG_DATA_HOME/codexmcp` on Linux).
+    pub fn open_default() -> Result<Self> {
+        let dirs = crate::config::project_dirs()?;
+        Ok(Self::at(dirs.data_local_dir().join("sessions")))
+    }
+
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn dir(&self, id: &str) -> Result<PathBuf> {
+        anyhow::ensure!(
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "invalid thread id {id:?}"
+        );
+        Ok(self.root.join(id))
+    }
+
+    /// Writes (creates or replaces) a thread's record atomically.
+    pub fn save(&self, record: &SessionRecord) -> Result<()> {
+        let dir = self.dir(&record.id)?;
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tmp = dir.join(format!("meta.json.tmp{}", std::process::id()));
+        {
+            let mut f = File::create(&tmp)?;
+            serde_json::to_writer_pretty(&mut f, record)?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, dir.join("meta.json"))?;
+        Ok(())
+    }
+
+    pub fn load(&self, id: &str) -> Result<Option<SessionRecord>> {
+        let path = self.dir(id)?.join("meta.json");
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(
+                serde_json::from_slice(&bytes)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Appends entries to a thread's log (one JSON object per line).
+    pub fn append(&self, id: &str, entries: &[LogEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let dir = self.dir(id)?;
+        fs::create_dir_all(&dir)?;
+        let mut buf = Vec::new();
+        for e in entries {
+            serde_json::to_writer(&mut buf, e)?;
+            buf.push(b'\n');
+        }
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("log.jsonl"))?;
+        f.write_all(&buf)?;
+        Ok(())
+    }
+
+    /// Reads a thread's log, skipping lines that do not parse (a torn tail after a crash).
+    pub fn read_log(&self, id: &str) -> Result<LogRead> {
+        let path = self.dir(id)?.join("log.jsonl");
+        let mut out = LogRead::default();
+        let f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e.into()),
+        };
+        for line in BufReader::new(f).split(b'\n') {
+            let line = line?;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<LogEntry>(&line) {
+                Ok(e) => out.entries.push(e),
+                Err(_) => out.skipped += 1,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored record, newest first. Unreadable records are reported, not fatal.
+    pub fn list(&self) -> Result<Listing> {
+        let mut listing = Listing::default();
+        let dir = match fs::read_dir(&self.root) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in dir.filter_map(std::result::Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            match self.load(&name) {
+                Ok(Some(r)) => listing.sessions.push(r),
+                Ok(None) => {}
+                Err(e) => listing.broken.push(format!("{name}: {e:#}")),
+            }
+        }
+        listing
+            .sessions
+            .sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms));
+        Ok(listing)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct LogRead {
+    pub entries: Vec<LogEntry>,
+    /// Lines that could not be read (torn or foreign).
+    pub skipped: usize,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Listing {
+    pub sessions: Vec<SessionRecord>,
+    pub broken: Vec<String>,
+}
