@@ -132,7 +132,7 @@ impl Store {
         }
         listing
             .sessions
-            .sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms));
+            .sort_by_key(|r| std::cmp::Reverse(r.updated_ms));
         Ok(listing)
     }
 }

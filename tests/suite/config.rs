@@ -1,0 +1,118 @@
+//! Configuration precedence (flags > env > .env > config.toml > defaults) and engine argv.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use codexmcp::cli::Cli;
+use codexmcp::config::{FileConfig, Settings};
+use codexmcp::engine::exec::build_args;
+use codexmcp::engine::locate::{CodexBinary, Source, Version};
+use codexmcp::engine::{EngineConfig, TurnSpec};
+
+#[test]
+fn defaults_then_file_then_flags() {
+    let cli = Cli::parse_from(["codexmcp", "exec", "hi"]);
+    let s = Settings::resolve(&cli.opts, &FileConfig::default());
+    assert_eq!(
+        (s.sandbox.as_str(), s.approval_policy.as_str()),
+        ("workspace-write", "never")
+    );
+    assert_eq!(s.cwd, PathBuf::from("output"));
+    assert_eq!(s.idle_timeout, None);
+
+    let file: FileConfig = toml::from_str(
+        "sandbox = \"read-only\"\nmodel = \"gpt-5.5\"\nidle_timeout = 30\nconfig = [\"a=1\"]\n",
+    )
+    .expect("toml");
+    let s = Settings::resolve(&cli.opts, &file);
+    assert_eq!(
+        (s.sandbox.as_str(), s.model.as_deref()),
+        ("read-only", Some("gpt-5.5"))
+    );
+    assert_eq!(s.idle_timeout.map(|d| d.as_secs()), Some(30));
+
+    let cli = Cli::parse_from([
+        "codexmcp",
+        "exec",
+        "-s",
+        "danger-full-access",
+        "-c",
+        "b=2",
+        "--cd",
+        "/x",
+        "hi",
+    ]);
+    let s = Settings::resolve(&cli.opts, &file);
+    assert_eq!(s.sandbox, "danger-full-access");
+    assert_eq!(
+        s.overrides,
+        ["a=1", "b=2"],
+        "file overrides first, flags last (Codex applies the last)"
+    );
+    assert_eq!(s.cwd, PathBuf::from("/x"));
+}
+
+#[test]
+fn a_broken_config_file_names_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("config.toml");
+    std::fs::write(&p, "sandbox = [").expect("write");
+    let err = FileConfig::load_from(&p).expect_err("broken");
+    assert!(format!("{err:#}").contains("config.toml"));
+    assert!(FileConfig::load_from(&dir.path().join("missing.toml")).is_ok());
+}
+
+fn engine(sandbox: &str) -> EngineConfig {
+    EngineConfig {
+        codex: CodexBinary {
+            path: "/bin/codex".into(),
+            source: Source::Flag,
+            version: Some(Version(0, 169, 0)),
+        },
+        cwd: "/w/output".into(),
+        sandbox: sandbox.into(),
+        approval_policy: "never".into(),
+        model: Some("gpt-5.5".into()),
+        reasoning_effort: Some("high".into()),
+        network: true,
+        overrides: vec!["x=1".into()],
+        idle_timeout: None,
+        env: vec![],
+    }
+}
+
+#[test]
+fn exec_flags_go_before_resume_and_the_prompt_comes_from_stdin() {
+    let spec = TurnSpec {
+        prompt: "p".into(),
+        resume: Some("01a2112e-cb31-7fd3-b664-466522ce36c8".into()),
+        ..TurnSpec::default()
+    };
+    let args = build_args(&engine("workspace-write"), &spec).join(" ");
+    assert_eq!(
+        args,
+        "exec --json -s workspace-write -C /w/output --skip-git-repo-check -m gpt-5.5 \
+         -c model_reasoning_effort=\"high\" -c sandbox_workspace_write.network_access=true -c x=1 \
+         resume 01a2112e-cb31-7fd3-b664-466522ce36c8 -"
+    );
+}
+
+#[test]
+fn versions_parse_and_gate_mcp_server() {
+    assert_eq!(
+        Version::parse("codex-cli 0.169.0\n"),
+        Some(Version(0, 169, 0))
+    );
+    assert_eq!(
+        Version::parse("codex-cli 0.153.2-alpha.1"),
+        Some(Version(0, 153, 2))
+    );
+    assert_eq!(Version::parse("garbage"), None);
+    let bin = |v| CodexBinary {
+        path: "/c".into(),
+        source: Source::Path,
+        version: Some(v),
+    };
+    assert!(bin(Version(0, 153, 0)).has_mcp_server());
+    assert!(!bin(Version(0, 154, 0)).has_mcp_server());
+}

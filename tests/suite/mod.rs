@@ -1,0 +1,8 @@
+//! Test suites, one module per capability.
+
+mod config;
+mod exec_real;
+mod parser;
+mod printer;
+mod store;
+mod text;

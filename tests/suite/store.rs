@@ -1,0 +1,132 @@
+//! The session store: atomic records, a log that survives a torn line, newest-first listing,
+//! and the recorder that fills both from a live event stream.
+
+use codexmcp::engine::{CodexEvent, Usage};
+use codexmcp::session::{LogEntry, Recorder, SessionRecord, Store, title_of};
+
+fn record(id: &str, updated: u64) -> SessionRecord {
+    SessionRecord {
+        id: id.into(),
+        title: format!("title {id}"),
+        cwd: "/w".into(),
+        backend: "exec".into(),
+        created_ms: 1,
+        updated_ms: updated,
+        usage: Usage::default(),
+        turns: 0,
+    }
+}
+
+#[test]
+fn records_round_trip_and_list_newest_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::at(dir.path());
+    store.save(&record("aaa", 10)).expect("save");
+    store.save(&record("bbb", 30)).expect("save");
+    store.save(&record("ccc", 20)).expect("save");
+    assert_eq!(store.load("bbb").expect("load"), Some(record("bbb", 30)));
+    assert_eq!(store.load("zzz").expect("load"), None);
+    let ids: Vec<String> = store
+        .list()
+        .expect("list")
+        .sessions
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["bbb", "ccc", "aaa"]);
+    // A broken record is reported, the rest still listed.
+    std::fs::write(dir.path().join("aaa/meta.json"), "{ torn").expect("write");
+    let listing = store.list().expect("list");
+    assert_eq!(listing.sessions.len(), 2);
+    assert_eq!(listing.broken.len(), 1);
+    assert!(store.load("../etc").is_err(), "ids cannot escape the store");
+}
+
+#[test]
+fn a_torn_log_line_is_skipped_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::at(dir.path());
+    let entries = [
+        LogEntry::Prompt {
+            ts_ms: 1,
+            text: "hello".into(),
+        },
+        LogEntry::Event {
+            ts_ms: 2,
+            event: CodexEvent::TurnStarted,
+        },
+    ];
+    store.append("t1", &entries).expect("append");
+    // A crash mid-write leaves half a line; later appends go on after it.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("t1/log.jsonl"))
+        .expect("open");
+    f.write_all(b"{\"entry\":\"event\",\"ts_ms\":3,\"ev")
+        .expect("torn");
+    drop(f);
+    store
+        .append(
+            "t1",
+            &[LogEntry::Prompt {
+                ts_ms: 4,
+                text: "after".into(),
+            }],
+        )
+        .expect("append");
+    let read = store.read_log("t1").expect("read");
+    assert_eq!(read.skipped, 1);
+    assert_eq!(
+        read.entries.len(),
+        2,
+        "the torn line swallowed nothing but itself? {:?}",
+        read.entries
+    );
+    assert_eq!(read.entries[0], entries[0]);
+}
+
+#[test]
+fn the_recorder_buffers_until_the_thread_id_and_tracks_usage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::at(dir.path());
+    let mut rec = Recorder::new(
+        store.clone(),
+        None,
+        "Write a CSV converter\nwith details",
+        "/w/output",
+        "exec",
+    );
+    rec.observe(&CodexEvent::ThreadStarted {
+        thread_id: "th-1".into(),
+    });
+    rec.observe(&CodexEvent::TurnStarted);
+    let total = Usage {
+        input_tokens: 30,
+        output_tokens: 7,
+        ..Usage::default()
+    };
+    rec.observe(&CodexEvent::TurnCompleted {
+        usage: total,
+        total,
+    });
+    let saved = rec.finish().expect("record");
+    assert_eq!(saved.title, "Write a CSV converter");
+    assert_eq!((saved.usage.input_tokens, saved.turns), (30, 1));
+    assert_eq!(store.load("th-1").expect("load"), Some(saved));
+    let log = store.read_log("th-1").expect("log");
+    assert!(
+        matches!(&log.entries[0], LogEntry::Prompt { text, .. } if text.starts_with("Write a CSV"))
+    );
+    assert_eq!(log.entries.len(), 4);
+}
+
+#[test]
+fn titles_are_one_clean_line() {
+    assert_eq!(
+        title_of("\n\n  hello\tworld \nmore"),
+        "hello\tworld".replace('\t', "")
+    );
+    assert_eq!(title_of("x".repeat(100).as_str()).chars().count(), 81);
+    assert_eq!(title_of("   "), "(empty prompt)");
+}

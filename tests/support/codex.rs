@@ -1,0 +1,212 @@
+//! The real Codex CLI in tests: where the pinned binaries are, a temporary CODEX_HOME whose
+//! `config.toml` points Codex at the scripted server (reference §6), and an isolated
+//! environment for running the `codexmcp` binary (its own data, state and config dirs).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+pub const CODEX_VERSION: &str = "0.169.0";
+pub const LEGACY_VERSION: &str = "0.153.0";
+
+/// The native binary of a pinned version installed by `scripts/install-codex.sh`. Missing is a
+/// test failure with the fix in the message, never a silent skip.
+pub fn codex_bin(version: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".codex-cli")
+        .join(version);
+    let p = root
+        .join("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
+    assert!(
+        p.is_file(),
+        "Codex {version} is not installed at {}: run scripts/install-codex.sh",
+        p.display()
+    );
+    p
+}
+
+pub fn codexmcp_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_codexmcp"))
+}
+
+/// A scratch world for one test: CODEX_HOME, a working dir, and codexmcp's own dirs.
+pub struct Sandbox {
+    pub root: TempDir,
+}
+
+impl Sandbox {
+    /// `base_url` is the scripted server's `http://127.0.0.1:PORT/v1`.
+    pub fn new(base_url: &str) -> Self {
+        Self::with_provider_extra(base_url, "")
+    }
+
+    /// `extra` is appended to the provider table (e.g. `env_key = "CODEX_API_KEY"`).
+    pub fn with_provider_extra(base_url: &str, extra: &str) -> Self {
+        // Not under /tmp: Codex refuses to create its PATH helpers there and warns on every run.
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::create_dir_all(base).expect("target tmpdir");
+        let root = tempfile::Builder::new()
+            .prefix("sbx")
+            .tempdir_in(base)
+            .expect("tempdir");
+        let home = root.path().join("codex-home");
+        std::fs::create_dir_all(&home).expect("codex home");
+        std::fs::write(
+            home.join("config.toml"),
+            format!(
+                "model = \"mock-model\"\nmodel_provider = \"mock\"\n\n[model_providers.mock]\n\
+                 name = \"mock\"\nbase_url = \"{base_url}\"\nwire_api = \"responses\"\n\
+                 request_max_retries = 0\nstream_max_retries = 0\n{extra}\n"
+            ),
+        )
+        .expect("config.toml");
+        for d in ["work", "data", "state", "config"] {
+            std::fs::create_dir_all(root.path().join(d)).expect("dir");
+        }
+        Self { root }
+    }
+
+    pub fn codex_home(&self) -> PathBuf {
+        self.root.path().join("codex-home")
+    }
+
+    /// The directory codexmcp runs in (its `./output` lands below it).
+    pub fn work(&self) -> PathBuf {
+        self.root.path().join("work")
+    }
+
+    pub fn output(&self) -> PathBuf {
+        self.work().join("output")
+    }
+
+    /// `codexmcp ARGS` in the work dir with an isolated environment, using Codex 0.169.
+    pub fn codexmcp(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(codexmcp_bin());
+        c.args(args)
+            .current_dir(self.work())
+            .env("CODEX_HOME", self.codex_home())
+            .env("CODEX_BIN", codex_bin(CODEX_VERSION))
+            .env("XDG_DATA_HOME", self.root.path().join("data"))
+            .env("XDG_STATE_HOME", self.root.path().join("state"))
+            .env("XDG_CONFIG_HOME", self.root.path().join("config"))
+            .env("NO_COLOR", "1")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("CODEX_API_KEY")
+            .env_remove("CODEX_SANDBOX_MODE")
+            .env_remove("CODEXMCP_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs codexmcp off the async runtime's threads and collects its output.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = self.codexmcp(args);
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run codexmcp"))
+            .await
+            .expect("join");
+        Run::from(out)
+    }
+
+    /// The codexmcp log written during this test.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root.path().join("state/codexmcp/codexmcp.log"))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// `--json` stdout as events.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
+            })
+            .collect()
+    }
+
+    pub fn thread_id(&self) -> String {
+        self.events()
+            .iter()
+            .find(|e| e["type"] == "thread.started")
+            .and_then(|e| e["thread_id"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no thread.started in {}", self.stdout))
+    }
+}
+
+/// Pids of live processes whose environment contains `needle` (e.g. `CODEX_HOME=/x`).
+pub fn procs_with_env(needle: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&p| p != me)
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'));
+            !zombie
+                && std::fs::read(format!("/proc/{p}/environ"))
+                    .map(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+                    .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Pids of live processes whose command line contains `needle`.
+pub fn procs_with_cmdline(needle: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&p| p != me)
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .contains(needle)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Polls `cond` until it holds or `secs` pass; returns whether it held. (A wait, not a timing
+/// assertion: callers assert on the final state.)
+pub async fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    cond()
+}

@@ -1,0 +1,5 @@
+//! Test helpers shared by every suite: the scripted OpenAI-compatible server and the real
+//! Codex CLI setup (pinned binaries, temporary CODEX_HOME, isolated codexmcp dirs).
+
+pub mod codex;
+pub mod mock_openai;
