@@ -23,10 +23,10 @@ fn render(name: &str, color: bool) -> String {
 /// Replaces `, 0.0s)` style durations and the thread id with placeholders.
 fn regex_free_scrub(line: &str) -> String {
     let mut out = line.to_string();
-    if let Some(i) = out.find("s)") {
-        if let Some(start) = out[..i].rfind(", ") {
-            out.replace_range(start + 2..i + 1, "<t>");
-        }
+    if let Some(i) = out.find("s)")
+        && let Some(start) = out[..i].rfind(", ")
+    {
+        out.replace_range(start + 2..i + 1, "<t>");
     }
     if out.starts_with("thread ") {
         out = "thread <id>".into();
