@@ -125,9 +125,6 @@ impl Recorder {
                 record.usage = *total;
                 record.turns += 1;
             }
-            if event.is_terminal() {
-                self.save_record();
-            }
             self.flush();
         }
     }

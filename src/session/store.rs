@@ -45,7 +45,9 @@ impl Store {
         Ok(self.root.join(id))
     }
 
-    /// Writes (creates or replaces) a thread's record atomically.
+    /// Writes (creates or replaces) a thread's record atomically. No fsync: the rename keeps
+    /// the record whole across a crash of codexmcp, which is the failure that matters here;
+    /// an fsync per turn cost more than the whole of codexmcp's own work (`scripts/bench.sh`).
     pub fn save(&self, record: &SessionRecord) -> Result<()> {
         let dir = self.dir(&record.id)?;
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -54,7 +56,6 @@ impl Store {
             let mut f = File::create(&tmp)?;
             serde_json::to_writer_pretty(&mut f, record)?;
             f.write_all(b"\n")?;
-            f.sync_all()?;
         }
         fs::rename(&tmp, dir.join("meta.json"))?;
         Ok(())
