@@ -142,7 +142,8 @@ fn version_check(b: &CodexBinary) -> Check {
     }
 }
 
-fn auth_check(home: Option<&Path>) -> Check {
+/// Is there a credential Codex will use? (Also the pre-flight check of `codexmcp exec`.)
+pub fn auth_check(home: Option<&Path>) -> Check {
     let env = |k: &str| std::env::var(k).ok().is_some_and(|v| !v.trim().is_empty());
     if env("CODEX_API_KEY") {
         return Check::ok("auth", "CODEX_API_KEY is set");
@@ -202,9 +203,15 @@ async fn sandbox_check(b: &CodexBinary, mode: &str, cwd: &Path) -> Check {
     let marker = format!(".codexmcp-sandbox-{}", std::process::id());
     let script = format!("echo ok > {marker}");
     let run = tokio::process::Command::new(&b.path)
-        .args(["sandbox", "-c", "sandbox_mode=\"workspace-write\"", "-C"])
-        .arg(cwd)
-        .args(["--", "sh", "-c", &script])
+        .args([
+            "sandbox",
+            "-c",
+            "sandbox_mode=\"workspace-write\"",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
         .current_dir(cwd)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)

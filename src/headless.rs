@@ -42,6 +42,10 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
             return EXIT_FAILED;
         }
     };
+    if let Some(msg) = missing_auth(settings) {
+        eprintln!("codexmcp: {msg}");
+        return EXIT_FAILED;
+    }
     let store = match Store::open_default() {
         Ok(s) => Some(s),
         Err(e) => {
@@ -120,6 +124,26 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
         TurnStatus::Interrupted => EXIT_INTERRUPTED,
         TurnStatus::Failed(_) => EXIT_FAILED,
     }
+}
+
+/// Fails fast, before any process or request, when Codex would have no credential.
+fn missing_auth(settings: &crate::config::Settings) -> Option<String> {
+    if settings
+        .overrides
+        .iter()
+        .any(|o| o.trim_start().starts_with("model_provider"))
+    {
+        return None; // a provider chosen on the command line brings its own auth
+    }
+    let check = crate::doctor::auth_check(crate::doctor::codex_home().as_deref());
+    (check.verdict == crate::doctor::Verdict::Fail).then(|| {
+        format!(
+            "{}
+  fix: {}",
+            check.detail,
+            check.fix.unwrap_or_default()
+        )
+    })
 }
 
 /// The prompt from the argument, or from stdin for `-` / no argument.

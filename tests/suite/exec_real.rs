@@ -370,3 +370,26 @@ async fn prompt_from_stdin_and_usage_errors() {
     let bad = sbx.run(&["exec", "--no-such-flag", "x"]).await;
     assert_eq!(bad.code, Some(2));
 }
+
+#[tokio::test]
+async fn without_a_key_it_says_exactly_what_is_missing() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    // A CODEX_HOME with no provider of its own and no auth.json: the built-in OpenAI provider.
+    std::fs::remove_file(sbx.codex_home().join("config.toml")).unwrap();
+    let run = sbx
+        .run(&["exec", "Write a Python script that converts CSV to JSON"])
+        .await;
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("no API key") && run.stderr.contains("export OPENAI_API_KEY"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !sbx.output()
+            .join("..")
+            .join("output")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
+}

@@ -1,6 +1,7 @@
 //! Test suites, one module per capability.
 
 mod config;
+mod doctor;
 mod exec_real;
 mod parser;
 mod printer;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, then runs it. CI (.ci/run) calls exactly this;
+# so does the README. Safe to re-run: each install step is skipped when already done.
+#
+#   - the pinned Codex CLI (0.169.0, and 0.153.0 for the legacy mcp-server path) from npm
+#   - tmux (end-to-end TUI tests) from Debian packages
+#   - Python packages for MCP interop tests from PyPI, in .venv
+#   - then: rustfmt check, clippy -D warnings, cargo test
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Codex CLI (npm registry)"
+scripts/install-codex.sh
+
+step "tmux (Debian packages)"
+if ! command -v tmux >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tmux
+fi
+tmux -V
+
+if [ -f scripts/requirements-test.txt ]; then
+  step "Python test packages (PyPI)"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+
+step "format and lint"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
+step "tests"
+cargo test --locked

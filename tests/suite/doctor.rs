@@ -1,0 +1,62 @@
+//! `codexmcp doctor` with the real Codex: a healthy setup passes; each blocker fails with a fix.
+
+use crate::support::codex::Sandbox;
+
+#[tokio::test]
+async fn a_working_setup_passes_every_blocking_check() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let run = sbx.run(&["doctor"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    for line in [
+        "ok   codex binary",
+        "ok   version       codex-cli 0.169.0; supports exec, app-server",
+        "ok   auth",
+        "ok   sandbox",
+        "ok   working dir",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing {line:?} in\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[tokio::test]
+async fn blockers_fail_with_their_fix() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    std::fs::remove_file(sbx.codex_home().join("config.toml")).unwrap();
+    let mut cmd = sbx.codexmcp(&["doctor"]);
+    cmd.env("CODEX_BIN", "/nonexistent/codex");
+    let run = crate::support::codex::Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, Some(1));
+    assert!(run.stdout.contains("FAIL codex binary"), "{}", run.stdout);
+    assert!(run.stdout.contains("install-codex.sh"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("FAIL auth") && run.stdout.contains("fix: export OPENAI_API_KEY"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn the_legacy_version_reports_mcp_server_support() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let mut cmd = sbx.codexmcp(&["doctor"]);
+    cmd.env(
+        "CODEX_BIN",
+        crate::support::codex::codex_bin(crate::support::codex::LEGACY_VERSION),
+    );
+    let run = crate::support::codex::Run::from(cmd.output().unwrap());
+    assert!(
+        run.stdout
+            .contains("codex-cli 0.153.0; supports exec, app-server, mcp-server"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("warn version"),
+        "not the pinned version: {}",
+        run.stdout
+    );
+}
