@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub agent_model: Option<String>,
     pub max_turns: Option<u32>,
     pub idle_timeout: Option<u64>,
+    /// `[keys]`: action name → key list, e.g. `send = ["enter"]`.
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl FileConfig {

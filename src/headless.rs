@@ -127,7 +127,7 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
 }
 
 /// Fails fast, before any process or request, when Codex would have no credential.
-fn missing_auth(settings: &crate::config::Settings) -> Option<String> {
+pub fn missing_auth(settings: &crate::config::Settings) -> Option<String> {
     if settings
         .overrides
         .iter()

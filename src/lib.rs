@@ -11,7 +11,9 @@ pub mod engine;
 pub mod headless;
 pub mod logging;
 pub mod session;
+pub mod skills;
 pub mod text;
+pub mod tui;
 
 use cli::{Cli, Command};
 use config::{FileConfig, Settings};
@@ -37,16 +39,50 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Command::Doctor) => doctor::run(&settings).await,
         Some(Command::Sessions { json }) => session::print_sessions(json),
-        Some(Command::McpServer)
-        | Some(Command::Skills)
-        | Some(Command::Replay { .. })
-        | Some(Command::Resume { .. })
-        | None => {
+        Some(Command::Skills) => skills::print_skills(&config::absolute(&settings.cwd), false),
+        Some(Command::Resume { thread_id }) => {
+            let opts = tui::TuiOptions {
+                resume: Some(thread_id),
+                ..Default::default()
+            };
+            run_tui(&settings, &file, opts).await
+        }
+        Some(Command::Replay { file: path, speed }) => {
+            let opts = tui::TuiOptions {
+                replay: Some((path, speed)),
+                ..Default::default()
+            };
+            run_tui(&settings, &file, opts).await
+        }
+        None => {
+            let opts = tui::TuiOptions {
+                prompt: cli.prompt,
+                resume: cli.resume.map(Some),
+                replay: None,
+            };
+            run_tui(&settings, &file, opts).await
+        }
+        Some(Command::McpServer) => {
             eprintln!(
-                "codexmcp: this surface is not built yet in this version; use `codexmcp exec`, \
-                 `codexmcp sessions` or `codexmcp doctor`"
+                "codexmcp: `mcp-server` is not built yet in this version; use `codexmcp exec`"
             );
             headless::EXIT_USAGE
         }
     }
+}
+
+async fn run_tui(settings: &Settings, file: &FileConfig, opts: tui::TuiOptions) -> i32 {
+    use std::io::IsTerminal;
+    let keymap = match tui::keymap::Keymap::with_overrides(&file.keys) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("codexmcp: config.toml {e}");
+            return headless::EXIT_USAGE;
+        }
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("codexmcp: the TUI needs a terminal; use `codexmcp exec PROMPT` for scripts");
+        return headless::EXIT_USAGE;
+    }
+    tui::run(settings, keymap, opts).await
 }

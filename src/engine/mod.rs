@@ -42,7 +42,7 @@ pub struct EngineConfig {
 }
 
 /// One turn to run: a prompt, and the thread to continue (if any).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TurnSpec {
     pub prompt: String,
     pub resume: Option<String>,

@@ -5,5 +5,7 @@ mod doctor;
 mod exec_real;
 mod parser;
 mod printer;
+mod skills;
 mod store;
 mod text;
+mod tui;

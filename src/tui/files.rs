@@ -1,0 +1,234 @@
+//! The working directory's file tree: scanning, watching, previewing.
+//!
+//! The UI task never touches the disk. A `notify` watcher runs on its own thread; its events
+//! are batched (one message per [`BATCH`] window, however many files a command touched, as yazi
+//! does) and the UI answers with a rescan request that runs on a blocking thread. Symlinks are
+//! listed but never followed: one that leaves the working dir is marked and not opened, so a
+//! model cannot trick the preview into reading `~/.ssh`.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::Msg;
+
+/// How long file events are collected before the tree is rescanned.
+pub const BATCH: Duration = Duration::from_millis(250);
+/// At most this many entries are listed.
+pub const MAX_ENTRIES: usize = 5_000;
+/// At most this many bytes are shown in a preview.
+pub const PREVIEW_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    Dir,
+    File {
+        size: u64,
+    },
+    /// A symlink, never followed. `outside`: it points out of the working dir.
+    Link {
+        target: String,
+        outside: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub name: String,
+    pub depth: usize,
+    pub kind: EntryKind,
+}
+
+/// What the tree pane shows; owned by the App.
+#[derive(Debug, Default)]
+pub struct FileTree {
+    pub root: PathBuf,
+    pub entries: Vec<Entry>,
+    pub expanded: HashSet<PathBuf>,
+    /// Files changed in the current turn (absolute paths).
+    pub changed: HashSet<PathBuf>,
+    pub selected: usize,
+    pub truncated: bool,
+}
+
+impl FileTree {
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            ..Self::default()
+        }
+    }
+
+    pub fn set_entries(&mut self, entries: Vec<Entry>, truncated: bool) {
+        let keep = self.entries.get(self.selected).map(|e| e.path.clone());
+        self.entries = entries;
+        self.truncated = truncated;
+        self.selected = keep
+            .and_then(|p| self.entries.iter().position(|e| e.path == p))
+            .unwrap_or(self.selected.min(self.entries.len().saturating_sub(1)));
+    }
+
+    /// Toggles the selected folder; returns true when a rescan is needed.
+    pub fn toggle_selected(&mut self) -> bool {
+        let Some(e) = self.entries.get(self.selected) else {
+            return false;
+        };
+        if e.kind != EntryKind::Dir {
+            return false;
+        }
+        if !self.expanded.remove(&e.path) {
+            self.expanded.insert(e.path.clone());
+        }
+        true
+    }
+
+    pub fn is_changed(&self, path: &Path) -> bool {
+        self.changed.contains(path)
+    }
+}
+
+/// Lists `root`, descending into `expanded` folders only. Blocking: call off the UI task.
+pub fn scan(root: &Path, expanded: &HashSet<PathBuf>) -> (Vec<Entry>, bool) {
+    let mut out = Vec::new();
+    let truncated = walk(root, root, 0, expanded, &mut out);
+    (out, truncated)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    expanded: &HashSet<PathBuf>,
+    out: &mut Vec<Entry>,
+) -> bool {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let mut children: Vec<Entry> = read
+        .filter_map(Result::ok)
+        .map(|d| {
+            let path = d.path();
+            let name = d.file_name().to_string_lossy().into_owned();
+            let meta = std::fs::symlink_metadata(&path);
+            let kind = match meta {
+                Ok(m) if m.file_type().is_symlink() => {
+                    let target = std::fs::read_link(&path).unwrap_or_default();
+                    let resolved = std::fs::canonicalize(&path).ok();
+                    let inside = resolved.as_ref().is_some_and(|r| {
+                        std::fs::canonicalize(root).is_ok_and(|root| r.starts_with(root))
+                    });
+                    EntryKind::Link {
+                        target: target.display().to_string(),
+                        outside: !inside,
+                    }
+                }
+                Ok(m) if m.is_dir() => EntryKind::Dir,
+                Ok(m) => EntryKind::File { size: m.len() },
+                Err(_) => EntryKind::File { size: 0 },
+            };
+            Entry {
+                path,
+                name,
+                depth,
+                kind,
+            }
+        })
+        .collect();
+    children.sort_by(|a, b| {
+        (a.kind != EntryKind::Dir, a.name.to_lowercase())
+            .cmp(&(b.kind != EntryKind::Dir, b.name.to_lowercase()))
+    });
+    for child in children {
+        if out.len() >= MAX_ENTRIES {
+            return true;
+        }
+        let descend = child.kind == EntryKind::Dir && expanded.contains(&child.path);
+        let path = child.path.clone();
+        out.push(child);
+        if descend && walk(root, &path, depth + 1, expanded, out) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A read-only look at one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub path: PathBuf,
+    pub body: PreviewBody,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewBody {
+    Text { text: String, truncated: bool },
+    Binary { size: u64 },
+    Refused(String),
+}
+
+/// Reads a preview (size-capped, binary detected, symlinks refused). Blocking.
+pub fn load_preview(root: &Path, path: &Path) -> Preview {
+    let body = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            PreviewBody::Refused("symlinks are not followed".into())
+        }
+        Ok(m) if m.is_dir() => PreviewBody::Refused("a folder".into()),
+        Ok(m) if !path.starts_with(root) => {
+            PreviewBody::Refused(format!("outside the working dir ({} bytes)", m.len()))
+        }
+        Ok(m) => match std::fs::File::open(path) {
+            Ok(f) => {
+                let mut buf = Vec::with_capacity(PREVIEW_BYTES.min(m.len() as usize));
+                let _ = f.take(PREVIEW_BYTES as u64).read_to_end(&mut buf);
+                if buf.contains(&0) {
+                    PreviewBody::Binary { size: m.len() }
+                } else {
+                    PreviewBody::Text {
+                        text: crate::text::sanitize(&String::from_utf8_lossy(&buf)),
+                        truncated: m.len() > PREVIEW_BYTES as u64,
+                    }
+                }
+            }
+            Err(e) => PreviewBody::Refused(e.to_string()),
+        },
+        Err(e) => PreviewBody::Refused(e.to_string()),
+    };
+    Preview {
+        path: path.to_path_buf(),
+        body,
+        scroll: 0,
+    }
+}
+
+/// Watches `root` recursively; sends one `Msg::FilesChanged` per batch of events. The
+/// returned watcher stops when dropped.
+pub fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if res.is_ok() {
+            let _ = raw_tx.send(());
+        }
+    })
+    .map_err(|e| tracing::warn!("file watcher unavailable: {e}"))
+    .ok()?;
+    if let Err(e) = watcher.watch(root, notify::RecursiveMode::Recursive) {
+        tracing::warn!("cannot watch {}: {e}", root.display());
+        return None;
+    }
+    tokio::spawn(async move {
+        while raw_rx.recv().await.is_some() {
+            tokio::time::sleep(BATCH).await;
+            while raw_rx.try_recv().is_ok() {}
+            if tx.send(Msg::FilesChanged).await.is_err() {
+                break;
+            }
+        }
+    });
+    Some(watcher)
+}

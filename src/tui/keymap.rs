@@ -1,0 +1,308 @@
+//! Key bindings as data.
+//!
+//! One table says which keys do what, in which context, and how to describe it. The same table
+//! drives behaviour (`Keymap::action`), the footer hints and the help popup, so they can never
+//! disagree, and users can rebind any action from `config.toml`:
+//!
+//! ```toml
+//! [keys]
+//! send = ["enter"]
+//! newline = ["shift+enter", "alt+enter", "ctrl+j"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Send,
+    Newline,
+    Interrupt,
+    Quit,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Activate,
+    Help,
+    Dismiss,
+}
+
+impl Action {
+    pub const ALL: [Action; 15] = [
+        Self::Send,
+        Self::Newline,
+        Self::Interrupt,
+        Self::Quit,
+        Self::FocusNext,
+        Self::FocusPrev,
+        Self::Up,
+        Self::Down,
+        Self::PageUp,
+        Self::PageDown,
+        Self::Top,
+        Self::Bottom,
+        Self::Activate,
+        Self::Help,
+        Self::Dismiss,
+    ];
+
+    /// The name used in `config.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Newline => "newline",
+            Self::Interrupt => "interrupt",
+            Self::Quit => "quit",
+            Self::FocusNext => "focus_next",
+            Self::FocusPrev => "focus_prev",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::Activate => "activate",
+            Self::Help => "help",
+            Self::Dismiss => "dismiss",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Send => "send the prompt (queued while a turn runs)",
+            Self::Newline => "new line in the prompt",
+            Self::Interrupt => "interrupt the running turn",
+            Self::Quit => "quit (twice, or /quit)",
+            Self::FocusNext => "next pane",
+            Self::FocusPrev => "previous pane",
+            Self::Up => "move / scroll up",
+            Self::Down => "move / scroll down",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Top => "to the top",
+            Self::Bottom => "to the bottom (follow the tail)",
+            Self::Activate => "expand a row / open a file or folder",
+            Self::Help => "this help",
+            Self::Dismiss => "close popup / dismiss error",
+        }
+    }
+}
+
+/// One key with modifiers, parsed from text like `ctrl+c` or `shift+enter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeySpec {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut mods = KeyModifiers::NONE;
+        let lower = text.trim().to_ascii_lowercase();
+        let mut parts: Vec<&str> = lower.split('+').collect();
+        // "ctrl++" means ctrl and the plus key.
+        if lower.ends_with("++") {
+            parts.truncate(parts.len().saturating_sub(2));
+            parts.push("+");
+        }
+        let Some(key) = parts.pop() else {
+            return Err(format!("empty key {text:?}"));
+        };
+        for m in parts {
+            mods |= match m {
+                "ctrl" | "control" => KeyModifiers::CONTROL,
+                "alt" | "meta" => KeyModifiers::ALT,
+                "shift" => KeyModifiers::SHIFT,
+                other => return Err(format!("unknown modifier {other:?} in {text:?}")),
+            };
+        }
+        let code = match key {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "backspace" => KeyCode::Backspace,
+            "space" => KeyCode::Char(' '),
+            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(
+                f[1..]
+                    .parse()
+                    .map_err(|_| format!("unknown key {text:?}"))?,
+            ),
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            _ => return Err(format!("unknown key {text:?}")),
+        };
+        Ok(Self { code, mods })
+    }
+
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let mut mods = key.modifiers - KeyModifiers::SHIFT;
+        let mut code = key.code;
+        // Shift is part of the character for printable keys ('?' is shift+/); BackTab implies it.
+        if key.modifiers.contains(KeyModifiers::SHIFT)
+            && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab)
+        {
+            mods |= KeyModifiers::SHIFT;
+        }
+        if let KeyCode::Char(c) = code
+            && !self.mods.is_empty()
+        {
+            code = KeyCode::Char(c.to_ascii_lowercase());
+        }
+        code == self.code && mods == self.mods
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (m, name) in [
+            (KeyModifiers::CONTROL, "Ctrl+"),
+            (KeyModifiers::ALT, "Alt+"),
+            (KeyModifiers::SHIFT, "Shift+"),
+        ] {
+            if self.mods.contains(m) {
+                f.write_str(name)?;
+            }
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift+Tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(
+                f,
+                "{}",
+                if self.mods.is_empty() {
+                    c
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            ),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// The binding table.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<(Action, Vec<KeySpec>)>,
+}
+
+fn defaults() -> Vec<(Action, &'static [&'static str])> {
+    vec![
+        (Action::Send, &["enter"]),
+        (Action::Newline, &["shift+enter", "alt+enter", "ctrl+j"]),
+        (Action::Interrupt, &["esc", "ctrl+c"]),
+        (Action::Quit, &["ctrl+c", "ctrl+q"]),
+        (Action::FocusNext, &["tab"]),
+        (Action::FocusPrev, &["backtab"]),
+        (Action::Up, &["up", "k"]),
+        (Action::Down, &["down", "j"]),
+        (Action::PageUp, &["pageup"]),
+        (Action::PageDown, &["pagedown"]),
+        (Action::Top, &["home", "g"]),
+        (Action::Bottom, &["end", "shift+g"]),
+        (Action::Activate, &["enter", "space"]),
+        (Action::Help, &["f1", "?"]),
+        (Action::Dismiss, &["esc"]),
+    ]
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = defaults()
+            .into_iter()
+            .map(|(a, keys)| {
+                (
+                    a,
+                    keys.iter().filter_map(|k| KeySpec::parse(k).ok()).collect(),
+                )
+            })
+            .collect();
+        Self { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `[keys]` overrides from `config.toml` applied. Unknown actions and
+    /// unparsable keys are errors that name the culprit.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Self, String> {
+        let mut map = Self::default();
+        for (name, keys) in overrides {
+            let action = Action::ALL
+                .into_iter()
+                .find(|a| a.name() == name)
+                .ok_or_else(|| format!("[keys]: unknown action {name:?}"))?;
+            let specs = keys
+                .iter()
+                .map(|k| KeySpec::parse(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(slot) = map.bindings.iter_mut().find(|(a, _)| *a == action) {
+                slot.1 = specs;
+            }
+        }
+        Ok(map)
+    }
+
+    /// Is `key` bound to `action`?
+    pub fn is(&self, action: Action, key: &KeyEvent) -> bool {
+        self.bindings
+            .iter()
+            .any(|(a, keys)| *a == action && keys.iter().any(|k| k.matches(key)))
+    }
+
+    pub fn keys(&self, action: Action) -> &[KeySpec] {
+        self.bindings
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map_or(&[], |(_, k)| k.as_slice())
+    }
+
+    /// `Enter` / `Shift+Enter, Alt+Enter` for hints and help.
+    pub fn label(&self, action: Action) -> String {
+        self.keys(action)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Rows for the help popup: keys, description.
+    pub fn help_rows(&self) -> Vec<(String, &'static str)> {
+        self.bindings
+            .iter()
+            .map(|(a, _)| (self.label(*a), a.describe()))
+            .collect()
+    }
+
+    /// The footer: a few actions with their first key.
+    pub fn hints(&self, actions: &[(Action, &'static str)]) -> Vec<(String, &'static str)> {
+        actions
+            .iter()
+            .filter_map(|(a, what)| self.keys(*a).first().map(|k| (k.to_string(), *what)))
+            .collect()
+    }
+}

@@ -1,0 +1,77 @@
+//! The terminal UI: setup and restore, the event loop, and the effects it carries out.
+//!
+//! One task owns the [`App`]. It waits on terminal input (crossterm `EventStream`), on
+//! messages from services (Codex turns, the file watcher, blocking loaders) and on a frame
+//! deadline, and nothing else: there is no fixed render tick, frames are drawn only after a
+//! change and at most every [`FRAME`] (so a flood of events costs ≤ 60 frames/s), and a timer
+//! runs only while a turn is working (spinner, elapsed time). Every turn runs in its own task
+//! that owns its Codex child; quitting interrupts them and waits, so no child outlives the app.
+//! The terminal is restored on every exit path: normal, error, signal and panic.
+
+pub mod app;
+pub mod files;
+pub mod input;
+pub mod keymap;
+pub mod pickers;
+pub mod replay;
+pub mod rows;
+pub mod run;
+pub mod ui;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::Event;
+
+use crate::engine::{CodexEvent, TurnOutcome};
+use crate::session::{LogEntry, SessionRecord};
+use crate::skills::Discovery;
+
+/// Minimum time between two frames (60 frames/s).
+pub const FRAME: Duration = Duration::from_millis(16);
+/// Spinner and timer refresh while a turn runs.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Everything that can change the App.
+#[derive(Debug)]
+pub enum Msg {
+    Term(Event),
+    Codex {
+        run: u64,
+        event: CodexEvent,
+    },
+    TurnDone {
+        run: u64,
+        outcome: TurnOutcome,
+    },
+    FilesChanged,
+    Tree {
+        entries: Vec<files::Entry>,
+        truncated: bool,
+    },
+    Preview(files::Preview),
+    Sessions(Vec<SessionRecord>),
+    Skills(Discovery),
+    Transcript {
+        id: String,
+        record: Option<SessionRecord>,
+        entries: Vec<LogEntry>,
+    },
+    /// A recorded prompt or event, from `codexmcp replay`.
+    Replay {
+        prompt: Option<String>,
+        event: Option<CodexEvent>,
+    },
+    Tick(Instant),
+}
+
+/// How the TUI starts.
+#[derive(Debug, Default, Clone)]
+pub struct TuiOptions {
+    pub prompt: Option<String>,
+    /// `Some(None)`: open the resume picker; `Some(Some(id))`: resume that thread.
+    pub resume: Option<Option<String>>,
+    pub replay: Option<(PathBuf, f64)>,
+}
+
+pub use run::run;

@@ -1,0 +1,403 @@
+//! The TUI event loop and the services behind its effects.
+//!
+//! [`run`] enters the terminal (raw mode, alternate screen, mouse, bracketed paste) behind a
+//! guard whose `Drop` and a panic hook both restore it, then loops: wait for input / a message /
+//! the frame deadline, update, perform effects, schedule a frame. [`Services`] performs the
+//! effects: it starts turns (one task each, owning its Codex child and a session recorder),
+//! interrupts them, and runs disk work on blocking threads.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Instant;
+
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    PushKeyboardEnhancementFlags,
+};
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::crossterm::{cursor, execute};
+use tokio::sync::mpsc;
+
+use super::app::{App, Effect, Info};
+use super::keymap::Keymap;
+use super::{FRAME, Msg, TICK, TuiOptions, files, replay, ui};
+use crate::config::Settings;
+use crate::engine::{self, EngineConfig, EngineError, Interrupter, TurnOutcome, TurnStatus, Usage};
+use crate::session::{Recorder, Store};
+
+/// Restores the terminal when dropped (and from the panic hook).
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<Self> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        terminal::enable_raw_mode()?;
+        let guard = TerminalGuard;
+        let mut out = std::io::stdout();
+        execute!(
+            out,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        if terminal::supports_keyboard_enhancement().unwrap_or(false) {
+            let _ = execute!(
+                out,
+                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+            );
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let mut out = std::io::stdout();
+    if terminal::supports_keyboard_enhancement().unwrap_or(false) {
+        let _ = execute!(out, PopKeyboardEnhancementFlags);
+    }
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Counters printed with `CODEXMCP_STATS=1` (benchmarks).
+#[derive(Debug, Default)]
+struct Stats {
+    msgs: u64,
+    frames: u64,
+    first_frame: Option<std::time::Duration>,
+}
+
+pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
+    let started = Instant::now();
+    let cwd = crate::config::absolute(&settings.cwd);
+    let _ = std::fs::create_dir_all(&cwd);
+    let info = Info {
+        backend: settings.backend.clone(),
+        model: settings
+            .model
+            .clone()
+            .unwrap_or_else(|| "model: Codex default".into()),
+        sandbox: settings.sandbox.clone(),
+        cwd: cwd.clone(),
+    };
+    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let mut app = App::new(keymap, info);
+    let mut services = Services::new(settings, tx.clone()).await;
+    if let Some(e) = &services.startup_error {
+        app.fail(e);
+    }
+    let guard = match TerminalGuard::enter() {
+        Ok(g) => g,
+        Err(e) => {
+            restore();
+            eprintln!("codexmcp: cannot set up the terminal: {e}");
+            return 1;
+        }
+    };
+    let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
+        Ok(t) => t,
+        Err(e) => {
+            drop(guard);
+            eprintln!("codexmcp: cannot draw on this terminal: {e}");
+            return 1;
+        }
+    };
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let _watcher = files::watch(&cwd, tx.clone());
+    let mut fx = vec![Effect::Rescan];
+    services.load_skills(&cwd);
+    if let Some((path, speed)) = &opts.replay {
+        app.read_only = true;
+        replay::spawn(path.clone(), *speed, tx.clone());
+    }
+    match &opts.resume {
+        Some(Some(id)) if !engine::looks_like_thread_id(id) => app.fail(&format!(
+            "unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"
+        )),
+        Some(Some(id)) => fx.push(Effect::LoadTranscript(id.clone())),
+        Some(None) => fx.push(Effect::ListSessions),
+        None => {}
+    }
+    if let Some(p) = opts.prompt.clone().filter(|p| !p.trim().is_empty()) {
+        super::input::submit(&mut app, p, &mut fx);
+    }
+
+    let mut stats = Stats::default();
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK);
+    let mut next_frame: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
+    let mut last_frame = tokio::time::Instant::now() - FRAME;
+    let mut term_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut hup_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    loop {
+        for e in fx.drain(..) {
+            services.perform(e, &mut app);
+        }
+        if app.quit {
+            break;
+        }
+        if app.dirty && next_frame.is_none() {
+            next_frame = Some((last_frame + FRAME).max(tokio::time::Instant::now()));
+        }
+        let ticking = app.is_running();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => fx = app.update(Msg::Term(ev)),
+                _ => break, // the terminal went away
+            },
+            Some(msg) = rx.recv() => {
+                stats.msgs += 1;
+                fx = app.update(msg);
+                // Apply a burst in one go; the frame deadline still caps redraws.
+                let mut n = 0;
+                while n < 2048 {
+                    let Ok(m) = rx.try_recv() else { break };
+                    fx.extend(app.update(m));
+                    n += 1;
+                }
+                stats.msgs += n;
+            }
+            _ = ticker.tick(), if ticking => { fx = app.update(Msg::Tick(Instant::now())); }
+            _ = sleep_until(next_frame), if next_frame.is_some() => {
+                next_frame = None;
+                app.now = Instant::now();
+                if let Err(e) = terminal.draw(|f| ui::render(f, &app)) {
+                    tracing::error!("draw failed: {e}");
+                    break;
+                }
+                stats.frames += 1;
+                stats.first_frame.get_or_insert(started.elapsed());
+                last_frame = tokio::time::Instant::now();
+                app.dirty = false;
+            }
+            _ = recv_signal(&mut term_signal) => break,
+            _ = recv_signal(&mut hup_signal) => break,
+        }
+    }
+    services.shutdown(rx).await;
+    drop(terminal);
+    drop(guard);
+    if std::env::var_os("CODEXMCP_STATS").is_some() {
+        eprintln!(
+            "stats: msgs={} frames={} first_frame_ms={:.1} elapsed_ms={:.1}",
+            stats.msgs,
+            stats.frames,
+            stats.first_frame.unwrap_or_default().as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    if let Some(id) = &app.thread_id {
+        println!("thread: {id}\nresume with: codexmcp --resume {id}");
+    }
+    0
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_signal(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Carries out effects; owns the running turns.
+struct Services {
+    tx: mpsc::Sender<Msg>,
+    engine: Result<EngineConfig, EngineError>,
+    store: Option<Store>,
+    backend: String,
+    turns: HashMap<u64, (Interrupter, tokio::task::JoinHandle<()>)>,
+    startup_error: Option<String>,
+    auth_error: Option<String>,
+}
+
+impl Services {
+    async fn new(settings: &Settings, tx: mpsc::Sender<Msg>) -> Self {
+        let engine = settings.engine().await;
+        let auth_error = crate::headless::missing_auth(settings);
+        let startup_error = match (&engine, &auth_error) {
+            (Err(e), _) => Some(e.to_string()),
+            (_, Some(a)) => Some(a.clone()),
+            _ => None,
+        };
+        Self {
+            tx,
+            engine,
+            store: Store::open_default().ok(),
+            backend: settings.backend.clone(),
+            turns: HashMap::new(),
+            startup_error,
+            auth_error,
+        }
+    }
+
+    fn load_skills(&self, cwd: &std::path::Path) {
+        let tx = self.tx.clone();
+        let cwd = cwd.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.blocking_send(Msg::Skills(crate::skills::discover(&cwd)));
+        });
+    }
+
+    fn blocking(&self, job: impl FnOnce() -> Option<Msg> + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(m) = job() {
+                let _ = tx.blocking_send(m);
+            }
+        });
+    }
+
+    fn perform(&mut self, effect: Effect, app: &mut App) {
+        match effect {
+            Effect::StartTurn { run, spec } => self.start_turn(run, spec),
+            Effect::Interrupt => {
+                for (i, _) in self.turns.values() {
+                    i.interrupt();
+                }
+            }
+            Effect::Quit => {}
+            Effect::Rescan => {
+                let root = app.files.root.clone();
+                let expanded = app.files.expanded.clone();
+                self.blocking(move || {
+                    let (entries, truncated) = files::scan(&root, &expanded);
+                    Some(Msg::Tree { entries, truncated })
+                });
+            }
+            Effect::LoadPreview(path) => {
+                let root = app.files.root.clone();
+                self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
+            }
+            Effect::ListSessions => match self.store.clone() {
+                Some(store) => self.blocking(move || {
+                    Some(Msg::Sessions(
+                        store.list().map(|l| l.sessions).unwrap_or_default(),
+                    ))
+                }),
+                None => app.fail("the session store is not available (no home directory?)"),
+            },
+            Effect::LoadTranscript(id) => {
+                let store = self.store.clone();
+                self.blocking(move || {
+                    let record = store.as_ref().and_then(|s| s.load(&id).ok().flatten());
+                    let entries = store
+                        .as_ref()
+                        .and_then(|s| s.read_log(&id).ok())
+                        .map(|l| l.entries)
+                        .unwrap_or_default();
+                    Some(Msg::Transcript {
+                        id,
+                        record,
+                        entries,
+                    })
+                });
+            }
+        }
+    }
+
+    fn start_turn(&mut self, run: u64, spec: engine::TurnSpec) {
+        let failed = |e: EngineError| Msg::TurnDone {
+            run,
+            outcome: TurnOutcome {
+                thread_id: None,
+                status: TurnStatus::Failed(e),
+                total: Usage::default(),
+                last_message: None,
+            },
+        };
+        let config = match (&self.engine, &self.auth_error) {
+            (Err(e), _) => return self.send_now(failed(e.clone())),
+            (_, Some(a)) => return self.send_now(failed(EngineError::Auth { detail: a.clone() })),
+            (Ok(c), None) => c.clone(),
+        };
+        let existing = match (&self.store, &spec.resume) {
+            (Some(s), Some(id)) => s.load(id).ok().flatten(),
+            _ => None,
+        };
+        let mut recorder = self.store.clone().map(|s| {
+            Recorder::new(
+                s,
+                existing,
+                &spec.prompt,
+                &config.cwd.display().to_string(),
+                &self.backend,
+            )
+        });
+        let mut turn = match engine::start_turn(&config, spec) {
+            Ok(t) => t,
+            Err(e) => return self.send_now(failed(e)),
+        };
+        let interrupter = turn.interrupter();
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            while let Some(event) = turn.events.recv().await {
+                if let Some(r) = &mut recorder {
+                    r.observe(&event);
+                }
+                let _ = tx.send(Msg::Codex { run, event }).await;
+            }
+            let outcome = turn.finish().await;
+            if let Some(r) = recorder {
+                r.finish();
+            }
+            let _ = tx.send(Msg::TurnDone { run, outcome }).await;
+        });
+        self.turns.retain(|_, (_, t)| !t.is_finished());
+        self.turns.insert(run, (interrupter, task));
+    }
+
+    fn send_now(&self, msg: Msg) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(msg).await;
+        });
+    }
+
+    /// Interrupts every running turn and waits for its task (and so its child) to end,
+    /// draining their messages meanwhile so none blocks on a full channel.
+    async fn shutdown(mut self, mut rx: mpsc::Receiver<Msg>) {
+        for (i, _) in self.turns.values() {
+            i.interrupt();
+        }
+        drop(self.tx);
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        for (_, (_, task)) in self.turns.drain() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(8), task).await;
+        }
+        drain.abort();
+    }
+}

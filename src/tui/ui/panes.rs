@@ -1,0 +1,294 @@
+//! The four panes: chat transcript, prompt input, Codex events, file tree. Each draws only
+//! what fits, working back from the bottom, so a long session costs the same per frame as a
+//! short one.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{SPINNER, border_style, secs, wrap};
+use crate::tui::app::{App, Focus, Who};
+use crate::tui::files::EntryKind;
+use crate::tui::rows::{Row, RowKind, RowState};
+
+pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Chat ")
+        .border_style(border_style(app, Focus::Chat));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width.saturating_sub(2) as usize;
+    let need = inner.height as usize + app.chat_scroll;
+    let mut lines: Vec<Line> = Vec::new();
+    for entry in app.chat.iter().rev() {
+        let (label, style) = match entry.who {
+            Who::User => (
+                "you",
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
+            Who::Codex => (
+                "codex",
+                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            ),
+            Who::Notice => ("·", Style::new().fg(Color::DarkGray)),
+            Who::Error => (
+                "error",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+        };
+        let body_style = match entry.who {
+            Who::Notice => Style::new().fg(Color::DarkGray),
+            Who::Error => Style::new().fg(Color::Red),
+            _ => Style::new(),
+        };
+        let mut block_lines = vec![Line::from(Span::styled(label, style))];
+        block_lines.extend(
+            wrap(&entry.text, width)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(format!("  {l}"), body_style))),
+        );
+        block_lines.push(Line::raw(""));
+        for l in block_lines.into_iter().rev() {
+            lines.push(l);
+        }
+        if lines.len() >= need {
+            break;
+        }
+    }
+    if app.chat.is_empty() {
+        let hint = "Type a request below. Codex works in the folder shown on the right; its events appear in the middle.";
+        let lines: Vec<Line> = wrap(hint, width)
+            .into_iter()
+            .map(|l| Line::from(l.dark_gray()))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    lines.reverse();
+    let skip = lines.len().saturating_sub(need);
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(skip)
+        .take(inner.height as usize)
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+pub fn input(frame: &mut Frame, app: &App, area: Rect) {
+    let title = if app.read_only {
+        " Replay (read-only) "
+    } else if app.is_running() {
+        " Prompt — Enter queues "
+    } else {
+        " Prompt "
+    };
+    let mut ta = app.input.clone();
+    ta.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .border_style(border_style(app, Focus::Input)),
+    );
+    ta.set_cursor_line_style(Style::new());
+    if app.focus != Focus::Input
+        || app
+            .popup
+            .as_ref()
+            .is_some_and(|p| !matches!(p, crate::tui::app::Popup::Skills(_)))
+    {
+        ta.set_cursor_style(Style::new());
+    }
+    frame.render_widget(&ta, area);
+}
+
+fn row_icon(app: &App, r: &Row) -> Span<'static> {
+    match (r.kind, r.state) {
+        (_, RowState::Running) => Span::raw(SPINNER[app.spinner % SPINNER.len()]).yellow(),
+        (RowKind::Reasoning, _) => Span::raw("✻").dark_gray(),
+        (RowKind::Command, RowState::Ok) => Span::raw("✓").green(),
+        (RowKind::Command, _) | (RowKind::Error, _) => Span::raw("✗").red(),
+        (RowKind::FileChange, RowState::Failed) => Span::raw("✎").red(),
+        (RowKind::FileChange, _) => Span::raw("✎").green(),
+        (RowKind::Message, _) => Span::raw("›").green(),
+        (RowKind::Tool, RowState::Failed) => Span::raw("⚙").red(),
+        (RowKind::Tool, _) => Span::raw("⚙").cyan(),
+        (RowKind::Search, _) => Span::raw("⌕").cyan(),
+        (RowKind::Todo, _) => Span::raw("☐").cyan(),
+        (RowKind::Warning, _) => Span::raw("⚠").yellow(),
+        (RowKind::Info, _) => Span::raw("·").dark_gray(),
+    }
+}
+
+fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'static>> {
+    let title_style = match (r.kind, r.state) {
+        (RowKind::Reasoning, _) => Style::new()
+            .fg(Color::DarkGray)
+            .add_modifier(Modifier::ITALIC),
+        (RowKind::Error, _) => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        (RowKind::Warning, _) => Style::new().fg(Color::Yellow),
+        (RowKind::Info, _) => Style::new().fg(Color::DarkGray),
+        (_, RowState::Failed) => Style::new().fg(Color::Red),
+        (RowKind::Command, _) => Style::new().fg(Color::Cyan),
+        _ => Style::new(),
+    };
+    let mut info = Vec::new();
+    if let Some(code) = r.exit_code {
+        info.push(format!("exit {code}"));
+    }
+    match (r.state, r.started, r.duration) {
+        (RowState::Running, Some(s), _) => info.push(secs(app.now.saturating_duration_since(s))),
+        (_, _, Some(d)) if r.kind == RowKind::Command => info.push(secs(d)),
+        _ => {}
+    }
+    let info = if info.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", info.join(", "))
+    };
+    let room = width.saturating_sub(3 + info.chars().count());
+    let title: String = r.title.chars().take(room).collect();
+    let mut first = Line::from(vec![
+        row_icon(app, r),
+        Span::raw(" "),
+        Span::styled(title, title_style),
+        Span::raw(info).dark_gray(),
+    ]);
+    if selected {
+        first = first.patch_style(Style::new().add_modifier(Modifier::REVERSED));
+    }
+    let mut out = vec![first];
+    let (fold, hint) = match r.kind {
+        RowKind::Command => (if r.expanded { usize::MAX } else { 3 }, true),
+        RowKind::FileChange | RowKind::Todo if r.body.len() > 1 => {
+            (if r.expanded { usize::MAX } else { 4 }, true)
+        }
+        RowKind::FileChange | RowKind::Todo => (0, false),
+        _ if r.expanded => (usize::MAX, false),
+        _ => (0, r.body.len() > 1),
+    };
+    let body = &r.body[r.body.len().saturating_sub(fold)..];
+    if hint && body.len() < r.body.len() {
+        out.push(Line::from(
+            format!(
+                "  ┆ … {} more lines (Enter expands)",
+                r.body.len() - body.len()
+            )
+            .dark_gray(),
+        ));
+    }
+    for l in body {
+        for piece in wrap(l, width.saturating_sub(4)) {
+            out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
+        }
+    }
+    out
+}
+
+pub fn events(frame: &mut Frame, app: &App, area: Rect) {
+    let title = match app.rows.dropped {
+        0 => " Codex events ".to_string(),
+        n => format!(" Codex events ({n} older in the session log) "),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(border_style(app, Focus::Events));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let height = inner.height as usize;
+    if app.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(
+                "Reasoning, commands, file changes and messages appear here live.".dark_gray(),
+            ),
+            inner,
+        );
+        return;
+    }
+    let anchor = app.row_selected.unwrap_or(app.rows.len() - 1);
+    let mut lines: Vec<Line> = Vec::new();
+    for i in (0..=anchor.min(app.rows.len() - 1)).rev() {
+        let Some(r) = app.rows.get(i) else { break };
+        let selected = app.focus == Focus::Events && app.row_selected == Some(i);
+        for l in row_lines(app, r, width, selected).into_iter().rev() {
+            lines.push(l);
+        }
+        if lines.len() >= height {
+            break;
+        }
+    }
+    lines.truncate(height);
+    lines.reverse();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn files(frame: &mut Frame, app: &App, area: Rect) {
+    let name = app
+        .info
+        .cwd
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    let title = format!(" {}/ ", crate::text::one_line(&name, 30));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(border_style(app, Focus::Files));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let t = &app.files;
+    if t.entries.is_empty() {
+        frame.render_widget(Paragraph::new("(empty)".dark_gray()), inner);
+        return;
+    }
+    let height = inner.height as usize;
+    let top = t.selected.saturating_sub(height.saturating_sub(1));
+    let lines: Vec<Line> = t
+        .entries
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .map(|(i, e)| {
+            let indent = "  ".repeat(e.depth);
+            let name = crate::text::one_line(&e.name, 60);
+            let mut spans = vec![Span::raw(indent)];
+            match &e.kind {
+                EntryKind::Dir => {
+                    let open = t.expanded.contains(&e.path);
+                    spans.push(Span::raw(if open { "▾ " } else { "▸ " }).dark_gray());
+                    spans.push(Span::raw(format!("{name}/")).blue().bold());
+                }
+                EntryKind::File { .. } => {
+                    let changed = t.is_changed(&e.path);
+                    spans.push(Span::raw(if changed { "● " } else { "  " }).yellow());
+                    spans.push(if changed {
+                        Span::raw(name).yellow()
+                    } else {
+                        Span::raw(name)
+                    });
+                }
+                EntryKind::Link { target, outside } => {
+                    spans.push(Span::raw("  "));
+                    spans.push(Span::raw(name).magenta());
+                    let target = crate::text::one_line(target, 40);
+                    spans.push(if *outside {
+                        Span::raw(format!(" → {target} (outside)")).red()
+                    } else {
+                        Span::raw(format!(" → {target}")).dark_gray()
+                    });
+                }
+            }
+            let mut line = Line::from(spans);
+            if i == t.selected && app.focus == Focus::Files {
+                line = line.patch_style(Style::new().add_modifier(Modifier::REVERSED));
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

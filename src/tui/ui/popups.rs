@@ -1,0 +1,203 @@
+//! Popups drawn over the panes: the `$` skill picker (anchored above the prompt), the resume
+//! picker, help (generated from the keymap), and the read-only file preview.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::layout;
+use crate::tui::app::{App, Popup};
+use crate::tui::files::PreviewBody;
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
+    let h = h.min(area.height.saturating_sub(2)).max(3.min(area.height));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn frame_block(title: String) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(Style::new().fg(Color::Cyan))
+}
+
+fn selectable(selected: bool, spans: Vec<Span<'static>>) -> Line<'static> {
+    let line = Line::from(spans);
+    if selected {
+        line.patch_style(Style::new().add_modifier(Modifier::REVERSED))
+    } else {
+        line
+    }
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    match &app.popup {
+        None => {}
+        Some(Popup::Skills(p)) => {
+            let input = layout(area).input;
+            let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))
+                as u16;
+            let w = input.width.max(40).min(area.width);
+            let rect = Rect::new(input.x, input.y.saturating_sub(h), w, h.min(input.y));
+            let mut lines: Vec<Line> = p
+                .visible()
+                .take(8)
+                .map(|(sel, s)| {
+                    let room = (w as usize).saturating_sub(s.name.chars().count() + 6);
+                    selectable(
+                        sel,
+                        vec![
+                            Span::raw(format!("${}", s.name)).cyan().bold(),
+                            Span::raw(format!("  {}", crate::text::one_line(&s.description, room)))
+                                .dark_gray(),
+                        ],
+                    )
+                })
+                .collect();
+            if lines.is_empty() {
+                lines.push(Line::from(
+                    if app.skills.is_empty() {
+                        "no skills found (see `codexmcp skills`)"
+                    } else {
+                        "no matching skill"
+                    }
+                    .dark_gray(),
+                ));
+            }
+            if !app.skill_errors.is_empty() {
+                lines.push(Line::from(
+                    format!(
+                        "⚠ {} SKILL.md could not be read (`codexmcp skills`)",
+                        app.skill_errors.len()
+                    )
+                    .yellow(),
+                ));
+            }
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(frame_block(format!(" skills: ${} ", p.query))),
+                rect,
+            );
+        }
+        Some(Popup::Resume(p)) => {
+            let rect = centered(area, 100, 16);
+            let now = crate::session::now_ms();
+            let lines: Vec<Line> =
+                std::iter::once(Line::from(format!("filter: {}▏", p.query).cyan()))
+                    .chain(
+                        p.visible()
+                            .take(rect.height.saturating_sub(3) as usize)
+                            .map(|(sel, r)| {
+                                selectable(
+                                    sel,
+                                    vec![
+                                        Span::raw(format!(
+                                            "{:<40} ",
+                                            crate::text::one_line(&r.title, 40)
+                                        )),
+                                        Span::raw(format!(
+                                            "{:>8}  ",
+                                            crate::session::age(now.saturating_sub(r.updated_ms))
+                                        ))
+                                        .dark_gray(),
+                                        Span::raw(format!("{}  ", r.id)),
+                                        Span::raw(format!(
+                                            "{} tok",
+                                            super::tokens(r.usage.total_tokens())
+                                        ))
+                                        .dark_gray(),
+                                    ],
+                                )
+                            }),
+                    )
+                    .collect();
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(frame_block(
+                    " resume a thread — type to filter, Enter resumes, Esc closes ".into(),
+                )),
+                rect,
+            );
+        }
+        Some(Popup::Help) => {
+            let rows = app.keymap.help_rows();
+            let rect = centered(area, 84, rows.len() as u16 + 11);
+            let mut lines: Vec<Line> = rows
+                .into_iter()
+                .map(|(keys, what)| {
+                    Line::from(vec![
+                        Span::raw(format!("{keys:<32}  ")).cyan(),
+                        Span::raw(what),
+                    ])
+                })
+                .collect();
+            lines.push(Line::raw(""));
+            for (cmd, what) in [
+                ("/new", "start a new thread"),
+                ("/resume [id]", "resume a stored thread (no id: pick one)"),
+                ("/help", "this help"),
+                ("/quit", "quit"),
+                ("$name", "mention a skill ($ opens the picker)"),
+            ] {
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{cmd:<32}  ")).cyan(),
+                    Span::raw(what),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(
+                "keys can be changed in config.toml under [keys]".dark_gray(),
+            ));
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(frame_block(" help ".into())),
+                rect,
+            );
+        }
+        Some(Popup::Preview(p)) => {
+            let rect = centered(
+                area,
+                area.width.saturating_sub(8),
+                area.height.saturating_sub(4),
+            );
+            let name = p
+                .path
+                .strip_prefix(&app.info.cwd)
+                .unwrap_or(&p.path)
+                .display()
+                .to_string();
+            let body: Vec<Line> = match &p.body {
+                PreviewBody::Text { text, truncated } => {
+                    let mut v: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+                    if *truncated {
+                        v.push(Line::from("… (preview truncated at 64 KiB)".dark_gray()));
+                    }
+                    v
+                }
+                PreviewBody::Binary { size } => vec![Line::from(
+                    format!("binary file, {size} bytes — not shown").dark_gray(),
+                )],
+                PreviewBody::Refused(why) => vec![Line::from(format!("not shown: {why}").yellow())],
+            };
+            let [inner] = Layout::vertical([Constraint::Min(1)]).areas(rect);
+            frame.render_widget(Clear, inner);
+            frame.render_widget(
+                Paragraph::new(body)
+                    .scroll((p.scroll, 0))
+                    .block(frame_block(format!(
+                        " {} (read-only, Esc closes) ",
+                        crate::text::one_line(&name, 60)
+                    ))),
+                inner,
+            );
+        }
+    }
+}

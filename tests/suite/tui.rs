@@ -1,0 +1,557 @@
+//! The TUI without a terminal: messages in, state and snapshots out (fixed-size TestBackend).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use codexmcp::engine::event::{FileChange, ItemKind, Status};
+use codexmcp::engine::{CodexEvent, EngineError, Item, TurnOutcome, TurnStatus, Usage};
+use codexmcp::skills::{Scope, Skill};
+use codexmcp::tui::Msg;
+use codexmcp::tui::app::{App, Effect, Focus, Info, Popup};
+use codexmcp::tui::keymap::Keymap;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+pub fn app() -> App {
+    let info = Info {
+        backend: "exec".into(),
+        model: "gpt-5.5".into(),
+        sandbox: "workspace-write".into(),
+        cwd: PathBuf::from("/w/output"),
+    };
+    let mut app = App::new(Keymap::default(), info);
+    app.now = Instant::now();
+    app.skills = vec![
+        skill("mcp-skill-smoke", "Smoke test for skill loading"),
+        skill("imagegen", "Generate or edit raster images"),
+        skill("skill-creator", "Create or update a Codex skill"),
+    ];
+    app
+}
+
+fn skill(name: &str, description: &str) -> Skill {
+    Skill {
+        name: name.into(),
+        description: description.into(),
+        path: PathBuf::from(format!("/s/{name}/SKILL.md")),
+        scope: Scope::Repo,
+    }
+}
+
+pub fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    app.update(Msg::Term(Event::Key(KeyEvent::new(code, mods))))
+}
+
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    press(app, code, KeyModifiers::NONE)
+}
+
+pub fn type_str(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+pub fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut app_size = app.size;
+    app_size.0 = w;
+    t.draw(|f| codexmcp::tui::ui::render(f, app)).unwrap();
+    let _ = app_size;
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn item(id: &str, kind: ItemKind) -> Item {
+    Item {
+        id: id.into(),
+        kind,
+    }
+}
+
+/// Sends a prompt and returns the run id of the turn it started.
+pub fn send(app: &mut App, prompt: &str) -> u64 {
+    type_str(app, prompt);
+    let fx = key(app, KeyCode::Enter);
+    match fx.as_slice() {
+        [Effect::StartTurn { run, .. }] => *run,
+        other => panic!("expected a turn to start, got {other:?}"),
+    }
+}
+
+fn codex(app: &mut App, run: u64, event: CodexEvent) {
+    app.update(Msg::Codex { run, event });
+}
+
+fn cmd(status: Status, exit: Option<i64>, out: &str) -> ItemKind {
+    ItemKind::CommandExecution {
+        command: "/bin/bash -lc 'python3 -m http.server'".into(),
+        aggregated_output: out.into(),
+        exit_code: exit,
+        status,
+    }
+}
+
+#[test]
+fn empty_start() {
+    insta::assert_snapshot!(render(&app(), 120, 24));
+}
+
+#[test]
+fn a_running_turn_with_a_command_in_progress() {
+    let mut a = app();
+    let run = send(&mut a, "Create a snake game with HTML, CSS, and JavaScript");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        },
+    );
+    codex(&mut a, run, CodexEvent::TurnStarted);
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_1",
+                ItemKind::Reasoning {
+                    text: "**Planning** the game layout".into(),
+                },
+            ),
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemStarted {
+            item: item("item_2", cmd(Status::InProgress, None, "")),
+        },
+    );
+    assert_eq!(
+        a.thread_id.as_deref(),
+        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
+    );
+    insta::assert_snapshot!(render(&a, 120, 24));
+}
+
+#[test]
+fn a_completed_turn_with_file_changes_marks_the_tree() {
+    let mut a = app();
+    let run = send(&mut a, "Create a snake game");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemStarted {
+            item: item("item_1", cmd(Status::InProgress, None, "")),
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_1",
+                cmd(
+                    Status::Completed,
+                    Some(0),
+                    "line 1\nline 2\nline 3\nline 4\nserved",
+                ),
+            ),
+        },
+    );
+    let changes = vec![
+        FileChange {
+            path: "/w/output/index.html".into(),
+            kind: "add".into(),
+        },
+        FileChange {
+            path: "/w/output/snake.js".into(),
+            kind: "add".into(),
+        },
+    ];
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_2",
+                ItemKind::FileChange {
+                    changes,
+                    status: Status::Completed,
+                },
+            ),
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_3",
+                ItemKind::AgentMessage {
+                    text: "Open index.html to play.".into(),
+                },
+            ),
+        },
+    );
+    let usage = Usage {
+        input_tokens: 1200,
+        output_tokens: 300,
+        ..Usage::default()
+    };
+    codex(
+        &mut a,
+        run,
+        CodexEvent::TurnCompleted {
+            usage,
+            total: usage,
+        },
+    );
+    a.update(Msg::TurnDone {
+        run,
+        outcome: TurnOutcome {
+            thread_id: None,
+            status: TurnStatus::Completed,
+            total: usage,
+            last_message: None,
+        },
+    });
+    a.update(Msg::Tree {
+        entries: codexmcp::tui::files::scan(&fixture_tree(), &Default::default()).0,
+        truncated: false,
+    });
+    assert!(a.files.is_changed(&PathBuf::from("/w/output/snake.js")));
+    assert!(!a.is_running());
+    insta::assert_snapshot!(render(&a, 120, 24));
+}
+
+/// A small folder standing in for output/ (paths in the snapshot are relative to it).
+fn fixture_tree() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("codexmcp-tree-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("index.html"), "<html>").unwrap();
+    std::fs::write(dir.join("snake.js"), "let x;").unwrap();
+    dir
+}
+
+#[test]
+fn errors_show_in_chat_events_and_status_until_dismissed() {
+    let mut a = app();
+    let run = send(&mut a, "hello");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::TurnFailed {
+            message: "unexpected status 401 Unauthorized".into(),
+        },
+    );
+    let err = EngineError::Auth {
+        detail: "unexpected status 401 Unauthorized".into(),
+    };
+    a.update(Msg::TurnDone {
+        run,
+        outcome: TurnOutcome {
+            thread_id: None,
+            status: TurnStatus::Failed(err),
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    insta::assert_snapshot!(render(&a, 120, 20));
+    key(&mut a, KeyCode::Esc);
+    assert!(a.error.is_none(), "Esc dismisses the error");
+}
+
+#[test]
+fn skill_popup_filters_and_inserts() {
+    let mut a = app();
+    type_str(&mut a, "please run $");
+    assert!(
+        matches!(a.popup, Some(Popup::Skills(_))),
+        "$ opens the picker"
+    );
+    type_str(&mut a, "smk");
+    let Some(Popup::Skills(p)) = &a.popup else {
+        panic!("picker closed")
+    };
+    assert_eq!(
+        p.current().map(|s| s.name.as_str()),
+        Some("mcp-skill-smoke")
+    );
+    insta::assert_snapshot!(render(&a, 100, 20));
+    key(&mut a, KeyCode::Tab);
+    assert!(a.popup.is_none());
+    assert_eq!(a.input.lines()[0], "please run $mcp-skill-smoke ");
+    // Esc closes it and it stays closed for that word; `$` mid-word does not open it.
+    type_str(&mut a, "$im");
+    key(&mut a, KeyCode::Esc);
+    assert!(a.popup.is_none());
+    type_str(&mut a, "a");
+    assert!(a.popup.is_none());
+    type_str(&mut a, " x$");
+    assert!(a.popup.is_none());
+}
+
+#[test]
+fn follow_ups_continue_the_thread_and_new_starts_fresh() {
+    let mut a = app();
+    let run = send(&mut a, "first");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "t-1".into(),
+        },
+    );
+    a.update(Msg::TurnDone {
+        run,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    type_str(&mut a, "second");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.as_deref() == Some("t-1")),
+        "{fx:?}"
+    );
+    // While it runs, Enter queues; the queued prompt goes out when the turn ends.
+    type_str(&mut a, "third");
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    let run2 = a.turn.map(|t| t.run).unwrap();
+    let fx = a.update(Msg::TurnDone {
+        run: run2,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    assert!(
+        matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.prompt == "third" && spec.resume.as_deref() == Some("t-1"))
+    );
+    let run3 = a.turn.map(|t| t.run).unwrap();
+    a.update(Msg::TurnDone {
+        run: run3,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    type_str(&mut a, "/new");
+    key(&mut a, KeyCode::Enter);
+    let fx = {
+        type_str(&mut a, "fresh");
+        key(&mut a, KeyCode::Enter)
+    };
+    assert!(matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.is_none()));
+}
+
+#[test]
+fn esc_and_ctrl_c_interrupt_then_ctrl_c_twice_quits() {
+    let mut a = app();
+    send(&mut a, "long job");
+    assert_eq!(key(&mut a, KeyCode::Esc), [Effect::Interrupt]);
+    let mut b = app();
+    send(&mut b, "long job");
+    assert_eq!(
+        press(&mut b, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Interrupt]
+    );
+    assert_eq!(
+        press(&mut b, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+    let mut c = app();
+    assert!(
+        press(&mut c, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty(),
+        "idle: the first Ctrl+C only arms"
+    );
+    assert!(render(&c, 100, 12).contains("press Ctrl+C again to quit"));
+    assert_eq!(
+        press(&mut c, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+    let mut d = app();
+    type_str(&mut d, "/quit");
+    assert_eq!(key(&mut d, KeyCode::Enter), [Effect::Quit]);
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut a = app();
+    key(&mut a, KeyCode::F(1));
+    assert!(matches!(a.popup, Some(Popup::Help)));
+    insta::assert_snapshot!(render(&a, 100, 32));
+    let overridden = Keymap::with_overrides(
+        &[("send".to_string(), vec!["ctrl+s".to_string()])]
+            .into_iter()
+            .collect(),
+    )
+    .unwrap();
+    let mut b = App::new(overridden, Info::default());
+    key(&mut b, KeyCode::F(1));
+    assert!(
+        render(&b, 100, 32).contains("Ctrl+S"),
+        "help follows the override"
+    );
+    assert!(
+        Keymap::with_overrides(
+            &[("explode".to_string(), vec!["x".to_string()])]
+                .into_iter()
+                .collect()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn resume_picker_filters_sessions() {
+    let mut a = app();
+    type_str(&mut a, "/resume");
+    assert_eq!(key(&mut a, KeyCode::Enter), [Effect::ListSessions]);
+    let rec = |id: &str, title: &str| codexmcp::session::SessionRecord {
+        id: id.into(),
+        title: title.into(),
+        cwd: "/w/output".into(),
+        backend: "exec".into(),
+        created_ms: 0,
+        updated_ms: 0,
+        usage: Usage {
+            input_tokens: 1500,
+            ..Usage::default()
+        },
+        turns: 1,
+    };
+    a.update(Msg::Sessions(vec![
+        rec(
+            "01a2112e-cb31-7fd3-b664-466522ce36c8",
+            "Create a snake game",
+        ),
+        rec(
+            "01a2112e-cb31-7fd3-b664-466522ce36c9",
+            "CSV to JSON converter",
+        ),
+    ]));
+    type_str(&mut a, "csv");
+    let out = render(&a, 120, 20).replace(|c: char| c.is_ascii_digit(), "0");
+    insta::assert_snapshot!(out);
+    assert_eq!(
+        key(&mut a, KeyCode::Enter),
+        [Effect::LoadTranscript(
+            "01a2112e-cb31-7fd3-b664-466522ce36c9".into()
+        )]
+    );
+    type_str(&mut a, "/resume not-an-id");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        a.error
+            .as_deref()
+            .is_some_and(|e| e.contains("unknown thread id not-an-id"))
+    );
+}
+
+#[test]
+fn narrow_terminals_collapse_the_tree() {
+    let mut a = app();
+    let run = send(&mut a, "hi");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_1",
+                ItemKind::AgentMessage {
+                    text: "Hello! A fairly long answer that has to wrap in a narrow pane.".into(),
+                },
+            ),
+        },
+    );
+    insta::assert_snapshot!(render(&a, 60, 20));
+}
+
+#[test]
+fn hostile_output_is_sanitized() {
+    let mut a = app();
+    let run = send(&mut a, "hi");
+    let evil = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\ttab 日本語 \u{9b}31m";
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item("item_1", cmd(Status::Completed, Some(0), evil)),
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item("item_2", ItemKind::AgentMessage { text: evil.into() }),
+        },
+    );
+    let screen = render(&a, 120, 20);
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07') && !screen.contains('\u{9b}'));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn memory_is_bounded_over_a_long_session() {
+    let mut a = app();
+    let run = send(&mut a, "flood");
+    for i in 0..20_000 {
+        codex(
+            &mut a,
+            run,
+            CodexEvent::ItemCompleted {
+                item: item(
+                    &format!("item_{i}"),
+                    ItemKind::Reasoning {
+                        text: format!("thought {i}"),
+                    },
+                ),
+            },
+        );
+    }
+    assert_eq!(a.rows.len(), codexmcp::tui::rows::MAX_ROWS);
+    assert_eq!(
+        a.rows.dropped,
+        20_000 - codexmcp::tui::rows::MAX_ROWS as u64
+    );
+    assert!(render(&a, 120, 20).contains("thought 19999"));
+    // Updating an item that is still kept works after the front was dropped.
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_19990",
+                ItemKind::Reasoning {
+                    text: "revised".into(),
+                },
+            ),
+        },
+    );
+    assert!(a.rows.iter().any(|r| r.title == "revised"));
+    assert_eq!(a.focus, Focus::Input);
+}
