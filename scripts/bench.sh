@@ -88,3 +88,4 @@ PY
 
 echo "JSONL throughput (criterion, goal >= 500k events/s):"
 cargo bench --quiet --bench parse 2>/dev/null | grep -E 'thrpt|time:' || cargo bench --bench parse
+scripts/bench-tui.sh

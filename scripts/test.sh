@@ -32,5 +32,9 @@ step "format and lint"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 
+step "release build (the tmux end-to-end tests drive it)"
+cargo build --release --locked --bin codexmcp
+export CODEXMCP_TEST_BIN="$ROOT/target/release/codexmcp"
+
 step "tests"
 cargo test --locked

@@ -12,7 +12,6 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Drive the OpenAI Codex CLI from a terminal"
 )]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

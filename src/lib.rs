@@ -16,6 +16,13 @@ pub mod text;
 pub mod tui;
 
 use cli::{Cli, Command};
+
+static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// When the process started (set first thing in `main`; for time-to-first-frame).
+pub fn process_start() -> std::time::Instant {
+    *PROCESS_START.get_or_init(std::time::Instant::now)
+}
 use config::{FileConfig, Settings};
 
 /// Runs a parsed command line; returns the process exit code.

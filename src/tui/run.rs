@@ -86,10 +86,41 @@ struct Stats {
     msgs: u64,
     frames: u64,
     first_frame: Option<std::time::Duration>,
+    /// A key waiting for its frame, and how long keys waited (keystroke to screen).
+    key_at: Option<Instant>,
+    key_latency: Vec<std::time::Duration>,
+    /// Recorded events applied by `replay`, and when the first and last arrived.
+    replayed: u64,
+    replay_span: Option<(Instant, Instant)>,
+}
+
+impl Stats {
+    fn report(&self, elapsed: std::time::Duration) -> String {
+        let mut lat = self.key_latency.clone();
+        lat.sort();
+        let pct = |p: f64| {
+            lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+                .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        };
+        format!(
+            "stats: msgs={} frames={} elapsed_ms={:.1} first_frame_ms={:.1} fps={:.1} keys={} key_to_frame_ms_p50={:.2} p99={:.2} max={:.2} replayed={} replay_events_per_s={:.0}",
+            self.msgs,
+            self.frames,
+            elapsed.as_secs_f64() * 1e3,
+            self.first_frame.unwrap_or_default().as_secs_f64() * 1e3,
+            self.frames as f64 / elapsed.as_secs_f64().max(1e-9),
+            lat.len(),
+            pct(0.5),
+            pct(0.99),
+            pct(1.0),
+            self.replayed,
+            self.replay_span.map_or(0.0, |(a, b)| self.replayed as f64
+                / b.duration_since(a).as_secs_f64().max(1e-9)),
+        )
+    }
 }
 
 pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
-    let started = Instant::now();
     let cwd = crate::config::absolute(&settings.cwd);
     let _ = std::fs::create_dir_all(&cwd);
     let info = Info {
@@ -166,23 +197,20 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         }
         let ticking = app.is_running();
         tokio::select! {
+            // Input first, then drawing, then the flood: a key is never stuck behind events.
+            biased;
             ev = events.next() => match ev {
-                Some(Ok(ev)) => fx = app.update(Msg::Term(ev)),
+                Some(Ok(ev)) => {
+                    if matches!(ev, ratatui::crossterm::event::Event::Key(_)) {
+                        stats.key_at.get_or_insert_with(Instant::now);
+                        // Answer keys fast: half the frame interval, not a full one.
+                        let soon = (last_frame + FRAME / 2).max(tokio::time::Instant::now());
+                        next_frame = Some(next_frame.map_or(soon, |at| at.min(soon)));
+                    }
+                    fx = app.update(Msg::Term(ev));
+                }
                 _ => break, // the terminal went away
             },
-            Some(msg) = rx.recv() => {
-                stats.msgs += 1;
-                fx = app.update(msg);
-                // Apply a burst in one go; the frame deadline still caps redraws.
-                let mut n = 0;
-                while n < 2048 {
-                    let Ok(m) = rx.try_recv() else { break };
-                    fx.extend(app.update(m));
-                    n += 1;
-                }
-                stats.msgs += n;
-            }
-            _ = ticker.tick(), if ticking => { fx = app.update(Msg::Tick(Instant::now())); }
             _ = sleep_until(next_frame), if next_frame.is_some() => {
                 next_frame = None;
                 app.now = Instant::now();
@@ -191,9 +219,30 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                     break;
                 }
                 stats.frames += 1;
-                stats.first_frame.get_or_insert(started.elapsed());
+                if let Some(t) = stats.key_at.take() {
+                    stats.key_latency.push(t.elapsed());
+                }
+                stats.first_frame.get_or_insert(crate::process_start().elapsed());
                 last_frame = tokio::time::Instant::now();
                 app.dirty = false;
+            }
+            _ = ticker.tick(), if ticking => { fx = app.update(Msg::Tick(Instant::now())); }
+            Some(msg) = rx.recv() => {
+                let mut batch = vec![msg];
+                // Apply a burst in one go; the frame deadline still caps redraws.
+                while batch.len() < 256 {
+                    let Ok(m) = rx.try_recv() else { break };
+                    batch.push(m);
+                }
+                for m in batch {
+                    stats.msgs += 1;
+                    if matches!(m, Msg::Replay { .. }) {
+                        stats.replayed += 1;
+                        let now = Instant::now();
+                        stats.replay_span = Some((stats.replay_span.map_or(now, |(a, _)| a), now));
+                    }
+                    fx.extend(app.update(m));
+                }
             }
             _ = recv_signal(&mut term_signal) => break,
             _ = recv_signal(&mut hup_signal) => break,
@@ -203,13 +252,17 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     drop(terminal);
     drop(guard);
     if std::env::var_os("CODEXMCP_STATS").is_some() {
-        eprintln!(
-            "stats: msgs={} frames={} first_frame_ms={:.1} elapsed_ms={:.1}",
-            stats.msgs,
-            stats.frames,
-            stats.first_frame.unwrap_or_default().as_secs_f64() * 1e3,
-            started.elapsed().as_secs_f64() * 1e3
-        );
+        let report = stats.report(crate::process_start().elapsed());
+        tracing::info!("{report}");
+        match std::env::var("CODEXMCP_STATS")
+            .ok()
+            .filter(|v| v.contains('/'))
+        {
+            Some(path) => {
+                let _ = std::fs::write(path, format!("{report}\n"));
+            }
+            None => eprintln!("{report}"),
+        }
     }
     if let Some(id) = &app.thread_id {
         println!("thread: {id}\nresume with: codexmcp --resume {id}");

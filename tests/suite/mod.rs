@@ -9,3 +9,4 @@ mod skills;
 mod store;
 mod text;
 mod tui;
+mod tui_tmux;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# TUI benchmarks in a real terminal (tmux), release build, no network:
+#   - replay a 100,000-event capture as fast as possible: events applied/s, frames/s, and
+#     keystroke-to-frame latency while it floods (keys sent every 20 ms)
+#   - time to first frame; idle CPU over 10 s; resident memory after 1,000,000 events
+# Goals (issue #3): >= 100k events/s, <= 60 frames/s, key-to-screen <= 16 ms, first frame
+# <= 50 ms, idle CPU < 0.5 %, RSS after 1M events <= 100 MB.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+cargo build --release --quiet --bin codexmcp
+BIN="$ROOT/target/release/codexmcp"
+WORK="$(mktemp -d "$ROOT/target/bench-tui.XXXXXX")"
+SOCK="codexmcp-bench-$$"
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null || true; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/out" "$WORK/home"
+export XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CONFIG_HOME="$WORK/config" CODEX_HOME="$WORK/home"
+export CODEX_BIN="$(scripts/install-codex.sh 0.169.0 | sed -n 's/^codex 0.169.0: \([^ ]*\).*/\1/p')"
+
+gen() { # $1 = events, $2 = file
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    w = lambda o: f.write(json.dumps(o) + "\n")
+    w({"type": "thread.started", "thread_id": "01a2112e-cb31-7fd3-b664-466522ce36c8"})
+    w({"type": "turn.started"})
+    for i in range(n - 3):
+        k = i % 4
+        if k == 0: item = {"id": f"item_{i}", "type": "reasoning", "text": f"**Thinking** about step {i}"}
+        elif k == 1: item = {"id": f"item_{i}", "type": "command_execution", "command": f"/bin/bash -lc 'echo {i}'", "aggregated_output": "one\ntwo\nthree\n", "exit_code": 0, "status": "completed"}
+        elif k == 2: item = {"id": f"item_{i}", "type": "file_change", "changes": [{"path": f"/w/f{i}.txt", "kind": "add"}], "status": "completed"}
+        else: item = {"id": f"item_{i}", "type": "agent_message", "text": f"message {i}"}
+        w({"type": "item.completed", "item": item})
+    w({"type": "item.completed", "item": {"id": "last", "type": "agent_message", "text": "REPLAY-FINISHED"}})
+    w({"type": "turn.completed", "usage": {"input_tokens": 1, "output_tokens": 1}})
+PY
+}
+
+pane_pid() { tmux -L "$SOCK" display -p -t bench '#{pane_pid}'; }
+app_pid() { pgrep -P "$(pane_pid)" -x codexmcp | head -1; }
+wait_screen() { # $1 = text, $2 = seconds
+  for _ in $(seq $(( $2 * 20 ))); do
+    tmux -L "$SOCK" capture-pane -p -t bench | grep -qF "$1" && return 0; sleep 0.05
+  done
+  echo "timeout waiting for $1" >&2; tmux -L "$SOCK" capture-pane -p -t bench >&2; return 1
+}
+start() { # args...
+  tmux -L "$SOCK" kill-server 2>/dev/null || true
+  tmux -L "$SOCK" -f /dev/null new-session -d -s bench -x 160 -y 48 \
+    "cd '$WORK' && env CODEXMCP_STATS='$WORK/stats' '$BIN' -C '$WORK/out' $*; sleep 60"
+}
+quit() { tmux -L "$SOCK" send-keys -t bench C-c C-c; for _ in $(seq 100); do [ -s "$WORK/stats" ] && break; sleep 0.05; done; }
+field() { tr ' ' '\n' < "$WORK/stats" | sed -n "s/^$1=//p"; }
+
+gen 100000 "$WORK/cap100k.jsonl"
+rm -f "$WORK/stats"
+start replay "$WORK/cap100k.jsonl" --speed 0
+( for _ in $(seq 150); do tmux -L "$SOCK" send-keys -t bench j 2>/dev/null || true; sleep 0.02; done ) &
+wait_screen REPLAY-FINISHED 120
+wait; quit
+echo "replay 100k events      : $(field replay_events_per_s) events/s applied, $(field frames) frames in $(field elapsed_ms) ms ($(field fps) frames/s over the whole run)"
+echo "key -> frame while flood: p50 $(field key_to_frame_ms_p50) ms, p99 $(field p99) ms, max $(field max) ms over $(field keys) keys"
+
+rm -f "$WORK/stats"; start
+wait_screen "● ready" 20
+PID="$(app_pid)"
+sleep 2
+T0=$(awk '{print $14+$15}' "/proc/$PID/stat"); sleep 10; T1=$(awk '{print $14+$15}' "/proc/$PID/stat")
+quit
+echo "first frame             : $(field first_frame_ms) ms after process start"
+python3 -c "print(f'idle CPU over 10 s      : {($T1-$T0)/($(getconf CLK_TCK)*10)*100:.2f} %')"
+
+gen 1000000 "$WORK/cap1m.jsonl"
+rm -f "$WORK/stats"; start replay "$WORK/cap1m.jsonl" --speed 0
+wait_screen REPLAY-FINISHED 300
+PID="$(app_pid)"
+echo "RSS after 1M events     : $(awk '/VmRSS/{printf "%.1f MB", $2/1024}' "/proc/$PID/status") (peak $(awk '/VmHWM/{printf "%.1f MB", $2/1024}' "/proc/$PID/status"))"
+quit
+echo "1M replay               : $(field replay_events_per_s) events/s applied"

@@ -1,0 +1,280 @@
+//! The TUI in a real terminal: tmux runs the binary against the real Codex 0.169 and the
+//! scripted model; send-keys types, capture-pane reads the screen.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::codex::{Sandbox, codexmcp_bin, procs_with_cmdline, procs_with_env, wait_for};
+use crate::support::mock_openai::{MockServer, Out, Step};
+
+/// The binary under test: the release build when `CODEXMCP_TEST_BIN` names it (scripts/test.sh
+/// does), else the debug build of this test run.
+fn binary() -> PathBuf {
+    std::env::var_os("CODEXMCP_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(codexmcp_bin)
+}
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(sbx: &Sandbox, args: &[&str]) -> Self {
+        let socket = format!("codexmcp-test-{}-{}", std::process::id(), rand_suffix());
+        let cmd = sbx.codexmcp(args);
+        let mut env: Vec<String> = cmd
+            .get_envs()
+            .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
+            .collect();
+        env.push("TERM=xterm-256color".into());
+        let shell = format!(
+            "cd '{}' && env {} '{}' {}; echo EXITED rc=$?; stty -a; sleep 120",
+            sbx.work().display(),
+            env.iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            binary().display(),
+            args.iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "150",
+                "-y",
+                "40",
+                "sh",
+                "-c",
+                &shell,
+            ])
+            .status()
+            .expect("tmux is installed (scripts/test.sh installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        let _ = Command::new("tmux")
+            .args(["-L", &socket, "set", "-g", "escape-time", "0"])
+            .status();
+        Self { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
+        assert!(ok.success());
+    }
+
+    /// Types literal text (no key-name interpretation).
+    fn type_text(&self, text: &str) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .expect("send-keys");
+        assert!(ok.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
+        let mut last = String::new();
+        let found = wait_for(secs, || {
+            last = self.screen();
+            last.contains(needle)
+        })
+        .await;
+        assert!(found, "{needle:?} never appeared on screen:\n{last}");
+        last
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+const PATCH: &str = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: snake.html\n+<canvas id=game></canvas>\n*** End Patch\nEOF";
+
+#[tokio::test]
+async fn a_newcomer_session_end_to_end() {
+    let server = MockServer::start(vec![
+        Step::outs(vec![
+            Out::Reasoning("**Sketching** the snake game".into()),
+            Out::Shell(PATCH.into()),
+        ]),
+        Step::message("Snake is ready: open snake.html"),
+        Step::message("Added a score counter"),
+        Step::message("Skill ran"),
+        Step::shell("sleep 37.21"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let skill = sbx.codex_home().join("skills/e2e-skill");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: e2e-skill\ndescription: End-to-end marker skill\n---\nE2E-SKILL-BODY-MARKER\n",
+    )
+    .unwrap();
+
+    let tmux = Tmux::start(&sbx, &[]);
+    tmux.wait_for_text("● ready", 20).await;
+    tmux.type_text("Create a snake game with HTML, CSS, and JavaScript");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("Snake is ready", 60).await;
+    assert!(screen.contains("Sketching"), "reasoning row:\n{screen}");
+    assert!(
+        screen.contains("✎ add output/snake.html"),
+        "file change row:\n{screen}"
+    );
+    let screen = tmux.wait_for_text("● snake.html", 10).await; // the tree, marked as changed
+    let thread = screen
+        .lines()
+        .find_map(|l| l.split("thread ").nth(1))
+        .map(|s| s[..36].to_string())
+        .expect("thread id in the status bar");
+    assert!(sbx.output().join("snake.html").is_file());
+
+    // A follow-up continues the same thread: the model sees the first prompt again.
+    tmux.type_text("Now add a score counter");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("Added a score counter", 60).await;
+    assert!(
+        screen.contains(&format!("thread {thread}")),
+        "same thread:\n{screen}"
+    );
+    let reqs = server.requests();
+    assert!(
+        reqs[2].text().contains("Create a snake game")
+            && reqs[2].text().contains("Now add a score counter")
+    );
+
+    // `$` opens the picker; Tab inserts the skill; Codex injects it into the request.
+    tmux.type_text("please use $e2e");
+    let screen = tmux.wait_for_text("$e2e-skill", 10).await;
+    assert!(
+        screen.contains("End-to-end marker skill"),
+        "picker shows descriptions:\n{screen}"
+    );
+    tmux.keys(&["Tab"]);
+    tmux.wait_for_text("please use $e2e-skill", 10).await;
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("Skill ran", 60).await;
+    assert!(
+        server.requests()[3]
+            .text()
+            .contains("E2E-SKILL-BODY-MARKER"),
+        "the skill reached the model"
+    );
+
+    // Esc interrupts a running command; nothing keeps running.
+    tmux.type_text("wait for it");
+    tmux.keys(&["Enter"]);
+    assert!(
+        wait_for(60, || !procs_with_cmdline("sleep 37.21").is_empty()).await,
+        "command never started:\n{}",
+        tmux.screen()
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_text("interrupted", 20).await;
+    assert!(
+        wait_for(10, || procs_with_cmdline("sleep 37.21").is_empty()).await,
+        "the command survived Esc"
+    );
+
+    // Ctrl+C twice quits; the terminal is back in cooked mode and no Codex is left.
+    tmux.keys(&["C-c"]);
+    tmux.wait_for_text("press Ctrl+C again", 5).await;
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for_text("EXITED rc=0", 15).await;
+    assert!(
+        screen.contains(&format!("codexmcp --resume {thread}")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(" icanon") && screen.contains(" echo "),
+        "terminal restored (stty):\n{screen}"
+    );
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    assert!(
+        wait_for(5, || procs_with_env(&home).is_empty()).await,
+        "left: {:?}",
+        procs_with_env(&home)
+    );
+    drop(tmux);
+
+    // Reopen the thread: the stored transcript is back, and the next prompt continues it.
+    server.push(Step::message("Welcome back"));
+    let tmux = Tmux::start(&sbx, &["--resume", &thread]);
+    let screen = tmux.wait_for_text("resumed thread", 20).await;
+    assert!(
+        screen.contains("Snake is ready") && screen.contains(&format!("thread {thread}")),
+        "{screen}"
+    );
+    tmux.type_text("still there?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("Welcome back", 60).await;
+    let last = server.requests().last().unwrap().text();
+    assert!(last.contains("Create a snake game") && last.contains("still there?"));
+    tmux.keys(&["C-c", "C-c"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}
+
+#[tokio::test]
+async fn an_unknown_resume_id_is_a_message_not_a_crash() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let tmux = Tmux::start(&sbx, &["resume", "not-a-thread"]);
+    let screen = tmux
+        .wait_for_text("unknown thread id not-a-thread", 20)
+        .await;
+    assert!(screen.contains("● ready"), "{screen}");
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}
+
+#[tokio::test]
+async fn replay_shows_a_recorded_run() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exec/0.169.0/patch_add_update_delete.jsonl");
+    let tmux = Tmux::start(&sbx, &["replay", fixture.to_str().unwrap(), "--speed", "0"]);
+    let screen = tmux
+        .wait_for_text("Added, updated and deleted the files.", 20)
+        .await;
+    assert!(
+        screen.contains("✎ delete") && screen.contains("replay"),
+        "{screen}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tmux.keys(&["C-c", "C-c"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}
