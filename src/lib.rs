@@ -46,7 +46,11 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Command::Doctor) => doctor::run(&settings).await,
         Some(Command::Sessions { json }) => session::print_sessions(json),
-        Some(Command::Skills) => skills::print_skills(&config::absolute(&settings.cwd), false),
+        Some(Command::Skills) => {
+            let cwd = config::absolute(&settings.cwd);
+            let _ = std::fs::create_dir_all(&cwd); // the default ./output may not exist yet
+            skills::print_skills(&cwd, false)
+        }
         Some(Command::Resume { thread_id }) => {
             let opts = tui::TuiOptions {
                 resume: Some(thread_id),

@@ -60,3 +60,30 @@ async fn the_legacy_version_reports_mcp_server_support() {
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn skills_lists_codex_home_skills_and_broken_files() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let good = sbx.codex_home().join("skills/cli-listed");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::write(
+        good.join("SKILL.md"),
+        "---\nname: cli-listed\ndescription: Shown by codexmcp skills\n---\n",
+    )
+    .unwrap();
+    let bad = sbx.codex_home().join("skills/broken");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("SKILL.md"), "no front matter").unwrap();
+    let run = sbx.run(&["skills"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("$cli-listed") && run.stdout.contains("Shown by codexmcp skills"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("broken/SKILL.md") && run.stdout.contains("front matter"),
+        "{}",
+        run.stdout
+    );
+}
