@@ -103,9 +103,15 @@ pub struct SharedOpts {
     /// Model of the orchestrating agent.
     #[arg(long, global = true)]
     pub agent_model: Option<String>,
-    /// Most tool-call rounds the agent may take per prompt.
+    /// Most tool-call rounds the agent may take per prompt (default 10).
     #[arg(long, global = true)]
     pub max_turns: Option<u32>,
+    /// The agent's API: responses (default) or chat (Chat Completions).
+    #[arg(long, global = true, value_parser = ["responses", "chat"])]
+    pub agent_api: Option<String>,
+    /// Longest silence (seconds) allowed while the agent's model answers (default 300).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub agent_timeout: Option<u64>,
     /// Stop a turn after this many seconds without output from Codex (default: off).
     #[arg(long, global = true, value_name = "SECS")]
     pub idle_timeout: Option<u64>,

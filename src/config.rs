@@ -39,8 +39,13 @@ pub struct FileConfig {
     pub reasoning_effort: Option<String>,
     pub network: Option<bool>,
     pub agent_model: Option<String>,
+    pub agent_api: Option<String>,
+    pub agent_base_url: Option<String>,
+    pub agent_timeout: Option<u64>,
     pub max_turns: Option<u32>,
     pub idle_timeout: Option<u64>,
+    /// `[prices."model"]`: dollar estimates per 1M tokens.
+    pub prices: std::collections::BTreeMap<String, crate::agent::cost::Price>,
     /// `[keys]`: action name → key list, e.g. `send = ["enter"]`.
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -92,6 +97,15 @@ pub struct Settings {
     pub reasoning_effort: Option<String>,
     pub network: bool,
     pub idle_timeout: Option<Duration>,
+    /// `Some(true)`: --agent (or `agent = true`); `Some(false)`: --direct; `None`: the front
+    /// end's default (the TUI uses the agent when an endpoint is configured).
+    pub agent: Option<bool>,
+    pub agent_model: String,
+    pub agent_api: String,
+    pub agent_base_url: Option<String>,
+    pub agent_timeout: Duration,
+    pub max_turns: u32,
+    pub prices: crate::agent::cost::PriceTable,
 }
 
 impl Settings {
@@ -114,7 +128,61 @@ impl Settings {
                 .or(file.idle_timeout)
                 .filter(|s| *s > 0)
                 .map(Duration::from_secs),
+            agent: if opts.direct {
+                Some(false)
+            } else if opts.agent {
+                Some(true)
+            } else {
+                file.agent
+            },
+            agent_model: pick(&opts.agent_model, &file.agent_model)
+                .unwrap_or_else(|| crate::agent::DEFAULT_MODEL.into()),
+            agent_api: pick(&opts.agent_api, &file.agent_api).unwrap_or_else(|| "responses".into()),
+            agent_base_url: file.agent_base_url.clone(),
+            agent_timeout: Duration::from_secs(
+                opts.agent_timeout
+                    .or(file.agent_timeout)
+                    .unwrap_or(300)
+                    .max(1),
+            ),
+            max_turns: opts
+                .max_turns
+                .or(file.max_turns)
+                .unwrap_or(crate::agent::DEFAULT_MAX_TURNS)
+                .max(1),
+            prices: crate::agent::cost::PriceTable::new(&file.prices),
         }
+    }
+
+    /// Is an agent endpoint configured (a key in the environment)?
+    pub fn agent_configured(&self) -> bool {
+        std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty())
+    }
+
+    /// The agent's settings: endpoint from `OPENAI_BASE_URL` (else `agent_base_url` in
+    /// config.toml, else OpenAI), key from `OPENAI_API_KEY`.
+    pub fn agent_settings(&self) -> Result<crate::agent::AgentSettings, crate::agent::AgentError> {
+        use crate::agent::{AgentError, AgentSettings, Api};
+        let key = std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+            AgentError::Config("the agent needs OPENAI_API_KEY (in the environment or .env); use --direct to talk to Codex without it".into())
+        })?;
+        let base_url = std::env::var("OPENAI_BASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .or_else(|| self.agent_base_url.clone())
+            .unwrap_or_else(|| crate::agent::DEFAULT_BASE_URL.into());
+        Ok(AgentSettings {
+            api: if self.agent_api == "chat" {
+                Api::Chat
+            } else {
+                Api::Responses
+            },
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key: key,
+            model: self.agent_model.clone(),
+            max_turns: self.max_turns,
+            request_timeout: self.agent_timeout,
+        })
     }
 
     /// Finds Codex and builds the engine configuration (creates the working dir).

@@ -35,6 +35,9 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if settings.agent == Some(true) {
+        return crate::agent::exec::run(prompt, req.resume, req.json, settings).await;
+    }
     let config = match settings.engine().await {
         Ok(c) => c,
         Err(e) => {

@@ -4,6 +4,7 @@
 //! (Codex processes and their events), `session` (persistence), and the front ends
 //! (`headless`, `doctor`; the TUI and MCP server build on the same engine).
 
+pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod doctor;

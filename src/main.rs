@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() {
     codexmcp::process_start();
+    codexmcp::agent::install_tls();
     // `.env` first, so clap's `env = ...` options see its values (real variables still win).
     codexmcp::config::load_dotenv();
     let cli = codexmcp::cli::Cli::parse();

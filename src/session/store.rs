@@ -73,6 +73,32 @@ impl Store {
         }
     }
 
+    /// Saves a named JSON document beside a thread's record (atomically).
+    pub fn save_json<T: Serialize>(&self, id: &str, name: &str, value: &T) -> Result<()> {
+        let dir = self.dir(id)?;
+        fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
+        fs::write(&tmp, serde_json::to_vec_pretty(value)?)?;
+        fs::rename(&tmp, dir.join(name))?;
+        Ok(())
+    }
+
+    pub fn load_json<T: serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+        name: &str,
+    ) -> Result<Option<T>> {
+        let path = self.dir(id)?.join(name);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(
+                serde_json::from_slice(&bytes)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Appends entries to a thread's log (one JSON object per line).
     pub fn append(&self, id: &str, entries: &[LogEntry]) -> Result<()> {
         if entries.is_empty() {

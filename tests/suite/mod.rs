@@ -1,5 +1,6 @@
 //! Test suites, one module per capability.
 
+mod agent;
 mod config;
 mod doctor;
 mod exec_real;

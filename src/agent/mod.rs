@@ -1,0 +1,312 @@
+//! The orchestrating agent: an OpenAI model that calls Codex as a tool (async-openai).
+//!
+//! This is the proof of concept's main path — user prompt → agent → Codex → files in
+//! `output/` — without the Agents SDK's weak spots: no 5-second tool timeout (a Codex turn
+//! takes as long as it takes), cancellation at any point, a conversation that survives a
+//! restart (stored beside the Codex thread), and token counts for both models.
+//!
+//! One call of [`Agent::run`] handles one user prompt: request, stream the text, run the tool
+//! calls, feed the results back, repeat until the model answers without tools or
+//! `max_turns` rounds are used. Transient HTTP failures (429, 5xx, dropped connections) are
+//! retried by async-openai's retry layer with exponential backoff, honouring `Retry-After`.
+
+pub mod cost;
+pub mod exec;
+pub mod tools;
+pub mod wire;
+
+use std::time::Duration;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::CodexEvent;
+use tools::CodexTools;
+use wire::{Entry, Reply};
+
+pub const DEFAULT_MODEL: &str = "gpt-5.5";
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_MAX_TURNS: u32 = 10;
+
+pub const INSTRUCTIONS: &str = "You are the orchestrator of Codex, a coding agent that works in the \
+user's project folder. For any request that needs code, files or commands, call the `codex` tool \
+with a complete, self-contained prompt. For follow-ups on work Codex already did, call \
+`codex_reply` with the threadId from the previous result, so Codex keeps its context. Pass \
+`$skill-name` mentions through to Codex verbatim. When Codex is done, tell the user briefly what \
+was made and where. If a Codex call fails, explain the error or try a corrected prompt.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    Responses,
+    Chat,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    pub api: Api,
+    pub base_url: String,
+    pub api_key: String,
+    pub model: String,
+    pub max_turns: u32,
+    /// Longest silence allowed while a model response streams.
+    pub request_timeout: Duration,
+}
+
+/// What the agent reports while it works (also the `exec --agent --json` schema).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum AgentEvent {
+    #[serde(rename = "agent.delta")]
+    Delta { text: String },
+    #[serde(rename = "agent.message")]
+    Message { text: String },
+    #[serde(rename = "agent.tool_call")]
+    ToolCall { name: String, arguments: Value },
+    #[serde(rename = "agent.tool_result")]
+    ToolResult {
+        name: String,
+        ok: bool,
+        thread_id: Option<String>,
+        output: String,
+    },
+    #[serde(rename = "agent.usage")]
+    Usage {
+        input_tokens: u64,
+        cached_tokens: u64,
+        output_tokens: u64,
+    },
+}
+
+/// Everything an agent run sends to its front end.
+#[derive(Debug, Clone)]
+pub enum AgentMsg {
+    Agent(AgentEvent),
+    Codex(CodexEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentError {
+    #[error(
+        "the agent endpoint rejected the API key ({0}). Check OPENAI_API_KEY (and OPENAI_BASE_URL if you use another endpoint)"
+    )]
+    Auth(String),
+    #[error("the agent endpoint returned an error: {0}")]
+    Http(String),
+    #[error("the agent used all {0} tool rounds (--max-turns) without a final answer")]
+    MaxTurns(u32),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("no response from the agent endpoint for {}s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The stored part of an agent conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentState {
+    pub model: String,
+    pub history: Vec<Entry>,
+    pub codex_thread: Option<String>,
+    pub input_tokens: u64,
+    pub cached_tokens: u64,
+    pub output_tokens: u64,
+}
+
+pub struct Agent {
+    pub settings: AgentSettings,
+    client: Client<OpenAIConfig>,
+    pub state: AgentState,
+}
+
+/// Installs the TLS crypto provider (ring) once; reqwest panics without one.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Agent {
+    pub fn new(settings: AgentSettings, state: AgentState) -> Result<Self, AgentError> {
+        install_tls();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(settings.request_timeout)
+            .build()
+            .map_err(|e| AgentError::Config(format!("HTTP client: {e}")))?;
+        // Explicit base and key: never let a stray env var redirect traffic.
+        let config = OpenAIConfig::new()
+            .with_api_base(&settings.base_url)
+            .with_api_key(&settings.api_key);
+        let client = Client::with_config(config).with_http_client(http);
+        let state = AgentState {
+            model: settings.model.clone(),
+            ..state
+        };
+        Ok(Self {
+            settings,
+            client,
+            state,
+        })
+    }
+
+    /// Handles one user prompt to the end (final answer, error, or cancellation).
+    pub async fn run(
+        &mut self,
+        prompt: &str,
+        tools: &mut CodexTools,
+        tx: &mpsc::Sender<AgentMsg>,
+        cancel: &CancellationToken,
+    ) -> Result<String, AgentError> {
+        if tools.thread.is_none() {
+            tools.thread = self.state.codex_thread.clone();
+        }
+        self.state.history.push(Entry::User {
+            text: prompt.to_string(),
+        });
+        for _ in 0..self.settings.max_turns {
+            let reply = tokio::select! {
+                r = self.request(tx) => r?,
+                _ = cancel.cancelled() => return Err(AgentError::Cancelled),
+            };
+            self.state.input_tokens += reply.input_tokens;
+            self.state.cached_tokens += reply.cached_tokens;
+            self.state.output_tokens += reply.output_tokens;
+            let usage = AgentEvent::Usage {
+                input_tokens: reply.input_tokens,
+                cached_tokens: reply.cached_tokens,
+                output_tokens: reply.output_tokens,
+            };
+            let _ = tx.send(AgentMsg::Agent(usage)).await;
+            if !reply.text.is_empty() {
+                self.state.history.push(Entry::Assistant {
+                    text: reply.text.clone(),
+                });
+                let _ = tx
+                    .send(AgentMsg::Agent(AgentEvent::Message {
+                        text: reply.text.clone(),
+                    }))
+                    .await;
+            }
+            if reply.calls.is_empty() {
+                return Ok(reply.text);
+            }
+            for (call_id, name, arguments) in reply.calls {
+                self.state.history.push(Entry::Call {
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    arguments: arguments.clone(),
+                });
+                let shown =
+                    serde_json::from_str(&arguments).unwrap_or(Value::String(arguments.clone()));
+                let _ = tx
+                    .send(AgentMsg::Agent(AgentEvent::ToolCall {
+                        name: name.clone(),
+                        arguments: shown,
+                    }))
+                    .await;
+                // Every call gets an output, even when cancelled, so the history stays valid.
+                let out = if cancel.is_cancelled() {
+                    tools::ToolOutput {
+                        ok: false,
+                        thread_id: None,
+                        text: "{\"error\":\"cancelled by the user\"}".into(),
+                    }
+                } else {
+                    tools.call(&name, &arguments, tx, cancel).await
+                };
+                self.state.history.push(Entry::Output {
+                    call_id,
+                    output: out.text.clone(),
+                });
+                if out.ok {
+                    self.state.codex_thread = out.thread_id.clone();
+                }
+                let result = AgentEvent::ToolResult {
+                    name,
+                    ok: out.ok,
+                    thread_id: out.thread_id,
+                    output: out.text,
+                };
+                let _ = tx.send(AgentMsg::Agent(result)).await;
+            }
+            if cancel.is_cancelled() {
+                return Err(AgentError::Cancelled);
+            }
+        }
+        Err(AgentError::MaxTurns(self.settings.max_turns))
+    }
+
+    /// One streamed model request.
+    async fn request(&self, tx: &mpsc::Sender<AgentMsg>) -> Result<Reply, AgentError> {
+        let specs = tools::specs();
+        let mut reply = Reply::default();
+        match self.settings.api {
+            Api::Responses => {
+                let body = wire::responses_request(
+                    &self.settings.model,
+                    INSTRUCTIONS,
+                    &self.state.history,
+                    &specs,
+                );
+                let mut stream = self
+                    .client
+                    .responses()
+                    .create_stream_byot::<Value, Value>(body)
+                    .await
+                    .map_err(classify)?;
+                while let Some(ev) = stream.next().await {
+                    let ev = ev.map_err(classify)?;
+                    if let Some(d) =
+                        wire::fold_responses(&mut reply, &ev).map_err(AgentError::Http)?
+                    {
+                        let _ = tx
+                            .send(AgentMsg::Agent(AgentEvent::Delta { text: d }))
+                            .await;
+                    }
+                }
+            }
+            Api::Chat => {
+                let body = wire::chat_request(
+                    &self.settings.model,
+                    INSTRUCTIONS,
+                    &self.state.history,
+                    &specs,
+                );
+                let mut stream = self
+                    .client
+                    .chat()
+                    .create_stream_byot::<Value, Value>(body)
+                    .await
+                    .map_err(classify)?;
+                let mut pending = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(classify)?;
+                    if let Some(d) = wire::fold_chat(&mut reply, &mut pending, &chunk) {
+                        let _ = tx
+                            .send(AgentMsg::Agent(AgentEvent::Delta { text: d }))
+                            .await;
+                    }
+                }
+                reply.calls = pending.into_iter().filter(|c| !c.1.is_empty()).collect();
+            }
+        }
+        Ok(reply)
+    }
+}
+
+fn classify(e: OpenAIError) -> AgentError {
+    match &e {
+        OpenAIError::ApiError(r) if matches!(r.status_code.as_u16(), 401 | 403) => {
+            AgentError::Auth(r.to_string())
+        }
+        OpenAIError::ApiError(r) => AgentError::Http(r.to_string()),
+        OpenAIError::Reqwest(r) if r.is_timeout() => AgentError::Http(format!("timed out: {r}")),
+        _ => AgentError::Http(e.to_string()),
+    }
+}

@@ -1,0 +1,216 @@
+//! The agent's tools: `codex` and `codex_reply`, mirroring Codex's own MCP tools.
+//!
+//! The model chooses *what* Codex should do; the app decides *how*: approval policy, working
+//! dir and sandbox come from codexmcp's configuration, and arguments that try to change them
+//! are dropped (and logged). A Codex failure becomes an error result the model can react to,
+//! never a crash of the loop. `$skill` mentions pass through verbatim.
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::AgentMsg;
+use super::wire::ToolSpec;
+use crate::engine::{self, CodexEvent, EngineConfig, TurnSpec, TurnStatus, Usage};
+use crate::session::{Recorder, Store};
+
+pub const CODEX: &str = "codex";
+pub const CODEX_REPLY: &str = "codex_reply";
+
+/// Arguments the model may send but the app owns.
+const APP_OWNED: &[&str] = &[
+    "sandbox",
+    "cwd",
+    "approval-policy",
+    "approval_policy",
+    "approvalPolicy",
+    "config",
+    "model",
+    "base-instructions",
+    "developer-instructions",
+];
+
+pub fn specs() -> Vec<ToolSpec> {
+    vec![
+        ToolSpec {
+            name: CODEX,
+            description: "Start a new Codex session: Codex, a coding agent, carries out the prompt in the \
+                          project's working directory (it can write files and run commands). Returns the \
+                          Codex thread id and Codex's final message.",
+            parameters: json!({"type": "object", "properties": {
+                "prompt": {"type": "string", "description": "The task for Codex, in full."}},
+                "required": ["prompt"], "additionalProperties": false}),
+        },
+        ToolSpec {
+            name: CODEX_REPLY,
+            description: "Continue an existing Codex session with a follow-up prompt (Codex keeps its \
+                          context: files it wrote, what it was asked). Use the threadId a previous codex \
+                          or codex_reply call returned.",
+            parameters: json!({"type": "object", "properties": {
+                "threadId": {"type": "string", "description": "The Codex thread id to continue."},
+                "prompt": {"type": "string", "description": "The follow-up for Codex."}},
+                "required": ["threadId", "prompt"], "additionalProperties": false}),
+        },
+    ]
+}
+
+/// The result of one tool call, as given back to the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    pub ok: bool,
+    pub thread_id: Option<String>,
+    /// JSON text for the model.
+    pub text: String,
+}
+
+/// Runs Codex turns for the agent, with the app's settings.
+pub struct CodexTools {
+    pub config: EngineConfig,
+    pub store: Option<Store>,
+    pub backend: String,
+    /// The Codex thread the last successful call worked on.
+    pub thread: Option<String>,
+    /// Codex usage accumulated over this agent's calls (per-turn figures summed).
+    pub usage: Usage,
+}
+
+impl CodexTools {
+    pub fn new(config: EngineConfig, store: Option<Store>, backend: &str) -> Self {
+        Self {
+            config,
+            store,
+            backend: backend.to_string(),
+            thread: None,
+            usage: Usage::default(),
+        }
+    }
+
+    pub async fn call(
+        &mut self,
+        name: &str,
+        arguments: &str,
+        tx: &mpsc::Sender<AgentMsg>,
+        cancel: &CancellationToken,
+    ) -> ToolOutput {
+        let args: Value = serde_json::from_str(arguments).unwrap_or(Value::Null);
+        let error = |msg: String| ToolOutput {
+            ok: false,
+            thread_id: None,
+            text: json!({"error": msg}).to_string(),
+        };
+        if let Some(map) = args.as_object() {
+            for key in map.keys().filter(|k| APP_OWNED.contains(&k.as_str())) {
+                tracing::warn!(tool = name, key, value = %map[key], "ignoring an argument the app decides");
+            }
+        }
+        let Some(prompt) = args["prompt"].as_str().filter(|p| !p.trim().is_empty()) else {
+            return error(format!("{name}: `prompt` is required"));
+        };
+        let resume = match name {
+            CODEX => None,
+            CODEX_REPLY => match args["threadId"]
+                .as_str()
+                .or(args["conversationId"].as_str())
+            {
+                Some(id) => Some(id.to_string()),
+                None => return error("codex_reply: `threadId` is required".into()),
+            },
+            other => return error(format!("unknown tool {other}; use codex or codex_reply")),
+        };
+        self.run(prompt, resume, tx, cancel).await
+    }
+
+    async fn run(
+        &mut self,
+        prompt: &str,
+        resume: Option<String>,
+        tx: &mpsc::Sender<AgentMsg>,
+        cancel: &CancellationToken,
+    ) -> ToolOutput {
+        let existing = match (&self.store, &resume) {
+            (Some(s), Some(id)) => s.load(id).ok().flatten(),
+            _ => None,
+        };
+        let prior_total = existing.as_ref().map(|r| r.usage).unwrap_or_default();
+        let mut recorder = self.store.clone().map(|s| {
+            Recorder::new(
+                s,
+                existing,
+                prompt,
+                &self.config.cwd.display().to_string(),
+                &self.backend,
+            )
+        });
+        let spec = TurnSpec {
+            prompt: prompt.to_string(),
+            resume: resume.clone(),
+            prior_total,
+        };
+        let mut turn = match engine::start_turn(&self.config, spec) {
+            Ok(t) => t,
+            Err(e) => {
+                return ToolOutput {
+                    ok: false,
+                    thread_id: resume,
+                    text: json!({"error": e.to_string()}).to_string(),
+                };
+            }
+        };
+        let interrupter = turn.interrupter();
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                ev = turn.events.recv() => {
+                    let Some(ev) = ev else { break };
+                    if let Some(r) = &mut recorder {
+                        r.observe(&ev);
+                    }
+                    if let CodexEvent::TurnCompleted { usage, .. } = &ev {
+                        self.add_usage(usage);
+                    }
+                    let _ = tx.send(AgentMsg::Codex(ev)).await;
+                }
+                _ = cancel.cancelled(), if !interrupted => {
+                    interrupted = true;
+                    interrupter.interrupt();
+                }
+            }
+        }
+        let outcome = turn.finish().await;
+        if let Some(r) = recorder {
+            r.finish();
+        }
+        let thread_id = outcome.thread_id.clone();
+        match outcome.status {
+            TurnStatus::Completed => {
+                self.thread = thread_id.clone();
+                let content = outcome.last_message.unwrap_or_default();
+                ToolOutput {
+                    ok: true,
+                    thread_id: thread_id.clone(),
+                    text: json!({"threadId": thread_id, "content": content}).to_string(),
+                }
+            }
+            TurnStatus::Interrupted => ToolOutput {
+                ok: false,
+                thread_id: thread_id.clone(),
+                text:
+                    json!({"threadId": thread_id, "error": "the user interrupted this Codex turn"})
+                        .to_string(),
+            },
+            TurnStatus::Failed(e) => ToolOutput {
+                ok: false,
+                thread_id: thread_id.clone(),
+                text: json!({"threadId": thread_id, "error": format!("Codex turn failed: {e}")})
+                    .to_string(),
+            },
+        }
+    }
+
+    fn add_usage(&mut self, u: &Usage) {
+        self.usage.input_tokens += u.input_tokens;
+        self.usage.cached_input_tokens += u.cached_input_tokens;
+        self.usage.output_tokens += u.output_tokens;
+        self.usage.reasoning_output_tokens += u.reasoning_output_tokens;
+    }
+}
