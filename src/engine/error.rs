@@ -35,6 +35,9 @@ pub enum EngineError {
     Spawn(String),
     #[error("{0}")]
     Usage(String),
+    /// The orchestrating agent failed (its own endpoint, max turns...).
+    #[error("agent: {0}")]
+    Agent(String),
 }
 
 impl EngineError {
@@ -50,6 +53,7 @@ impl EngineError {
             Self::Crashed { .. } => "crashed",
             Self::Spawn(_) => "spawn",
             Self::Usage(_) => "usage",
+            Self::Agent(_) => "agent",
         }
     }
 

@@ -13,6 +13,7 @@ use std::time::Instant;
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::Msg;
+use super::agent_view::AgentView;
 use super::files::{FileTree, Preview};
 use super::keymap::Keymap;
 use super::pickers::Picker;
@@ -28,6 +29,7 @@ pub const MAX_CHAT: usize = 1_000;
 pub enum Who {
     User,
     Codex,
+    Agent,
     Notice,
     Error,
 }
@@ -77,13 +79,19 @@ pub enum Popup {
 /// Side effects the event loop carries out for the App.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    StartTurn { run: u64, spec: TurnSpec },
+    StartTurn {
+        run: u64,
+        spec: TurnSpec,
+        agent: bool,
+    },
     Interrupt,
     Quit,
     Rescan,
     LoadPreview(PathBuf),
     ListSessions,
     LoadTranscript(String),
+    /// `/new`: forget the agent conversation too.
+    NewThread,
 }
 
 /// An empty prompt box.
@@ -139,6 +147,9 @@ pub struct App {
     /// (row, column) of a `$word` whose popup the user closed; it stays closed.
     pub skill_dismissed: Option<(usize, usize)>,
     pub read_only: bool,
+    /// Prompts go to the orchestrating agent (else straight to Codex).
+    pub agent_mode: bool,
+    pub agent: AgentView,
     pub size: (u16, u16),
     pub dirty: bool,
     pub quit: bool,
@@ -173,6 +184,8 @@ impl App {
             skill_errors: Vec::new(),
             skill_dismissed: None,
             read_only: false,
+            agent_mode: false,
+            agent: AgentView::default(),
             size: (120, 40),
             dirty: true,
             quit: false,
@@ -180,6 +193,7 @@ impl App {
     }
 
     pub fn say(&mut self, who: Who, text: &str) {
+        self.agent.streaming = false;
         if self.chat.len() == MAX_CHAT {
             self.chat.pop_front();
         }
@@ -225,7 +239,14 @@ impl App {
                 id,
                 record,
                 entries,
-            } => self.load_transcript(id, record, entries),
+                agent,
+            } => {
+                self.load_transcript(id, record, entries);
+                if let Some(state) = agent {
+                    self.show_agent_history(&state);
+                }
+            }
+            Msg::Agent { run, msg } => self.on_agent(run, msg),
             Msg::Replay { prompt, event } => self.on_replay(prompt, event),
             Msg::Tick(now) => {
                 self.now = now;
@@ -243,7 +264,8 @@ impl App {
         turn.last_event = self.now;
         match event {
             CodexEvent::ThreadStarted { thread_id } => self.thread_id = Some(thread_id.clone()),
-            CodexEvent::ItemCompleted { item } => {
+            // With the agent, Codex's answer goes to the agent; the event pane shows it.
+            CodexEvent::ItemCompleted { item } if !self.agent_mode => {
                 if let ItemKind::AgentMessage { text } = &item.kind {
                     self.say(Who::Codex, text);
                 }
@@ -255,6 +277,11 @@ impl App {
             _ => {}
         }
         self.apply_row(run, event);
+    }
+
+    /// Codex events arriving through the agent's tool calls.
+    pub(super) fn on_codex_via_agent(&mut self, run: u64, event: &CodexEvent) {
+        self.on_codex(run, event);
     }
 
     fn apply_row(&mut self, run: u64, event: &CodexEvent) {
@@ -314,7 +341,11 @@ impl App {
             resume: self.thread_id.clone(),
             prior_total: self.total,
         };
-        fx.push(Effect::StartTurn { run, spec });
+        fx.push(Effect::StartTurn {
+            run,
+            spec,
+            agent: self.agent_mode,
+        });
     }
 
     /// Rebuilds chat and rows from a stored session log, and continues that thread.

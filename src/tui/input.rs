@@ -123,6 +123,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
         let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
         match name {
             "new" => {
+                fx.push(Effect::NewThread);
                 app.thread_id = None;
                 app.total = Default::default();
                 app.turn_usage = Default::default();
@@ -142,7 +143,23 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Quit);
             }
             "help" => app.popup = Some(Popup::Help),
-            "agent" | "direct" => app.say(Who::Notice, "the orchestrating agent is not part of this build yet; prompts go straight to Codex"),
+            "agent" if !app.agent.available => {
+                app.fail("the agent needs OPENAI_API_KEY (in the environment or .env)")
+            }
+            "agent" => {
+                app.agent_mode = true;
+                app.say(
+                    Who::Notice,
+                    &format!(
+                        "agent mode: prompts go to {}, which drives Codex",
+                        app.agent.model
+                    ),
+                );
+            }
+            "direct" => {
+                app.agent_mode = false;
+                app.say(Who::Notice, "direct mode: prompts go straight to Codex");
+            }
             other => app.fail(&format!("unknown command /{other} (try /help)")),
         }
         return;

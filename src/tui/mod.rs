@@ -8,6 +8,7 @@
 //! that owns its Codex child; quitting interrupts them and waits, so no child outlives the app.
 //! The terminal is restored on every exit path: normal, error, signal and panic.
 
+pub mod agent_view;
 pub mod app;
 pub mod files;
 pub mod input;
@@ -16,6 +17,7 @@ pub mod pickers;
 pub mod replay;
 pub mod rows;
 pub mod run;
+mod services;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::Event;
 
+use crate::agent::{AgentMsg, AgentState};
 use crate::engine::{CodexEvent, TurnOutcome};
 use crate::session::{LogEntry, SessionRecord};
 use crate::skills::Discovery;
@@ -56,6 +59,13 @@ pub enum Msg {
         id: String,
         record: Option<SessionRecord>,
         entries: Vec<LogEntry>,
+        /// The agent conversation stored beside the thread, if any.
+        agent: Option<AgentState>,
+    },
+    /// The orchestrating agent's progress on a run (its text, tool calls, Codex events).
+    Agent {
+        run: u64,
+        msg: AgentMsg,
     },
     /// A recorded prompt or event, from `codexmcp replay`.
     Replay {

@@ -6,7 +6,6 @@
 //! effects: it starts turns (one task each, owning its Codex child and a session recorder),
 //! interrupts them, and runs disk work on blocking threads.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::time::Instant;
 
@@ -24,10 +23,10 @@ use tokio::sync::mpsc;
 
 use super::app::{App, Effect, Info};
 use super::keymap::Keymap;
+use super::services::Services;
 use super::{FRAME, Msg, TICK, TuiOptions, files, replay, ui};
 use crate::config::Settings;
-use crate::engine::{self, EngineConfig, EngineError, Interrupter, TurnOutcome, TurnStatus, Usage};
-use crate::session::{Recorder, Store};
+use crate::engine::{self};
 
 /// Restores the terminal when dropped (and from the panic hook).
 struct TerminalGuard;
@@ -128,7 +127,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         model: settings
             .model
             .clone()
-            .unwrap_or_else(|| "model: Codex default".into()),
+            .unwrap_or_else(|| "(default model)".into()),
         sandbox: settings.sandbox.clone(),
         cwd: cwd.clone(),
     };
@@ -137,6 +136,16 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     let mut services = Services::new(settings, tx.clone()).await;
     if let Some(e) = &services.startup_error {
         app.fail(e);
+    }
+    app.agent.available = services.agent.is_some();
+    app.agent.model = settings.agent_model.clone();
+    app.agent.prices = Some(settings.prices.clone());
+    app.agent_mode = settings.agent.unwrap_or(app.agent.available) && app.agent.available;
+    if settings.agent == Some(true) && !app.agent.available {
+        app.fail(&format!(
+            "--agent: {}",
+            services.agent_error.clone().unwrap_or_default()
+        ));
     }
     let guard = match TerminalGuard::enter() {
         Ok(g) => g,
@@ -283,174 +292,5 @@ async fn recv_signal(s: &mut Option<tokio::signal::unix::Signal>) {
             s.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// Carries out effects; owns the running turns.
-struct Services {
-    tx: mpsc::Sender<Msg>,
-    engine: Result<EngineConfig, EngineError>,
-    store: Option<Store>,
-    backend: String,
-    turns: HashMap<u64, (Interrupter, tokio::task::JoinHandle<()>)>,
-    startup_error: Option<String>,
-    auth_error: Option<String>,
-}
-
-impl Services {
-    async fn new(settings: &Settings, tx: mpsc::Sender<Msg>) -> Self {
-        let engine = settings.engine().await;
-        let auth_error = crate::headless::missing_auth(settings);
-        let startup_error = match (&engine, &auth_error) {
-            (Err(e), _) => Some(e.to_string()),
-            (_, Some(a)) => Some(a.clone()),
-            _ => None,
-        };
-        Self {
-            tx,
-            engine,
-            store: Store::open_default().ok(),
-            backend: settings.backend.clone(),
-            turns: HashMap::new(),
-            startup_error,
-            auth_error,
-        }
-    }
-
-    fn load_skills(&self, cwd: &std::path::Path) {
-        let tx = self.tx.clone();
-        let cwd = cwd.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let _ = tx.blocking_send(Msg::Skills(crate::skills::discover(&cwd)));
-        });
-    }
-
-    fn blocking(&self, job: impl FnOnce() -> Option<Msg> + Send + 'static) {
-        let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Some(m) = job() {
-                let _ = tx.blocking_send(m);
-            }
-        });
-    }
-
-    fn perform(&mut self, effect: Effect, app: &mut App) {
-        match effect {
-            Effect::StartTurn { run, spec } => self.start_turn(run, spec),
-            Effect::Interrupt => {
-                for (i, _) in self.turns.values() {
-                    i.interrupt();
-                }
-            }
-            Effect::Quit => {}
-            Effect::Rescan => {
-                let root = app.files.root.clone();
-                let expanded = app.files.expanded.clone();
-                self.blocking(move || {
-                    let (entries, truncated) = files::scan(&root, &expanded);
-                    Some(Msg::Tree { entries, truncated })
-                });
-            }
-            Effect::LoadPreview(path) => {
-                let root = app.files.root.clone();
-                self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
-            }
-            Effect::ListSessions => match self.store.clone() {
-                Some(store) => self.blocking(move || {
-                    Some(Msg::Sessions(
-                        store.list().map(|l| l.sessions).unwrap_or_default(),
-                    ))
-                }),
-                None => app.fail("the session store is not available (no home directory?)"),
-            },
-            Effect::LoadTranscript(id) => {
-                let store = self.store.clone();
-                self.blocking(move || {
-                    let record = store.as_ref().and_then(|s| s.load(&id).ok().flatten());
-                    let entries = store
-                        .as_ref()
-                        .and_then(|s| s.read_log(&id).ok())
-                        .map(|l| l.entries)
-                        .unwrap_or_default();
-                    Some(Msg::Transcript {
-                        id,
-                        record,
-                        entries,
-                    })
-                });
-            }
-        }
-    }
-
-    fn start_turn(&mut self, run: u64, spec: engine::TurnSpec) {
-        let failed = |e: EngineError| Msg::TurnDone {
-            run,
-            outcome: TurnOutcome {
-                thread_id: None,
-                status: TurnStatus::Failed(e),
-                total: Usage::default(),
-                last_message: None,
-            },
-        };
-        let config = match (&self.engine, &self.auth_error) {
-            (Err(e), _) => return self.send_now(failed(e.clone())),
-            (_, Some(a)) => return self.send_now(failed(EngineError::Auth { detail: a.clone() })),
-            (Ok(c), None) => c.clone(),
-        };
-        let existing = match (&self.store, &spec.resume) {
-            (Some(s), Some(id)) => s.load(id).ok().flatten(),
-            _ => None,
-        };
-        let mut recorder = self.store.clone().map(|s| {
-            Recorder::new(
-                s,
-                existing,
-                &spec.prompt,
-                &config.cwd.display().to_string(),
-                &self.backend,
-            )
-        });
-        let mut turn = match engine::start_turn(&config, spec) {
-            Ok(t) => t,
-            Err(e) => return self.send_now(failed(e)),
-        };
-        let interrupter = turn.interrupter();
-        let tx = self.tx.clone();
-        let task = tokio::spawn(async move {
-            while let Some(event) = turn.events.recv().await {
-                if let Some(r) = &mut recorder {
-                    r.observe(&event);
-                }
-                let _ = tx.send(Msg::Codex { run, event }).await;
-            }
-            let outcome = turn.finish().await;
-            if let Some(r) = recorder {
-                r.finish();
-            }
-            let _ = tx.send(Msg::TurnDone { run, outcome }).await;
-        });
-        self.turns.retain(|_, (_, t)| !t.is_finished());
-        self.turns.insert(run, (interrupter, task));
-    }
-
-    fn send_now(&self, msg: Msg) {
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let _ = tx.send(msg).await;
-        });
-    }
-
-    /// Interrupts every running turn and waits for its task (and so its child) to end,
-    /// draining their messages meanwhile so none blocks on a full channel.
-    async fn shutdown(mut self, mut rx: mpsc::Receiver<Msg>) {
-        for (i, _) in self.turns.values() {
-            i.interrupt();
-        }
-        drop(self.tx);
-        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        for (_, (_, task)) in self.turns.drain() {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(8), task).await;
-        }
-        drain.abort();
     }
 }

@@ -555,3 +555,139 @@ fn memory_is_bounded_over_a_long_session() {
     assert!(a.rows.iter().any(|r| r.title == "revised"));
     assert_eq!(a.focus, Focus::Input);
 }
+
+#[test]
+fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
+    use codexmcp::agent::{AgentEvent, AgentMsg};
+    let mut a = app();
+    a.agent_mode = true;
+    a.agent.available = true;
+    a.agent.model = "gpt-5.5".into();
+    a.agent.prices = Some(codexmcp::agent::cost::PriceTable::new(&Default::default()));
+    let fx = {
+        type_str(&mut a, "Create a snake game");
+        key(&mut a, KeyCode::Enter)
+    };
+    let run = match fx.as_slice() {
+        [
+            Effect::StartTurn {
+                run, agent: true, ..
+            },
+        ] => *run,
+        other => panic!("expected an agent turn, got {other:?}"),
+    };
+    let agent = |a: &mut App, msg: AgentMsg| {
+        a.update(Msg::Agent { run, msg });
+    };
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::ToolCall {
+            name: "codex".into(),
+            arguments: serde_json::json!({"prompt": "Build snake.html"}),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        }),
+    );
+    let change = vec![FileChange {
+        path: "/w/output/snake.html".into(),
+        kind: "add".into(),
+    }];
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ItemCompleted {
+            item: item(
+                "item_1",
+                ItemKind::FileChange {
+                    changes: change,
+                    status: Status::Completed,
+                },
+            ),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ItemCompleted {
+            item: item(
+                "item_2",
+                ItemKind::AgentMessage {
+                    text: "wrote snake.html".into(),
+                },
+            ),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::ToolResult {
+            name: "codex".into(),
+            ok: true,
+            thread_id: Some("01a2112e-cb31-7fd3-b664-466522ce36c8".into()),
+            output: "{}".into(),
+        }),
+    );
+    for piece in ["Your snake ", "game is in ", "snake.html."] {
+        agent(
+            &mut a,
+            AgentMsg::Agent(AgentEvent::Delta { text: piece.into() }),
+        );
+    }
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::Message {
+            text: "Your snake game is in snake.html.".into(),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::Usage {
+            input_tokens: 12_000,
+            cached_tokens: 0,
+            output_tokens: 800,
+        }),
+    );
+    assert_eq!(
+        a.thread_id.as_deref(),
+        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
+    );
+    assert_eq!(
+        a.chat
+            .iter()
+            .filter(|c| c.text.contains("Your snake game is in snake.html."))
+            .count(),
+        1,
+        "streamed once, not duplicated"
+    );
+    assert!(
+        !a.chat.iter().any(|c| c.text == "wrote snake.html"),
+        "Codex's answer goes to the agent, not the chat"
+    );
+    insta::assert_snapshot!(render(&a, 140, 20));
+    // Esc cancels the agent run (the loop cancels the agent and its Codex turn).
+    assert_eq!(key(&mut a, KeyCode::Esc), [Effect::Interrupt]);
+}
+
+#[test]
+fn agent_and_direct_commands_switch_modes() {
+    let mut a = app();
+    type_str(&mut a, "/agent");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        !a.agent_mode
+            && a.error
+                .as_deref()
+                .is_some_and(|e| e.contains("OPENAI_API_KEY")),
+        "no endpoint, no agent mode"
+    );
+    a.agent.available = true;
+    type_str(&mut a, "/agent");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.agent_mode);
+    type_str(&mut a, "/direct");
+    key(&mut a, KeyCode::Enter);
+    assert!(!a.agent_mode);
+    type_str(&mut a, "/new");
+    assert!(key(&mut a, KeyCode::Enter).contains(&Effect::NewThread));
+}

@@ -23,8 +23,13 @@ struct Tmux {
 
 impl Tmux {
     fn start(sbx: &Sandbox, args: &[&str]) -> Self {
+        Self::start_with_env(sbx, args, &[])
+    }
+
+    fn start_with_env(sbx: &Sandbox, args: &[&str], extra: &[(&str, &str)]) -> Self {
         let socket = format!("codexmcp-test-{}-{}", std::process::id(), rand_suffix());
-        let cmd = sbx.codexmcp(args);
+        let mut cmd = sbx.codexmcp(args);
+        cmd.envs(extra.iter().copied());
         let mut env: Vec<String> = cmd
             .get_envs()
             .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
@@ -276,5 +281,59 @@ async fn replay_shows_a_recorded_run() {
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
     tmux.keys(&["C-c", "C-c"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}
+
+#[tokio::test]
+async fn agent_mode_is_the_default_with_an_endpoint_and_esc_cancels_it() {
+    let agent = MockServer::start(vec![
+        Step::call("codex", serde_json::json!({"prompt": "Write snake.html"})),
+        Step::message("Your snake game is ready in snake.html."),
+        Step::call("codex", serde_json::json!({"prompt": "sleep please"})),
+    ])
+    .await;
+    let codex = MockServer::start(vec![
+        Step::shell(PATCH),
+        Step::message("wrote it"),
+        Step::shell("sleep 38.43"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let base = agent.base_url();
+    let tmux = Tmux::start_with_env(
+        &sbx,
+        &[],
+        &[
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_BASE_URL", base.as_str()),
+        ],
+    );
+    tmux.wait_for_text("agent gpt-5.5", 20).await;
+    tmux.type_text("Create a snake game");
+    tmux.keys(&["Enter"]);
+    let screen = tmux
+        .wait_for_text("Your snake game is ready in snake.html.", 60)
+        .await;
+    assert!(
+        screen.contains("→ codex: Write snake.html") && screen.contains("✎ add output/snake.html"),
+        "{screen}"
+    );
+    assert!(sbx.output().join("snake.html").is_file());
+    // The next prompt makes the agent continue the thread with a long command; Esc stops both.
+    tmux.type_text("now wait");
+    tmux.keys(&["Enter"]);
+    assert!(
+        wait_for(60, || !procs_with_cmdline("sleep 38.43").is_empty()).await,
+        "{}",
+        tmux.screen()
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_text("interrupted", 20).await;
+    assert!(
+        wait_for(10, || procs_with_cmdline("sleep 38.43").is_empty()).await,
+        "the command survived Esc"
+    );
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
     tmux.wait_for_text("EXITED rc=0", 15).await;
 }

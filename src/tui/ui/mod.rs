@@ -140,7 +140,21 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         Some(id) => Span::raw(format!("thread {id}")),
         None => Span::raw("new thread").dark_gray(),
     });
-    for part in [&app.info.backend, &app.info.model, &app.info.sandbox] {
+    if app.agent_mode {
+        let a = &app.agent;
+        spans.push(sep());
+        spans.push(
+            Span::raw(format!(
+                "agent {} {} {}",
+                a.model,
+                tokens(a.input_tokens + a.output_tokens),
+                crate::agent::cost::dollars(a.cost())
+            ))
+            .magenta(),
+        );
+    }
+    let codex_model = format!("codex {}", app.info.model);
+    for part in [&app.info.backend, &codex_model, &app.info.sandbox] {
         if !part.is_empty() {
             spans.push(sep());
             spans.push(Span::raw(part.clone()));
@@ -148,7 +162,7 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     }
     spans.push(sep());
     spans.push(Span::raw(format!(
-        "tok {} turn / {} thread",
+        "codex tok {} turn / {} thread",
         tokens(app.turn_usage.total_tokens()),
         tokens(app.total.total_tokens())
     )));

@@ -33,6 +33,10 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
                 "codex",
                 Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
             ),
+            Who::Agent => (
+                "agent",
+                Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            ),
             Who::Notice => ("·", Style::new().fg(Color::DarkGray)),
             Who::Error => (
                 "error",
@@ -44,13 +48,28 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
             Who::Error => Style::new().fg(Color::Red),
             _ => Style::new(),
         };
-        let mut block_lines = vec![Line::from(Span::styled(label, style))];
-        block_lines.extend(
+        let block_lines: Vec<Line> = if entry.who == Who::Notice {
+            // Notices are one compact line: no label, no gap.
             wrap(&entry.text, width)
                 .into_iter()
-                .map(|l| Line::from(Span::styled(format!("  {l}"), body_style))),
-        );
-        block_lines.push(Line::raw(""));
+                .enumerate()
+                .map(|(i, l)| {
+                    Line::from(Span::styled(
+                        format!("{}{l}", if i == 0 { "· " } else { "  " }),
+                        body_style,
+                    ))
+                })
+                .collect()
+        } else {
+            let mut v = vec![Line::from(Span::styled(label, style))];
+            v.extend(
+                wrap(&entry.text, width)
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(format!("  {l}"), body_style))),
+            );
+            v.push(Line::raw(""));
+            v
+        };
         for l in block_lines.into_iter().rev() {
             lines.push(l);
         }
