@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod engine;
 pub mod headless;
 pub mod logging;
+pub mod mcp;
 pub mod session;
 pub mod skills;
 pub mod text;
@@ -74,12 +75,7 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
-        Some(Command::McpServer) => {
-            eprintln!(
-                "codexmcp: `mcp-server` is not built yet in this version; use `codexmcp exec`"
-            );
-            headless::EXIT_USAGE
-        }
+        Some(Command::McpServer) => mcp::server::run(&settings).await,
     }
 }
 
