@@ -112,6 +112,10 @@ pub struct SharedOpts {
     /// Longest silence (seconds) allowed while the agent's model answers (default 300).
     #[arg(long, global = true, value_name = "SECS")]
     pub agent_timeout: Option<u64>,
+    /// `--backend mcp`: the MCP server to run (default: `codex mcp-server` on Codex ≤ 0.153,
+    /// else `codexmcp mcp-server`). Split on whitespace.
+    #[arg(long, global = true, value_name = "COMMAND")]
+    pub mcp_command: Option<String>,
     /// Stop a turn after this many seconds without output from Codex (default: off).
     #[arg(long, global = true, value_name = "SECS")]
     pub idle_timeout: Option<u64>,

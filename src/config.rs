@@ -42,6 +42,7 @@ pub struct FileConfig {
     pub agent_api: Option<String>,
     pub agent_base_url: Option<String>,
     pub agent_timeout: Option<u64>,
+    pub mcp_command: Option<String>,
     pub max_turns: Option<u32>,
     pub idle_timeout: Option<u64>,
     /// `[prices."model"]`: dollar estimates per 1M tokens.
@@ -106,6 +107,7 @@ pub struct Settings {
     pub agent_timeout: Duration,
     pub max_turns: u32,
     pub prices: crate::agent::cost::PriceTable,
+    pub mcp_command: Option<String>,
 }
 
 impl Settings {
@@ -151,6 +153,10 @@ impl Settings {
                 .unwrap_or(crate::agent::DEFAULT_MAX_TURNS)
                 .max(1),
             prices: crate::agent::cost::PriceTable::new(&file.prices),
+            mcp_command: opts
+                .mcp_command
+                .clone()
+                .or_else(|| file.mcp_command.clone()),
         }
     }
 
@@ -192,7 +198,18 @@ impl Settings {
         std::fs::create_dir_all(&cwd).map_err(|e| {
             crate::engine::EngineError::Spawn(format!("cannot create {}: {e}", cwd.display()))
         })?;
+        let env = child_env();
+        let mcp = match self.backend.as_str() {
+            "mcp" => Some(std::sync::Arc::new(self.start_mcp(&codex, &env).await?)),
+            "app-server" => {
+                return Err(crate::engine::EngineError::Usage(
+                    "--backend app-server is not available in this build; use exec or mcp".into(),
+                ));
+            }
+            _ => None,
+        };
         Ok(EngineConfig {
+            mcp,
             codex,
             cwd,
             sandbox: self.sandbox.clone(),
@@ -202,8 +219,35 @@ impl Settings {
             network: self.network,
             overrides: self.overrides.clone(),
             idle_timeout: self.idle_timeout,
-            env: child_env(),
+            env,
         })
+    }
+
+    /// The MCP server for `--backend mcp`. The version gate is explicit: `codex mcp-server`
+    /// only on a Codex that still has it (≤ 0.153), else codexmcp's own server.
+    async fn start_mcp(
+        &self,
+        codex: &locate::CodexBinary,
+        env: &[(String, String)],
+    ) -> Result<crate::mcp::client::McpClient, crate::engine::EngineError> {
+        let command: Vec<String> = match &self.mcp_command {
+            Some(c) => c.split_whitespace().map(str::to_string).collect(),
+            None if codex.has_mcp_server() => {
+                vec![codex.path.display().to_string(), "mcp-server".into()]
+            }
+            None => {
+                let me = std::env::current_exe()
+                    .map_err(|e| crate::engine::EngineError::Spawn(e.to_string()))?;
+                vec![
+                    me.display().to_string(),
+                    "mcp-server".into(),
+                    "--codex-bin".into(),
+                    codex.path.display().to_string(),
+                ]
+            }
+        };
+        tracing::info!(?command, "starting the MCP backend");
+        crate::mcp::client::McpClient::start(command, env).await
     }
 }
 

@@ -39,6 +39,8 @@ pub struct EngineConfig {
     pub idle_timeout: Option<Duration>,
     /// Extra environment for the child (e.g. `CODEX_API_KEY` derived from `OPENAI_API_KEY`).
     pub env: Vec<(String, String)>,
+    /// `--backend mcp`: turns go through this MCP server instead of `codex exec`.
+    pub mcp: Option<std::sync::Arc<crate::mcp::client::McpClient>>,
 }
 
 /// One turn to run: a prompt, and the thread to continue (if any).
@@ -87,6 +89,20 @@ impl Interrupter {
 }
 
 impl Turn {
+    /// A turn driven by another backend's task.
+    pub(crate) fn from_parts(
+        events: mpsc::Receiver<CodexEvent>,
+        token: CancellationToken,
+        task: JoinHandle<TurnOutcome>,
+    ) -> Self {
+        Turn {
+            events,
+            interrupt: token.clone(),
+            task,
+            _guard: token.drop_guard(),
+        }
+    }
+
     pub fn interrupter(&self) -> Interrupter {
         Interrupter(self.interrupt.clone())
     }
@@ -115,8 +131,16 @@ impl Turn {
     }
 }
 
-/// Starts a turn on the exec backend. Must be called inside a Tokio runtime.
+/// Starts a turn on the configured backend. Must be called inside a Tokio runtime.
 pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineError> {
+    if let Some(id) = &spec.resume {
+        if !looks_like_thread_id(id) {
+            return Err(EngineError::UnknownThread { id: id.clone() });
+        }
+    }
+    if let Some(client) = &config.mcp {
+        return Ok(client.start_turn(config, spec));
+    }
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();
     let task = exec::spawn(config, spec, tx, token.clone())?;

@@ -113,6 +113,11 @@ impl Decoder {
         }
     }
 
+    /// The thread's cumulative usage as last reported (`token_count`).
+    pub fn total_usage(&self) -> Option<Usage> {
+        self.total
+    }
+
     fn id(&mut self) -> String {
         self.next_id += 1;
         format!("mcp_{}", self.next_id)

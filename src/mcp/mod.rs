@@ -2,5 +2,6 @@
 //! client backend that drives any server with `codex` / `codex-reply` tools. The shared
 //! `codex/event` dialect lives in `events`.
 
+pub mod client;
 pub mod events;
 pub mod server;
