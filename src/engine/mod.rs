@@ -133,10 +133,10 @@ impl Turn {
 
 /// Starts a turn on the configured backend. Must be called inside a Tokio runtime.
 pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineError> {
-    if let Some(id) = &spec.resume {
-        if !looks_like_thread_id(id) {
-            return Err(EngineError::UnknownThread { id: id.clone() });
-        }
+    if let Some(id) = &spec.resume
+        && !looks_like_thread_id(id)
+    {
+        return Err(EngineError::UnknownThread { id: id.clone() });
     }
     if let Some(client) = &config.mcp {
         return Ok(client.start_turn(config, spec));

@@ -220,6 +220,7 @@ impl CodexServer {
         let mut thread = resume.clone().unwrap_or_default();
         let mut last_message: Option<String> = None;
         let mut step = 0.0;
+        let mut cancelled = false;
         loop {
             tokio::select! {
                 ev = turn.events.recv() => {
@@ -230,11 +231,10 @@ impl CodexServer {
                     if let CodexEvent::ThreadStarted { thread_id } = &ev {
                         thread = thread_id.clone();
                     }
-                    if let Some(item) = ev.item().filter(|_| matches!(ev, CodexEvent::ItemCompleted { .. })) {
-                        if let crate::engine::ItemKind::AgentMessage { text } = &item.kind {
+                    if let Some(item) = ev.item().filter(|_| matches!(ev, CodexEvent::ItemCompleted { .. }))
+                        && let crate::engine::ItemKind::AgentMessage { text } = &item.kind {
                             last_message = Some(text.clone());
                         }
-                    }
                     for msg in events::to_msgs(&ev, &cwd, last_message.as_deref()) {
                         let params = json!({"_meta": {"requestId": ctx.id, "threadId": thread}, "id": "", "msg": msg});
                         let note = ServerNotification::CustomNotification(CustomNotification::new("codex/event", Some(params)));
@@ -249,11 +249,11 @@ impl CodexServer {
                         }
                     }
                 }
-                _ = ctx.ct.cancelled() => {
+                _ = ctx.ct.cancelled(), if !cancelled => {
+                    // Interrupt, then keep forwarding: the client still sees `turn_aborted`.
                     tracing::info!(thread, "mcp-server: call cancelled by the client; interrupting");
+                    cancelled = true;
                     interrupter.interrupt();
-                    while turn.events.recv().await.is_some() {}
-                    break;
                 }
             }
         }

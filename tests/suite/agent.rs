@@ -280,3 +280,40 @@ async fn a_failed_codex_turn_is_a_tool_error_the_model_sees() {
         "{seen}"
     );
 }
+
+#[tokio::test]
+async fn with_backend_mcp_the_agent_calls_codex_over_mcp() {
+    let agent = MockServer::start(vec![
+        Step::call("codex", json!({"prompt": "Write hello.py"})),
+        Step::message("Done over MCP."),
+    ])
+    .await;
+    let codex = MockServer::start(vec![Step::shell(PATCH), Step::message("wrote hello.py")]).await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let run = run_agent(
+        &sbx,
+        &agent,
+        &[
+            "exec",
+            "--agent",
+            "--backend",
+            "mcp",
+            "--json",
+            "make hello",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(sbx.output().join("hello.py").is_file());
+    let events = json_lines(&run);
+    assert!(
+        of_type(&events, "item.started")
+            .iter()
+            .any(|e| e["item"]["kind"] == "file_change"),
+        "events came over codex/event"
+    );
+    assert!(
+        sbx.log().contains("starting the MCP backend"),
+        "the MCP path was taken"
+    );
+}

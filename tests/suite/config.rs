@@ -78,6 +78,7 @@ fn engine(sandbox: &str) -> EngineConfig {
         overrides: vec!["x=1".into()],
         idle_timeout: None,
         env: vec![],
+        mcp: None,
     }
 }
 

@@ -236,6 +236,13 @@ async fn responses(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: By
             });
             sse(Body::from_stream(stream))
         }
+        Step::Respond { outs, .. } if body["stream"] != true => {
+            let out = response_object(n, &outs, &body);
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from(out.to_string()))
+                .expect("response")
+        }
         Step::Respond { outs, delay } => {
             let frames = response_frames(n, &outs, &body);
             let stream = futures::stream::unfold(frames.into_iter(), move |mut it| async move {
@@ -264,31 +271,44 @@ fn shell_call(cmd: &str, request: &Value) -> (String, Value) {
     }
 }
 
+/// The output items of one answer.
+fn output_items(n: u64, outs: &[Out], request: &Value) -> Vec<Value> {
+    outs.iter()
+        .enumerate()
+        .map(|(i, out)| match out {
+            Out::Message(text) => json!({"type": "message", "role": "assistant", "id": format!("msg_{n}_{i}"), "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": []}]}),
+            Out::Reasoning(text) => json!({"type": "reasoning", "id": format!("rs_{n}_{i}"),
+                "summary": [{"type": "summary_text", "text": text}]}),
+            Out::Shell(cmd) => {
+                let (name, args) = shell_call(cmd, request);
+                json!({"type": "function_call", "id": format!("fc_{n}_{i}"), "call_id": format!("call_{n}_{i}"),
+                    "name": name, "arguments": args.to_string(), "status": "completed"})
+            }
+            Out::Call { name, arguments } => json!({"type": "function_call", "id": format!("fc_{n}_{i}"),
+                "call_id": format!("call_{n}_{i}"), "name": name, "arguments": arguments.to_string(), "status": "completed"}),
+            Out::Raw(v) => v.clone(),
+        })
+        .collect()
+}
+
+/// A whole (non-streamed) Responses API answer, with every field the OpenAI SDKs expect.
+pub fn response_object(n: u64, outs: &[Out], request: &Value) -> Value {
+    json!({"id": format!("resp_{n}"), "object": "response", "created_at": 0, "status": "completed",
+        "model": request["model"].as_str().unwrap_or("mock-model"), "output": output_items(n, outs, request),
+        "error": null, "incomplete_details": null, "instructions": null, "metadata": {}, "parallel_tool_calls": true,
+        "temperature": 1.0, "top_p": 1.0, "tool_choice": "auto", "tools": [], "text": {"format": {"type": "text"}},
+        "usage": {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
+                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}})
+}
+
 /// The SSE frames of one Responses API answer.
 pub fn response_frames(n: u64, outs: &[Out], request: &Value) -> Vec<String> {
     let id = format!("resp_{n}");
     let mut frames = vec![frame(
         &json!({"type": "response.created", "response": {"id": id}}),
     )];
-    for (i, out) in outs.iter().enumerate() {
-        let item = match out {
-            Out::Message(text) => {
-                json!({"type": "message", "role": "assistant", "id": format!("msg_{n}_{i}"),
-                "content": [{"type": "output_text", "text": text}]})
-            }
-            Out::Reasoning(text) => json!({"type": "reasoning", "id": format!("rs_{n}_{i}"),
-                "summary": [{"type": "summary_text", "text": text}]}),
-            Out::Shell(cmd) => {
-                let (name, args) = shell_call(cmd, request);
-                json!({"type": "function_call", "id": format!("fc_{n}_{i}"), "call_id": format!("call_{n}_{i}"),
-                    "name": name, "arguments": args.to_string()})
-            }
-            Out::Call { name, arguments } => {
-                json!({"type": "function_call", "id": format!("fc_{n}_{i}"),
-                "call_id": format!("call_{n}_{i}"), "name": name, "arguments": arguments.to_string()})
-            }
-            Out::Raw(v) => v.clone(),
-        };
+    for (i, (out, item)) in outs.iter().zip(output_items(n, outs, request)).enumerate() {
         if let Out::Message(text) = out {
             frames.push(frame(
                 &json!({"type": "response.output_text.delta", "item_id": format!("msg_{n}_{i}"),

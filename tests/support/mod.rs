@@ -2,4 +2,5 @@
 //! Codex CLI setup (pinned binaries, temporary CODEX_HOME, isolated codexmcp dirs).
 
 pub mod codex;
+pub mod mcp_raw;
 pub mod mock_openai;

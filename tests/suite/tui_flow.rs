@@ -1,0 +1,282 @@
+//! The TUI's state machine without a terminal: threads carried forward, queueing,
+//! interrupt and quit, bounded memory, and the orchestrating agent's view.
+
+use codexmcp::engine::event::{FileChange, ItemKind, Status};
+use codexmcp::engine::{CodexEvent, TurnOutcome, TurnStatus, Usage};
+use codexmcp::tui::Msg;
+use codexmcp::tui::app::{App, Effect, Focus};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use super::tui::{app, item, key, press, render, send, type_str};
+
+fn codex(app: &mut App, run: u64, event: CodexEvent) {
+    app.update(Msg::Codex { run, event });
+}
+
+#[test]
+fn follow_ups_continue_the_thread_and_new_starts_fresh() {
+    let mut a = app();
+    let run = send(&mut a, "first");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "t-1".into(),
+        },
+    );
+    a.update(Msg::TurnDone {
+        run,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    type_str(&mut a, "second");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.as_deref() == Some("t-1")),
+        "{fx:?}"
+    );
+    // While it runs, Enter queues; the queued prompt goes out when the turn ends.
+    type_str(&mut a, "third");
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    let run2 = a.turn.map(|t| t.run).unwrap();
+    let fx = a.update(Msg::TurnDone {
+        run: run2,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    assert!(
+        matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.prompt == "third" && spec.resume.as_deref() == Some("t-1"))
+    );
+    let run3 = a.turn.map(|t| t.run).unwrap();
+    a.update(Msg::TurnDone {
+        run: run3,
+        outcome: TurnOutcome {
+            thread_id: Some("t-1".into()),
+            status: TurnStatus::Completed,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    type_str(&mut a, "/new");
+    key(&mut a, KeyCode::Enter);
+    let fx = {
+        type_str(&mut a, "fresh");
+        key(&mut a, KeyCode::Enter)
+    };
+    assert!(matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.is_none()));
+}
+
+#[test]
+fn esc_and_ctrl_c_interrupt_then_ctrl_c_twice_quits() {
+    let mut a = app();
+    send(&mut a, "long job");
+    assert_eq!(key(&mut a, KeyCode::Esc), [Effect::Interrupt]);
+    let mut b = app();
+    send(&mut b, "long job");
+    assert_eq!(
+        press(&mut b, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Interrupt]
+    );
+    assert_eq!(
+        press(&mut b, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+    let mut c = app();
+    assert!(
+        press(&mut c, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty(),
+        "idle: the first Ctrl+C only arms"
+    );
+    assert!(render(&c, 100, 12).contains("press Ctrl+C again to quit"));
+    assert_eq!(
+        press(&mut c, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+    let mut d = app();
+    type_str(&mut d, "/quit");
+    assert_eq!(key(&mut d, KeyCode::Enter), [Effect::Quit]);
+}
+
+#[test]
+fn memory_is_bounded_over_a_long_session() {
+    let mut a = app();
+    let run = send(&mut a, "flood");
+    for i in 0..20_000 {
+        codex(
+            &mut a,
+            run,
+            CodexEvent::ItemCompleted {
+                item: item(
+                    &format!("item_{i}"),
+                    ItemKind::Reasoning {
+                        text: format!("thought {i}"),
+                    },
+                ),
+            },
+        );
+    }
+    assert_eq!(a.rows.len(), codexmcp::tui::rows::MAX_ROWS);
+    assert_eq!(
+        a.rows.dropped,
+        20_000 - codexmcp::tui::rows::MAX_ROWS as u64
+    );
+    assert!(render(&a, 120, 20).contains("thought 19999"));
+    // Updating an item that is still kept works after the front was dropped.
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "item_19990",
+                ItemKind::Reasoning {
+                    text: "revised".into(),
+                },
+            ),
+        },
+    );
+    assert!(a.rows.iter().any(|r| r.title == "revised"));
+    assert_eq!(a.focus, Focus::Input);
+}
+
+#[test]
+fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
+    use codexmcp::agent::{AgentEvent, AgentMsg};
+    let mut a = app();
+    a.agent_mode = true;
+    a.agent.available = true;
+    a.agent.model = "gpt-5.5".into();
+    a.agent.prices = Some(codexmcp::agent::cost::PriceTable::new(&Default::default()));
+    let fx = {
+        type_str(&mut a, "Create a snake game");
+        key(&mut a, KeyCode::Enter)
+    };
+    let run = match fx.as_slice() {
+        [
+            Effect::StartTurn {
+                run, agent: true, ..
+            },
+        ] => *run,
+        other => panic!("expected an agent turn, got {other:?}"),
+    };
+    let agent = |a: &mut App, msg: AgentMsg| {
+        a.update(Msg::Agent { run, msg });
+    };
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::ToolCall {
+            name: "codex".into(),
+            arguments: serde_json::json!({"prompt": "Build snake.html"}),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        }),
+    );
+    let change = vec![FileChange {
+        path: "/w/output/snake.html".into(),
+        kind: "add".into(),
+    }];
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ItemCompleted {
+            item: item(
+                "item_1",
+                ItemKind::FileChange {
+                    changes: change,
+                    status: Status::Completed,
+                },
+            ),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Codex(CodexEvent::ItemCompleted {
+            item: item(
+                "item_2",
+                ItemKind::AgentMessage {
+                    text: "wrote snake.html".into(),
+                },
+            ),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::ToolResult {
+            name: "codex".into(),
+            ok: true,
+            thread_id: Some("01a2112e-cb31-7fd3-b664-466522ce36c8".into()),
+            output: "{}".into(),
+        }),
+    );
+    for piece in ["Your snake ", "game is in ", "snake.html."] {
+        agent(
+            &mut a,
+            AgentMsg::Agent(AgentEvent::Delta { text: piece.into() }),
+        );
+    }
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::Message {
+            text: "Your snake game is in snake.html.".into(),
+        }),
+    );
+    agent(
+        &mut a,
+        AgentMsg::Agent(AgentEvent::Usage {
+            input_tokens: 12_000,
+            cached_tokens: 0,
+            output_tokens: 800,
+        }),
+    );
+    assert_eq!(
+        a.thread_id.as_deref(),
+        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
+    );
+    assert_eq!(
+        a.chat
+            .iter()
+            .filter(|c| c.text.contains("Your snake game is in snake.html."))
+            .count(),
+        1,
+        "streamed once, not duplicated"
+    );
+    assert!(
+        !a.chat.iter().any(|c| c.text == "wrote snake.html"),
+        "Codex's answer goes to the agent, not the chat"
+    );
+    insta::assert_snapshot!(render(&a, 140, 20));
+    // Esc cancels the agent run (the loop cancels the agent and its Codex turn).
+    assert_eq!(key(&mut a, KeyCode::Esc), [Effect::Interrupt]);
+}
+
+#[test]
+fn agent_and_direct_commands_switch_modes() {
+    let mut a = app();
+    type_str(&mut a, "/agent");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        !a.agent_mode
+            && a.error
+                .as_deref()
+                .is_some_and(|e| e.contains("OPENAI_API_KEY")),
+        "no endpoint, no agent mode"
+    );
+    a.agent.available = true;
+    type_str(&mut a, "/agent");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.agent_mode);
+    type_str(&mut a, "/direct");
+    key(&mut a, KeyCode::Enter);
+    assert!(!a.agent_mode);
+    type_str(&mut a, "/new");
+    assert!(key(&mut a, KeyCode::Enter).contains(&Effect::NewThread));
+}
