@@ -1,10 +1,10 @@
 //! The scripted OpenAI-compatible server from `tests/support`, as a program: `scripts/bench.sh`
 //! points Codex at it to time real turns without a network or an API key.
 //!
-//!     cargo run --release --example mock_server -- [PORT] [shell|message]
+//!     cargo run --release --example mock_server -- [PORT] [shell|shell:CMD|message]
 //!
 //! `shell` (default) answers every turn with one shell call (`echo bench > bench.txt`) and then
-//! a final message; `message` answers with a message only.
+//! a final message; `shell:CMD` the same with CMD; `message` answers with a message only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,6 +21,7 @@ async fn main() {
     let server = MockServer::start_on(&format!("127.0.0.1:{port}"), vec![]).await;
     server.set_fallback(match scenario.as_str() {
         "message" => Fallback::Message("done".into()),
+        s if s.starts_with("shell:") => Fallback::ShellThenMessage(s["shell:".len()..].into()),
         _ => Fallback::ShellThenMessage("echo bench > bench.txt".into()),
     });
     println!("{}", server.base_url());

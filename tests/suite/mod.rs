@@ -7,6 +7,7 @@ mod exec_real;
 mod mcp;
 mod parser;
 mod printer;
+mod ship;
 mod skills;
 mod store;
 mod text;
