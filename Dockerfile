@@ -63,6 +63,7 @@ COPY --chmod=0755 scripts/entrypoint.sh /app/entrypoint.sh
 # No secrets in any layer: the key arrives at run time (-e OPENAI_API_KEY), and the entrypoint
 # logs Codex in with it then.
 ENV CODEX_HOME=/app/.codex \
+    CODEXMCP_CD=/app/output \
     CODEX_BIN=/usr/local/bin/codex \
     CODEX_SANDBOX_MODE=workspace-write \
     XDG_DATA_HOME=/app/state \

@@ -100,3 +100,9 @@ else
   ls -la "$WORK/output" >&2
   exit 1
 fi
+
+echo "==> the HEALTHCHECK command (codexmcp doctor) in the same setup"
+OPENAI_API_KEY="$KEY" $ENGINE run --rm "${RUN_FLAGS[@]}" --entrypoint codexmcp \
+  -e OPENAI_API_KEY -e CODEX_SANDBOX_MODE="${CODEX_SANDBOX_MODE:-danger-full-access}" \
+  "$IMAGE" doctor
+echo "==> PASS: healthy"

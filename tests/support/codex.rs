@@ -97,6 +97,7 @@ impl Sandbox {
             .env_remove("CODEX_API_KEY")
             .env_remove("CODEX_SANDBOX_MODE")
             .env_remove("CODEXMCP_CONFIG")
+            .env_remove("CODEXMCP_CD")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
         c
