@@ -94,6 +94,10 @@ pub struct SharedOpts {
     /// Approval policy (exec always runs with `never`).
     #[arg(long, global = true, value_parser = ["never", "on-request", "on-failure", "untrusted"])]
     pub approval_policy: Option<String>,
+    /// App-server approval requests: ask (the TUI's default: a modal), accept, or decline
+    /// (the default for exec and mcp-server).
+    #[arg(long, global = true, value_parser = ["ask", "accept", "decline"])]
+    pub approvals: Option<String>,
     /// Codex model.
     #[arg(short, long, global = true)]
     pub model: Option<String>,

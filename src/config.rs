@@ -43,6 +43,7 @@ pub struct FileConfig {
     pub agent_base_url: Option<String>,
     pub agent_timeout: Option<u64>,
     pub mcp_command: Option<String>,
+    pub approvals: Option<String>,
     pub max_turns: Option<u32>,
     pub idle_timeout: Option<u64>,
     /// `[prices."model"]`: dollar estimates per 1M tokens.
@@ -108,6 +109,8 @@ pub struct Settings {
     pub max_turns: u32,
     pub prices: crate::agent::cost::PriceTable,
     pub mcp_command: Option<String>,
+    /// How app-server approval requests are answered (`ask` only makes sense in the TUI).
+    pub approvals: crate::engine::app_turn::ApprovalMode,
 }
 
 impl Settings {
@@ -157,6 +160,11 @@ impl Settings {
                 .mcp_command
                 .clone()
                 .or_else(|| file.mcp_command.clone()),
+            approvals: match pick(&opts.approvals, &file.approvals).as_deref() {
+                Some("accept") => crate::engine::app_turn::ApprovalMode::Accept,
+                Some("ask") => crate::engine::app_turn::ApprovalMode::Ask,
+                _ => crate::engine::app_turn::ApprovalMode::Decline,
+            },
         }
     }
 
@@ -201,15 +209,13 @@ impl Settings {
         let env = child_env();
         let mcp = match self.backend.as_str() {
             "mcp" => Some(std::sync::Arc::new(self.start_mcp(&codex, &env).await?)),
-            "app-server" => {
-                return Err(crate::engine::EngineError::Usage(
-                    "--backend app-server is not available in this build; use exec or mcp".into(),
-                ));
-            }
             _ => None,
         };
-        Ok(EngineConfig {
+        let mut config = EngineConfig {
             mcp,
+            app_server: None,
+            approvals: self.approvals.clone(),
+            notice: None,
             codex,
             cwd,
             sandbox: self.sandbox.clone(),
@@ -220,7 +226,22 @@ impl Settings {
             overrides: self.overrides.clone(),
             idle_timeout: self.idle_timeout,
             env,
-        })
+        };
+        if self.backend == "app-server" {
+            // Capability probe: start it now; a Codex without a usable app-server falls back
+            // to exec, and the front end says so.
+            let backend = std::sync::Arc::new(crate::engine::app_server::Backend::default());
+            match backend.get(&config).await {
+                Ok(_) => config.app_server = Some(backend),
+                Err(e) => {
+                    tracing::warn!("app-server unavailable, falling back to exec: {e}");
+                    config.notice = Some(format!(
+                        "`codex app-server` is not usable here ({e}); using the exec backend"
+                    ));
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// The MCP server for `--backend mcp`. The version gate is explicit: `codex mcp-server`

@@ -206,7 +206,26 @@ impl HumanPrinter {
             CodexEvent::ThreadStarted { thread_id } => {
                 self.paint(DIM, &format!("thread {thread_id}"))
             }
-            CodexEvent::TurnStarted => return None,
+            CodexEvent::TurnStarted | CodexEvent::ItemDelta { .. } => return None,
+            CodexEvent::ApprovalRequested {
+                kind,
+                command,
+                reason,
+                ..
+            } => self.paint(
+                YELLOW,
+                &format!(
+                    "approval requested ({kind}): {}{}",
+                    one_line(command.as_deref().unwrap_or("file changes"), 200),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(" — {}", one_line(r, 200)))
+                        .unwrap_or_default()
+                ),
+            ),
+            CodexEvent::ApprovalResolved { decision, by, .. } => {
+                self.paint(YELLOW, &format!("approval: {decision} (by {by})"))
+            }
             CodexEvent::ItemStarted { item } => {
                 self.started.insert(item.id.clone(), Instant::now());
                 match &item.kind {

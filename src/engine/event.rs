@@ -34,6 +34,34 @@ pub enum CodexEvent {
     /// The user (or a timeout) stopped the turn; the thread stays resumable.
     #[serde(rename = "turn.interrupted")]
     TurnInterrupted { reason: String },
+    /// A piece of an item still being produced (app-server backend): `stream` is
+    /// `agent_message`, `reasoning` or `command_output`.
+    #[serde(rename = "item.delta")]
+    ItemDelta {
+        item_id: String,
+        stream: String,
+        delta: String,
+    },
+    /// Codex asks before running a command or applying a patch (app-server backend with an
+    /// approval policy other than `never`). Answer through the turn's `Approver`.
+    #[serde(rename = "approval.requested")]
+    ApprovalRequested {
+        request_id: String,
+        /// `command` or `file_change`.
+        kind: String,
+        command: Option<String>,
+        cwd: Option<String>,
+        reason: Option<String>,
+        /// For file changes: the paths and diff, as far as Codex sent them.
+        diff: Option<String>,
+    },
+    /// How an approval request was answered (`accept`, `acceptForSession`, `decline`, `cancel`).
+    #[serde(rename = "approval.resolved")]
+    ApprovalResolved {
+        request_id: String,
+        decision: String,
+        by: String,
+    },
     /// A stream-level error Codex reported; not necessarily fatal (retries look like this).
     #[serde(rename = "error")]
     Error { message: String },

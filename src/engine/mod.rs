@@ -5,6 +5,9 @@
 //! to interrupt, and a final [`TurnOutcome`]. The turn's task is the single owner of the Codex
 //! child process; dropping the `Turn` interrupts it, and no process outlives it.
 
+pub mod app_server;
+pub mod app_server_events;
+pub mod app_turn;
 pub mod error;
 pub mod event;
 pub mod exec;
@@ -41,6 +44,12 @@ pub struct EngineConfig {
     pub env: Vec<(String, String)>,
     /// `--backend mcp`: turns go through this MCP server instead of `codex exec`.
     pub mcp: Option<std::sync::Arc<crate::mcp::client::McpClient>>,
+    /// `--backend app-server`: the long-lived app-server.
+    pub app_server: Option<std::sync::Arc<app_server::Backend>>,
+    /// How app-server approval requests are answered.
+    pub approvals: app_turn::ApprovalMode,
+    /// Something the front end should tell the user (e.g. a backend fallback).
+    pub notice: Option<String>,
 }
 
 /// One turn to run: a prompt, and the thread to continue (if any).
@@ -75,7 +84,19 @@ pub struct Turn {
     pub events: mpsc::Receiver<CodexEvent>,
     interrupt: CancellationToken,
     task: JoinHandle<TurnOutcome>,
+    approver: Option<Approver>,
     _guard: DropGuard,
+}
+
+/// Answers approval requests of one turn: `(request_id, decision)`.
+#[derive(Clone, Debug)]
+pub struct Approver(pub(crate) mpsc::UnboundedSender<(String, String)>);
+
+impl Approver {
+    /// `decision`: `accept`, `acceptForSession`, `decline` or `cancel`.
+    pub fn answer(&self, request_id: &str, decision: &str) {
+        let _ = self.0.send((request_id.to_string(), decision.to_string()));
+    }
 }
 
 /// A cloneable handle that interrupts one turn.
@@ -99,8 +120,19 @@ impl Turn {
             events,
             interrupt: token.clone(),
             task,
+            approver: None,
             _guard: token.drop_guard(),
         }
+    }
+
+    pub(crate) fn with_approver(mut self, approver: Approver) -> Self {
+        self.approver = Some(approver);
+        self
+    }
+
+    /// The handle that answers this turn's approval requests (app-server backend only).
+    pub fn approver(&self) -> Option<Approver> {
+        self.approver.clone()
     }
 
     pub fn interrupter(&self) -> Interrupter {
@@ -141,6 +173,9 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
     if let Some(client) = &config.mcp {
         return Ok(client.start_turn(config, spec));
     }
+    if let Some(backend) = &config.app_server {
+        return Ok(app_turn::start(config, backend.clone(), spec));
+    }
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();
     let task = exec::spawn(config, spec, tx, token.clone())?;
@@ -148,6 +183,7 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
         events: rx,
         interrupt: token.clone(),
         task,
+        approver: None,
         _guard: token.drop_guard(),
     })
 }
@@ -162,4 +198,14 @@ pub fn looks_like_thread_id(id: &str) -> bool {
             .iter()
             .zip(lens)
             .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A `-c key=value` value (TOML) as JSON, for backends that take config objects.
+pub fn toml_to_json(v: &str) -> serde_json::Value {
+    let v = v.trim();
+    toml::from_str::<toml::Table>(&format!("x = {v}"))
+        .ok()
+        .and_then(|t| t.get("x").cloned())
+        .and_then(|x| serde_json::to_value(x).ok())
+        .unwrap_or_else(|| serde_json::Value::String(v.to_string()))
 }

@@ -202,7 +202,7 @@ impl McpClient {
                     .overrides
                     .iter()
                     .filter_map(|o| o.split_once('='))
-                    .map(|(k, v)| (k.trim().to_string(), toml_to_json(v)))
+                    .map(|(k, v)| (k.trim().to_string(), crate::engine::toml_to_json(v)))
                     .collect();
                 if !overrides.is_empty() {
                     args.insert("config".into(), Value::Object(overrides));
@@ -388,14 +388,4 @@ async fn forward(decoder: &mut Decoder, msg: &Value, tx: &mpsc::Sender<CodexEven
         }
         let _ = tx.send(ev).await;
     }
-}
-
-/// A `-c` value (TOML) as JSON for the `config` argument.
-fn toml_to_json(v: &str) -> Value {
-    let v = v.trim();
-    toml::from_str::<toml::Table>(&format!("x = {v}"))
-        .ok()
-        .and_then(|t| t.get("x").cloned())
-        .and_then(|x| serde_json::to_value(x).ok())
-        .unwrap_or_else(|| Value::String(v.to_string()))
 }

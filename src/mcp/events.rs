@@ -77,6 +77,20 @@ pub fn to_msgs(event: &CodexEvent, cwd: &str, last_message: Option<&str>) -> Vec
             vec![json!({"type": "turn_aborted", "reason": "interrupted"})]
         }
         CodexEvent::Error { message } => vec![json!({"type": "stream_error", "message": message})],
+        CodexEvent::ItemDelta {
+            item_id,
+            stream,
+            delta,
+        } => match stream.as_str() {
+            "agent_message" => vec![
+                json!({"type": "agent_message_content_delta", "item_id": item_id, "delta": delta}),
+            ],
+            "reasoning" => {
+                vec![json!({"type": "reasoning_content_delta", "item_id": item_id, "delta": delta})]
+            }
+            _ => vec![],
+        },
+        CodexEvent::ApprovalRequested { .. } | CodexEvent::ApprovalResolved { .. } => vec![],
         CodexEvent::Unknown { .. } | CodexEvent::Malformed { .. } => vec![],
     }
 }

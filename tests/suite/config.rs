@@ -79,6 +79,9 @@ fn engine(sandbox: &str) -> EngineConfig {
         idle_timeout: None,
         env: vec![],
         mcp: None,
+        app_server: None,
+        approvals: Default::default(),
+        notice: None,
     }
 }
 

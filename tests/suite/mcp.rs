@@ -193,6 +193,9 @@ fn engine_config(sbx: &Sandbox, client: Arc<codexmcp::mcp::client::McpClient>) -
         idle_timeout: None,
         env: vec![],
         mcp: Some(client),
+        app_server: None,
+        approvals: Default::default(),
+        notice: None,
     }
 }
 

@@ -1,0 +1,201 @@
+//! Reading `codex app-server` notifications (reference §3.4) into `CodexEvent`s.
+//!
+//! The app-server speaks camelCase v2 items (`agentMessage`, `commandExecution`,
+//! `fileChange`...) and streams deltas; this decoder maps them onto the same events the exec
+//! backend produces, plus `ItemDelta` for the text that exec never streams. Unknown item types
+//! and notifications degrade to `Other` items or nothing, never to an error.
+
+use serde_json::Value;
+
+use super::event::{CodexEvent, FileChange, Item, ItemKind, Status, Usage};
+
+#[derive(Debug, Default)]
+pub struct Decoder {
+    prior_total: Usage,
+    total: Option<Usage>,
+    /// The last `error` notification's message (a failed turn's reason).
+    pub last_error: Option<String>,
+    /// The turn ended (completed, interrupted or failed).
+    pub finished: bool,
+    /// Why the turn failed, when it did.
+    pub failed: Option<String>,
+    warnings: u64,
+    pub interrupted: bool,
+}
+
+fn status(s: &Value) -> Status {
+    match s.as_str().unwrap_or("") {
+        "inProgress" => Status::InProgress,
+        "completed" => Status::Completed,
+        "failed" => Status::Failed,
+        "declined" => Status::Declined,
+        _ => Status::Unknown,
+    }
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// The thread's usage from `thread/tokenUsage/updated` (`total` or `last`).
+fn usage(v: &Value) -> Option<Usage> {
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    v.is_object().then(|| Usage {
+        input_tokens: n("inputTokens"),
+        cached_input_tokens: n("cachedInputTokens"),
+        cache_write_input_tokens: n("cacheWriteInputTokens"),
+        output_tokens: n("outputTokens"),
+        reasoning_output_tokens: n("reasoningOutputTokens"),
+    })
+}
+
+/// One v2 `ThreadItem` as an `Item` (`None` for the user's own message).
+pub fn item(v: &Value) -> Option<Item> {
+    let id = text(&v["id"]);
+    let kind = match v["type"].as_str().unwrap_or("") {
+        "userMessage" => return None,
+        "agentMessage" => ItemKind::AgentMessage {
+            text: text(&v["text"]),
+        },
+        "reasoning" => {
+            let parts: Vec<&str> = v["summary"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            ItemKind::Reasoning {
+                text: parts.join("\n"),
+            }
+        }
+        "commandExecution" => ItemKind::CommandExecution {
+            command: text(&v["command"]),
+            aggregated_output: text(&v["aggregatedOutput"]),
+            exit_code: v["exitCode"].as_i64(),
+            status: status(&v["status"]),
+        },
+        "fileChange" => ItemKind::FileChange {
+            changes: v["changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| FileChange {
+                    path: text(&c["path"]),
+                    kind: c["kind"]["type"]
+                        .as_str()
+                        .or(c["kind"].as_str())
+                        .unwrap_or("update")
+                        .to_string(),
+                })
+                .collect(),
+            status: status(&v["status"]),
+        },
+        "mcpToolCall" => ItemKind::McpToolCall {
+            server: text(&v["server"]),
+            tool: text(&v["tool"]),
+            arguments: v["arguments"].clone(),
+            result: Some(v["result"].clone()).filter(|r| !r.is_null()),
+            error: v["error"]["message"]
+                .as_str()
+                .or(v["error"].as_str())
+                .map(str::to_string),
+            status: status(&v["status"]),
+        },
+        "webSearch" => ItemKind::WebSearch {
+            search_id: None,
+            query: text(&v["query"]),
+            action: v["action"].clone(),
+        },
+        other => ItemKind::Other {
+            item_type: other.to_string(),
+            raw: v.clone(),
+        },
+    };
+    Some(Item { id, kind })
+}
+
+impl Decoder {
+    pub fn new(prior_total: Usage) -> Self {
+        Self {
+            prior_total,
+            ..Self::default()
+        }
+    }
+
+    pub fn total(&self) -> Usage {
+        self.total.unwrap_or(self.prior_total)
+    }
+
+    pub fn decode(&mut self, method: &str, p: &Value) -> Vec<CodexEvent> {
+        let delta = |stream: &str| CodexEvent::ItemDelta {
+            item_id: text(&p["itemId"]),
+            stream: stream.into(),
+            delta: text(&p["delta"]),
+        };
+        match method {
+            "turn/started" => vec![CodexEvent::TurnStarted],
+            "item/started" => item(&p["item"])
+                .map(|item| vec![CodexEvent::ItemStarted { item }])
+                .unwrap_or_default(),
+            "item/completed" => item(&p["item"])
+                .map(|item| vec![CodexEvent::ItemCompleted { item }])
+                .unwrap_or_default(),
+            "item/agentMessage/delta" => vec![delta("agent_message")],
+            "item/reasoning/summaryTextDelta" | "item/reasoning/textDelta" => {
+                vec![delta("reasoning")]
+            }
+            "item/commandExecution/outputDelta" => vec![delta("command_output")],
+            "thread/tokenUsage/updated" => {
+                self.total = usage(&p["tokenUsage"]["total"]).or(self.total);
+                vec![]
+            }
+            "warning" => {
+                self.warnings += 1;
+                let item = Item {
+                    id: format!("warning-{}", self.warnings),
+                    kind: ItemKind::Error {
+                        message: text(&p["message"]),
+                    },
+                };
+                vec![CodexEvent::ItemCompleted { item }]
+            }
+            "error" => {
+                let message = p["error"]["message"]
+                    .as_str()
+                    .unwrap_or("error")
+                    .to_string();
+                self.last_error = Some(message.clone());
+                vec![CodexEvent::Error { message }]
+            }
+            "turn/completed" => {
+                self.finished = true;
+                let turn = &p["turn"];
+                match turn["status"].as_str().unwrap_or("") {
+                    "interrupted" => {
+                        self.interrupted = true;
+                        vec![CodexEvent::TurnInterrupted {
+                            reason: "interrupted by the user".into(),
+                        }]
+                    }
+                    "failed" => {
+                        let message = turn["error"]["message"]
+                            .as_str()
+                            .map(str::to_string)
+                            .or(self.last_error.clone())
+                            .unwrap_or_else(|| "the turn failed".into());
+                        self.failed = Some(message.clone());
+                        vec![CodexEvent::TurnFailed { message }]
+                    }
+                    _ => {
+                        let total = self.total();
+                        vec![CodexEvent::TurnCompleted {
+                            usage: total.since(&self.prior_total),
+                            total,
+                        }]
+                    }
+                }
+            }
+            _ => vec![],
+        }
+    }
+}
