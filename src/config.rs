@@ -109,8 +109,9 @@ pub struct Settings {
     pub max_turns: u32,
     pub prices: crate::agent::cost::PriceTable,
     pub mcp_command: Option<String>,
-    /// How app-server approval requests are answered (`ask` only makes sense in the TUI).
-    pub approvals: crate::engine::app_turn::ApprovalMode,
+    /// How app-server approval requests are answered; `None`: the front end's default (the
+    /// TUI asks, everything else declines).
+    pub approvals: Option<crate::engine::app_turn::ApprovalMode>,
 }
 
 impl Settings {
@@ -160,11 +161,11 @@ impl Settings {
                 .mcp_command
                 .clone()
                 .or_else(|| file.mcp_command.clone()),
-            approvals: match pick(&opts.approvals, &file.approvals).as_deref() {
-                Some("accept") => crate::engine::app_turn::ApprovalMode::Accept,
-                Some("ask") => crate::engine::app_turn::ApprovalMode::Ask,
+            approvals: pick(&opts.approvals, &file.approvals).map(|a| match a.as_str() {
+                "accept" => crate::engine::app_turn::ApprovalMode::Accept,
+                "ask" => crate::engine::app_turn::ApprovalMode::Ask,
                 _ => crate::engine::app_turn::ApprovalMode::Decline,
-            },
+            }),
         }
     }
 
@@ -214,7 +215,7 @@ impl Settings {
         let mut config = EngineConfig {
             mcp,
             app_server: None,
-            approvals: self.approvals.clone(),
+            approvals: self.approvals.clone().unwrap_or_default(),
             notice: None,
             codex,
             cwd,

@@ -49,6 +49,9 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
         eprintln!("codexmcp: {msg}");
         return EXIT_FAILED;
     }
+    if let Some(n) = &config.notice {
+        eprintln!("codexmcp: {n}");
+    }
     let store = match Store::open_default() {
         Ok(s) => Some(s),
         Err(e) => {

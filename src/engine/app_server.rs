@@ -163,6 +163,7 @@ impl AppServer {
                 }
             }
             (Some(method), id) => {
+                tracing::trace!(%method, "app-server message");
                 let params = msg["params"].clone();
                 let thread = params["threadId"]
                     .as_str()

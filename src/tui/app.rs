@@ -69,7 +69,20 @@ impl Focus {
     }
 }
 
+/// An approval request waiting for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalView {
+    pub run: u64,
+    pub request_id: String,
+    pub kind: String,
+    pub command: Option<String>,
+    pub cwd: Option<String>,
+    pub reason: Option<String>,
+    pub diff: Option<String>,
+}
+
 pub enum Popup {
+    Approval(ApprovalView),
     Skills(Picker<Skill>),
     Resume(Picker<SessionRecord>),
     Help,
@@ -90,6 +103,12 @@ pub enum Effect {
     LoadPreview(PathBuf),
     ListSessions,
     LoadTranscript(String),
+    /// Answer an approval request of a run (`accept`, `acceptForSession`, `decline`, `cancel`).
+    Approve {
+        run: u64,
+        request_id: String,
+        decision: String,
+    },
     /// `/new`: forget the agent conversation too.
     NewThread,
 }
@@ -150,6 +169,10 @@ pub struct App {
     /// Prompts go to the orchestrating agent (else straight to Codex).
     pub agent_mode: bool,
     pub agent: AgentView,
+    /// Approval requests not yet answered, oldest first (the first one is on screen).
+    pub approvals: VecDeque<ApprovalView>,
+    /// The Codex message streaming into the chat (app-server deltas): its item id.
+    pub codex_stream: Option<String>,
     pub size: (u16, u16),
     pub dirty: bool,
     pub quit: bool,
@@ -186,6 +209,8 @@ impl App {
             read_only: false,
             agent_mode: false,
             agent: AgentView::default(),
+            approvals: VecDeque::new(),
+            codex_stream: None,
             size: (120, 40),
             dirty: true,
             quit: false,
@@ -267,8 +292,63 @@ impl App {
             // With the agent, Codex's answer goes to the agent; the event pane shows it.
             CodexEvent::ItemCompleted { item } if !self.agent_mode => {
                 if let ItemKind::AgentMessage { text } = &item.kind {
-                    self.say(Who::Codex, text);
+                    let streamed = self.codex_stream.take().is_some_and(|id| id == item.id);
+                    match self.chat.back_mut() {
+                        Some(last) if streamed && last.who == Who::Codex => {
+                            last.text = crate::text::sanitize(text.trim_end());
+                        }
+                        _ => self.say(Who::Codex, text),
+                    }
                 }
+            }
+            CodexEvent::ItemDelta {
+                item_id,
+                stream,
+                delta,
+            } if stream == "agent_message" && !self.agent_mode => {
+                let clean = crate::text::sanitize(delta);
+                match self.chat.back_mut() {
+                    Some(last)
+                        if self.codex_stream.as_deref() == Some(item_id.as_str())
+                            && last.who == Who::Codex =>
+                    {
+                        last.text.push_str(&clean);
+                    }
+                    _ => {
+                        self.say(Who::Codex, "");
+                        if let Some(last) = self.chat.back_mut() {
+                            last.text = clean;
+                        }
+                        self.codex_stream = Some(item_id.clone());
+                    }
+                }
+            }
+            CodexEvent::ApprovalRequested {
+                request_id,
+                kind,
+                command,
+                cwd,
+                reason,
+                diff,
+            } => {
+                let view = ApprovalView {
+                    run,
+                    request_id: request_id.clone(),
+                    kind: kind.clone(),
+                    command: command.clone(),
+                    cwd: cwd.clone(),
+                    reason: reason.clone(),
+                    diff: diff.clone(),
+                };
+                self.approvals.push_back(view);
+                self.show_next_approval();
+            }
+            CodexEvent::ApprovalResolved { request_id, .. } => {
+                self.approvals.retain(|a| &a.request_id != request_id);
+                if matches!(&self.popup, Some(Popup::Approval(a)) if &a.request_id == request_id) {
+                    self.popup = None;
+                }
+                self.show_next_approval();
             }
             CodexEvent::TurnCompleted { usage, total } => {
                 self.turn_usage = *usage;
@@ -277,6 +357,15 @@ impl App {
             _ => {}
         }
         self.apply_row(run, event);
+    }
+
+    /// Puts the oldest unanswered approval on screen, unless a modal is already up.
+    pub fn show_next_approval(&mut self) {
+        if matches!(self.popup, None | Some(Popup::Skills(_)))
+            && let Some(a) = self.approvals.front()
+        {
+            self.popup = Some(Popup::Approval(a.clone()));
+        }
     }
 
     /// Codex events arriving through the agent's tool calls.

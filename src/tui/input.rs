@@ -249,6 +249,26 @@ fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
     let km = app.keymap.clone();
     let close = km.is(Action::Dismiss, &key);
     match app.popup.as_mut() {
+        Some(Popup::Approval(a)) => {
+            let decision = match key.code {
+                KeyCode::Char('a') | KeyCode::Char('y') => "accept",
+                KeyCode::Char('s') => "acceptForSession",
+                KeyCode::Char('d') | KeyCode::Char('n') => "decline",
+                KeyCode::Char('c') => "cancel",
+                _ if close => "cancel",
+                _ => return true, // the modal holds the keyboard until answered
+            };
+            let (run, request_id) = (a.run, a.request_id.clone());
+            fx.push(Effect::Approve {
+                run,
+                request_id: request_id.clone(),
+                decision: decision.into(),
+            });
+            app.approvals.retain(|x| x.request_id != request_id);
+            app.popup = None;
+            app.show_next_approval();
+            true
+        }
         Some(Popup::Help) => {
             if close
                 || km.is(Action::Help, &key)

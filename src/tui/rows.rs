@@ -133,6 +133,40 @@ impl Rows {
                 Vec::new()
             }
             CodexEvent::ItemCompleted { item } => self.upsert(run, item, now, true),
+            CodexEvent::ItemDelta {
+                item_id,
+                stream,
+                delta,
+            } => {
+                self.append(run, item_id, stream, delta, now);
+                Vec::new()
+            }
+            CodexEvent::ApprovalRequested {
+                kind,
+                command,
+                reason,
+                ..
+            } => {
+                let what = command.clone().unwrap_or_else(|| "file changes".into());
+                let why = reason
+                    .as_deref()
+                    .map(|r| format!(" — {r}"))
+                    .unwrap_or_default();
+                self.note(
+                    run,
+                    RowKind::Warning,
+                    &format!("approval requested ({kind}): {what}{why}"),
+                );
+                Vec::new()
+            }
+            CodexEvent::ApprovalResolved { decision, by, .. } => {
+                self.note(
+                    run,
+                    RowKind::Info,
+                    &format!("approval: {decision} (by {by})"),
+                );
+                Vec::new()
+            }
             CodexEvent::Error { message } => {
                 self.note(run, RowKind::Warning, message);
                 Vec::new()
@@ -163,6 +197,30 @@ impl Rows {
                 Vec::new()
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// Streams text into an item's row (created on the first delta).
+    fn append(&mut self, run: u64, id: &str, stream: &str, delta: &str, now: Instant) {
+        if self.find_mut(run, id).is_none() {
+            let kind = match stream {
+                "reasoning" => RowKind::Reasoning,
+                "command_output" => RowKind::Command,
+                _ => RowKind::Message,
+            };
+            let mut row = Row::new(run, id.to_string(), kind, RowState::Running, String::new());
+            row.started = Some(now);
+            self.push(row);
+        }
+        let Some(row) = self.find_mut(run, id) else {
+            return;
+        };
+        let clean = sanitize(delta);
+        let mut text = row.body.join("\n");
+        text.push_str(&clean);
+        row.body = lines(&text);
+        if row.kind != RowKind::Command {
+            row.title = one_line(&text, 300);
         }
     }
 

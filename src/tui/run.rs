@@ -120,6 +120,12 @@ impl Stats {
 }
 
 pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
+    // In the TUI a person is there to answer approval requests.
+    let mut settings = settings.clone();
+    settings
+        .approvals
+        .get_or_insert(crate::engine::app_turn::ApprovalMode::Ask);
+    let settings = &settings;
     let cwd = crate::config::absolute(&settings.cwd);
     let _ = std::fs::create_dir_all(&cwd);
     let info = Info {
@@ -136,6 +142,9 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     let mut services = Services::new(settings, tx.clone()).await;
     if let Some(e) = &services.startup_error {
         app.fail(e);
+    }
+    if let Some(n) = services.notice() {
+        app.say(super::app::Who::Notice, &n);
     }
     app.agent.available = services.agent.is_some();
     app.agent.model = settings.agent_model.clone();

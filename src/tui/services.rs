@@ -30,6 +30,7 @@ pub(super) struct Services {
     /// The orchestrating agent (one conversation), when an endpoint is configured.
     pub(super) agent: Option<Arc<tokio::sync::Mutex<Agent>>>,
     pub(super) agent_error: Option<String>,
+    approvers: HashMap<u64, crate::engine::Approver>,
 }
 
 /// How to stop a running turn.
@@ -73,7 +74,13 @@ impl Services {
             auth_error,
             agent,
             agent_error,
+            approvers: HashMap::new(),
         }
+    }
+
+    /// What the engine wants the user to know (e.g. a backend fallback).
+    pub(super) fn notice(&self) -> Option<String> {
+        self.engine.as_ref().ok().and_then(|c| c.notice.clone())
     }
 
     pub(super) fn load_skills(&self, cwd: &std::path::Path) {
@@ -110,6 +117,17 @@ impl Services {
                     stop.stop();
                 }
             }
+            Effect::Approve {
+                run,
+                request_id,
+                decision,
+            } => match self.approvers.get(&run) {
+                Some(a) => {
+                    tracing::info!(run, %request_id, %decision, "approval answered in the TUI");
+                    a.answer(&request_id, &decision);
+                }
+                None => app.fail("that turn can no longer take an answer"),
+            },
             Effect::NewThread => {
                 if let Some(agent) = &self.agent
                     && let Ok(mut a) = agent.try_lock()
@@ -207,6 +225,9 @@ impl Services {
             Err(e) => return self.send_now(failed(e)),
         };
         let interrupter = turn.interrupter();
+        if let Some(a) = turn.approver() {
+            self.approvers.insert(run, a);
+        }
         let tx = self.tx.clone();
         let task = tokio::spawn(async move {
             while let Some(event) = turn.events.recv().await {

@@ -1,6 +1,7 @@
 //! Test suites, one module per capability.
 
 mod agent;
+mod app_server;
 mod config;
 mod doctor;
 mod exec_real;

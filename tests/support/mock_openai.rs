@@ -310,10 +310,21 @@ pub fn response_frames(n: u64, outs: &[Out], request: &Value) -> Vec<String> {
     )];
     for (i, (out, item)) in outs.iter().zip(output_items(n, outs, request)).enumerate() {
         if let Out::Message(text) = out {
+            // As a real model: the item is announced, then streamed word by word.
+            let mut added = item.clone();
+            added["content"] = json!([]);
+            added["status"] = json!("in_progress");
             frames.push(frame(
-                &json!({"type": "response.output_text.delta", "item_id": format!("msg_{n}_{i}"),
-                "output_index": i, "content_index": 0, "delta": text}),
+                &json!({"type": "response.output_item.added", "output_index": i, "item": added}),
             ));
+            frames.push(frame(&json!({"type": "response.content_part.added", "item_id": format!("msg_{n}_{i}"),
+                "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}})));
+            for piece in text.split_inclusive(' ') {
+                frames.push(frame(
+                    &json!({"type": "response.output_text.delta", "item_id": format!("msg_{n}_{i}"),
+                    "output_index": i, "content_index": 0, "delta": piece}),
+                ));
+            }
         }
         frames.push(frame(
             &json!({"type": "response.output_item.done", "output_index": i, "item": item}),

@@ -41,6 +41,65 @@ fn selectable(selected: bool, spans: Vec<Span<'static>>) -> Line<'static> {
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     match &app.popup {
         None => {}
+        Some(Popup::Approval(a)) => {
+            let rect = centered(area, 90, 18);
+            let mut lines: Vec<Line> = Vec::new();
+            let what = if a.kind == "command" {
+                "Codex wants to run a command"
+            } else {
+                "Codex wants to change files"
+            };
+            lines.push(Line::from(what.yellow().bold()));
+            if let Some(c) = &a.command {
+                lines.push(Line::from(vec![
+                    Span::raw("$ ").dark_gray(),
+                    Span::raw(crate::text::one_line(c, 300)).cyan(),
+                ]));
+            }
+            if let Some(cwd) = &a.cwd {
+                lines.push(Line::from(
+                    format!("in {}", crate::text::one_line(cwd, 200)).dark_gray(),
+                ));
+            }
+            if let Some(r) = &a.reason {
+                lines.push(Line::from(format!(
+                    "reason: {}",
+                    crate::text::one_line(r, 300)
+                )));
+            }
+            if let Some(d) = &a.diff {
+                let room = rect.height.saturating_sub(lines.len() as u16 + 5) as usize;
+                for l in crate::text::sanitize(d).lines().take(room) {
+                    let style = if l.starts_with('+') {
+                        Style::new().fg(Color::Green)
+                    } else if l.starts_with('-') {
+                        Style::new().fg(Color::Red)
+                    } else {
+                        Style::new()
+                    };
+                    lines.push(Line::from(Span::styled(l.to_string(), style)));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::raw(" a ").reversed(),
+                Span::raw(" accept   "),
+                Span::raw(" s ").reversed(),
+                Span::raw(" accept for this session   "),
+                Span::raw(" d ").reversed(),
+                Span::raw(" decline   "),
+                Span::raw(" c/Esc ").reversed(),
+                Span::raw(" cancel the turn"),
+            ]));
+            let more = app.approvals.len().saturating_sub(1);
+            let title = if more > 0 {
+                format!(" approval ({more} more waiting) ")
+            } else {
+                " approval ".into()
+            };
+            frame.render_widget(Clear, rect);
+            frame.render_widget(Paragraph::new(lines).block(frame_block(title)), rect);
+        }
         Some(Popup::Skills(p)) => {
             let input = layout(area).input;
             let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))

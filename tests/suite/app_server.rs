@@ -1,0 +1,249 @@
+//! The app-server backend with the real Codex 0.169: deltas, resume of an exec-created
+//! thread, interrupt, approvals both ways, a crash mid-turn.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::support::codex::{
+    CODEX_VERSION, Sandbox, codex_bin, procs_with_cmdline, procs_with_env, wait_for,
+};
+use crate::support::mock_openai::{MockServer, Out, Step};
+use codexmcp::engine::app_server::Backend;
+use codexmcp::engine::{self, EngineConfig, TurnSpec, TurnStatus};
+
+fn types(events: &[Value], t: &str) -> usize {
+    events.iter().filter(|e| e["type"] == t).count()
+}
+
+#[tokio::test]
+async fn a_turn_streams_deltas_and_resumes_an_exec_thread() {
+    let server = MockServer::start(vec![
+        Step::message("first, through exec"),
+        Step::outs(vec![
+            Out::Reasoning("**Thinking** it over".into()),
+            Out::Message("Hello from the app server, word by word".into()),
+        ]),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let first = sbx
+        .run(&["exec", "--json", "remember the word heron"])
+        .await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let thread = first.thread_id();
+    let run = sbx
+        .run(&[
+            "exec",
+            "--backend",
+            "app-server",
+            "--json",
+            "--resume",
+            &thread,
+            "and now?",
+        ])
+        .await;
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    assert_eq!(run.thread_id(), thread, "the exec-created thread continues");
+    let deltas: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "item.delta" && e["stream"] == "agent_message")
+        .filter_map(|e| e["delta"].as_str())
+        .collect();
+    assert!(deltas.len() >= 5, "streamed in pieces: {deltas:?}");
+    assert_eq!(deltas.concat(), "Hello from the app server, word by word");
+    assert_eq!(types(&events, "turn.completed"), 1);
+    let last = server.requests().last().unwrap().text();
+    assert!(
+        last.contains("remember the word heron") && last.contains("first, through exec"),
+        "history came along"
+    );
+}
+
+/// A patch that writes outside the workspace: with `on-request`, Codex asks first.
+fn outside_patch(path: &std::path::Path) -> Step {
+    Step::shell(&format!(
+        "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {}\n+approved\n*** End Patch\nEOF",
+        path.display()
+    ))
+}
+
+#[tokio::test]
+async fn approvals_accepted_and_declined() {
+    for (decision, written) in [("accept", true), ("decline", false)] {
+        let server = MockServer::start(vec![]).await;
+        let sbx = Sandbox::new(&server.base_url());
+        let target = sbx.root.path().join("outside.txt"); // not under the working dir
+        server.push(outside_patch(&target));
+        server.push(Step::message("done"));
+        let args = [
+            "exec",
+            "--backend",
+            "app-server",
+            "--approval-policy",
+            "on-request",
+            "--approvals",
+            decision,
+            "--json",
+            "write it",
+        ];
+        let run = sbx.run(&args).await;
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{decision}: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        let events = run.events();
+        let asked = events
+            .iter()
+            .find(|e| e["type"] == "approval.requested")
+            .unwrap_or_else(|| panic!("{decision}: no request in {}", run.stdout));
+        assert_eq!(asked["kind"], "file_change");
+        assert!(
+            asked["diff"].as_str().unwrap_or("").contains("outside.txt"),
+            "{asked}"
+        );
+        let resolved = events
+            .iter()
+            .find(|e| e["type"] == "approval.resolved")
+            .unwrap();
+        assert_eq!(
+            (resolved["decision"].as_str(), resolved["by"].as_str()),
+            (Some(decision), Some("policy"))
+        );
+        assert_eq!(target.is_file(), written, "{decision}: {}", run.stdout);
+        assert!(
+            sbx.log().contains("approval decided by policy"),
+            "every decision is logged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn interrupt_ends_the_turn_and_nothing_keeps_running() {
+    let server = MockServer::start(vec![Step::shell("sleep 40.77")]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let mut cmd = sbx.codexmcp(&["exec", "--backend", "app-server", "--json", "wait"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    assert!(
+        wait_for(60, || !procs_with_cmdline("sleep 40.77").is_empty()).await,
+        "never started"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("turn.interrupted"));
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    assert!(
+        wait_for(10, || procs_with_cmdline("sleep 40.77").is_empty()
+            && procs_with_env(&home).is_empty())
+        .await,
+        "left: {:?}",
+        procs_with_env(&home)
+    );
+}
+
+fn config(sbx: &Sandbox) -> EngineConfig {
+    let root = sbx.root.path();
+    std::fs::create_dir_all(sbx.output()).unwrap();
+    EngineConfig {
+        codex: engine::CodexBinary {
+            path: codex_bin(CODEX_VERSION),
+            source: engine::locate::Source::Flag,
+            version: None,
+        },
+        cwd: sbx.output(),
+        sandbox: "workspace-write".into(),
+        approval_policy: "never".into(),
+        model: None,
+        reasoning_effort: None,
+        network: false,
+        overrides: vec![],
+        idle_timeout: None,
+        env: vec![
+            ("CODEX_HOME".into(), sbx.codex_home().display().to_string()),
+            (
+                "XDG_DATA_HOME".into(),
+                root.join("data").display().to_string(),
+            ),
+        ],
+        mcp: None,
+        app_server: Some(Arc::new(Backend::default())),
+        approvals: Default::default(),
+        notice: None,
+    }
+}
+
+#[tokio::test]
+async fn a_server_crash_mid_turn_is_a_clear_error_and_the_thread_resumes() {
+    let server = MockServer::start(vec![
+        Step::shell("sleep 41.93"),
+        Step::message("back again"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let cfg = config(&sbx);
+    let mut turn = engine::start_turn(
+        &cfg,
+        TurnSpec {
+            prompt: "long job".into(),
+            ..TurnSpec::default()
+        },
+    )
+    .unwrap();
+    assert!(wait_for(60, || !procs_with_cmdline("sleep 41.93").is_empty()).await);
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    for pid in procs_with_env(&home).into_iter().filter(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+            .unwrap_or_default()
+            .contains("app-server")
+    }) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+    }
+    let mut events = Vec::new();
+    while let Some(e) = turn.events.recv().await {
+        events.push(e);
+    }
+    let outcome = turn.finish().await;
+    let TurnStatus::Failed(e) = &outcome.status else {
+        panic!("expected a failure, got {:?}", outcome.status)
+    };
+    assert_eq!(e.kind(), "crashed");
+    assert!(e.to_string().contains("app-server"), "{e}");
+    let thread = outcome.thread_id.clone().expect("the thread id survived");
+    // The next turn restarts the server and continues the same thread.
+    let mut turn = engine::start_turn(
+        &cfg,
+        TurnSpec {
+            prompt: "go on".into(),
+            resume: Some(thread.clone()),
+            ..TurnSpec::default()
+        },
+    )
+    .unwrap();
+    while turn.events.recv().await.is_some() {}
+    let again = turn.finish().await;
+    assert_eq!(again.status, TurnStatus::Completed);
+    assert_eq!(again.thread_id.as_deref(), Some(thread.as_str()));
+    assert_eq!(again.last_message.as_deref(), Some("back again"));
+}
