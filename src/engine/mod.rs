@@ -5,6 +5,7 @@
 //! to interrupt, and a final [`TurnOutcome`]. The turn's task is the single owner of the Codex
 //! child process; dropping the `Turn` interrupts it, and no process outlives it.
 
+pub mod app_lists;
 pub mod app_server;
 pub mod app_server_events;
 pub mod app_turn;

@@ -208,7 +208,12 @@ impl Rows {
                 "command_output" => RowKind::Command,
                 _ => RowKind::Message,
             };
-            let mut row = Row::new(run, id.to_string(), kind, RowState::Running, String::new());
+            let title = if kind == RowKind::Command {
+                "command output".to_string()
+            } else {
+                String::new()
+            };
+            let mut row = Row::new(run, id.to_string(), kind, RowState::Running, title);
             row.started = Some(now);
             self.push(row);
         }

@@ -86,8 +86,21 @@ impl Services {
     pub(super) fn load_skills(&self, cwd: &std::path::Path) {
         let tx = self.tx.clone();
         let cwd = cwd.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let _ = tx.blocking_send(Msg::Skills(crate::skills::discover(&cwd)));
+        let codex = self
+            .engine
+            .as_ref()
+            .ok()
+            .filter(|c| c.app_server.is_some())
+            .cloned();
+        tokio::spawn(async move {
+            let dir = cwd.clone();
+            let mut found = tokio::task::spawn_blocking(move || crate::skills::discover(&dir))
+                .await
+                .unwrap_or_default();
+            if let Some(cfg) = codex {
+                merge_codex_skills(&cfg, &cwd, &mut found).await;
+            }
+            let _ = tx.send(Msg::Skills(found)).await;
         });
     }
 
@@ -330,4 +343,31 @@ impl Services {
         }
         drain.abort();
     }
+}
+
+/// Adds Codex's own thread list (`thread/list`, exec threads included) to the stored sessions.
+async fn merge_codex_threads(
+    cfg: &EngineConfig,
+    sessions: &mut Vec<crate::session::SessionRecord>,
+) {
+    for t in crate::engine::app_lists::threads(cfg).await {
+        if !sessions.iter().any(|s| s.id == t.id) {
+            sessions.push(t);
+        }
+    }
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.updated_ms));
+}
+
+/// Adds Codex's own skill list (`skills/list`) to what codexmcp found on disk.
+async fn merge_codex_skills(
+    cfg: &EngineConfig,
+    cwd: &std::path::Path,
+    found: &mut crate::skills::Discovery,
+) {
+    for s in crate::engine::app_lists::skills(cfg, cwd).await {
+        if !found.skills.iter().any(|k| k.name == s.name) {
+            found.skills.push(s);
+        }
+    }
+    found.skills.sort_by(|a, b| a.name.cmp(&b.name));
 }

@@ -247,3 +247,56 @@ async fn a_server_crash_mid_turn_is_a_clear_error_and_the_thread_resumes() {
     assert_eq!(again.thread_id.as_deref(), Some(thread.as_str()));
     assert_eq!(again.last_message.as_deref(), Some("back again"));
 }
+
+#[tokio::test]
+async fn codex_own_thread_and_skill_lists_feed_the_pickers() {
+    let server = MockServer::start(vec![Step::message("made by exec")]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let skill = sbx.codex_home().join("skills/listed-by-codex");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: listed-by-codex\ndescription: Found through skills/list\n---\n",
+    )
+    .unwrap();
+    // A thread made by `codex exec` itself, which codexmcp's store has never seen.
+    let mut cmd = std::process::Command::new(codex_bin(CODEX_VERSION));
+    cmd.args([
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "-s",
+        "workspace-write",
+        "-C",
+    ])
+    .arg(sbx.work())
+    .arg("a thread codexmcp never saw")
+    .env("CODEX_HOME", sbx.codex_home())
+    .stdin(std::process::Stdio::null());
+    // Off the runtime: the scripted server answers on this test's runtime.
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let id = serde_json::from_str::<Value>(&first).unwrap()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cfg = config(&sbx);
+    let threads = engine::app_lists::threads(&cfg).await;
+    let t = threads
+        .iter()
+        .find(|t| t.id == id)
+        .unwrap_or_else(|| panic!("{id} not in {threads:?}"));
+    assert!(t.title.contains("a thread codexmcp never saw"), "{t:?}");
+    let skills = engine::app_lists::skills(&cfg, &sbx.output()).await;
+    let s = skills
+        .iter()
+        .find(|s| s.name == "listed-by-codex")
+        .unwrap_or_else(|| panic!("{skills:?}"));
+    assert_eq!(s.description, "Found through skills/list");
+}

@@ -280,3 +280,133 @@ fn agent_and_direct_commands_switch_modes() {
     type_str(&mut a, "/new");
     assert!(key(&mut a, KeyCode::Enter).contains(&Effect::NewThread));
 }
+
+#[test]
+fn app_server_text_streams_into_the_chat_and_rows() {
+    let mut a = app();
+    let run = send(&mut a, "Explain the plan");
+    for piece in ["The plan ", "has three ", "steps."] {
+        codex(
+            &mut a,
+            run,
+            CodexEvent::ItemDelta {
+                item_id: "msg_1".into(),
+                stream: "agent_message".into(),
+                delta: piece.into(),
+            },
+        );
+    }
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemDelta {
+            item_id: "cmd_1".into(),
+            stream: "command_output".into(),
+            delta: "compiling...\n".into(),
+        },
+    );
+    assert_eq!(
+        a.chat.back().map(|c| c.text.as_str()),
+        Some("The plan has three steps.")
+    );
+    insta::assert_snapshot!(render(&a, 120, 16));
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ItemCompleted {
+            item: item(
+                "msg_1",
+                ItemKind::AgentMessage {
+                    text: "The plan has three steps. Done.".into(),
+                },
+            ),
+        },
+    );
+    let codex_lines: Vec<&str> = a
+        .chat
+        .iter()
+        .filter(|c| c.who == codexmcp::tui::app::Who::Codex)
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(
+        codex_lines,
+        ["The plan has three steps. Done."],
+        "the final text replaces the stream, once"
+    );
+}
+
+#[test]
+fn an_approval_request_opens_a_modal_that_must_be_answered() {
+    let mut a = app();
+    let run = send(&mut a, "touch a file outside");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ApprovalRequested {
+            request_id: "0".into(),
+            kind: "command".into(),
+            command: Some("/bin/bash -lc 'touch /etc/x'".into()),
+            cwd: Some("/w/output".into()),
+            reason: Some("needs to write outside the workspace".into()),
+            diff: None,
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ApprovalRequested {
+            request_id: "1".into(),
+            kind: "file_change".into(),
+            command: None,
+            cwd: None,
+            reason: None,
+            diff: Some("add /w/notes.txt\n+hello".into()),
+        },
+    );
+    insta::assert_snapshot!(render(&a, 120, 24));
+    // Other keys are held by the modal; `a` accepts the first, then the second shows.
+    assert!(key(&mut a, KeyCode::Char('x')).is_empty());
+    assert_eq!(
+        key(&mut a, KeyCode::Char('a')),
+        [Effect::Approve {
+            run,
+            request_id: "0".into(),
+            decision: "accept".into()
+        }]
+    );
+    assert!(
+        matches!(&a.popup, Some(codexmcp::tui::app::Popup::Approval(v)) if v.request_id == "1")
+    );
+    assert_eq!(
+        key(&mut a, KeyCode::Esc),
+        [Effect::Approve {
+            run,
+            request_id: "1".into(),
+            decision: "cancel".into()
+        }]
+    );
+    assert!(a.popup.is_none());
+    // A request resolved by policy closes without a key.
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ApprovalRequested {
+            request_id: "2".into(),
+            kind: "command".into(),
+            command: Some("ls".into()),
+            cwd: None,
+            reason: None,
+            diff: None,
+        },
+    );
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ApprovalResolved {
+            request_id: "2".into(),
+            decision: "decline".into(),
+            by: "policy".into(),
+        },
+    );
+    assert!(a.popup.is_none());
+}

@@ -1,0 +1,85 @@
+//! Codex's own lists, through the app-server: its threads (`thread/list`, including the ones
+//! `codex exec` created, which the default listing leaves out) and its skills (`skills/list`).
+//! The TUI merges them with codexmcp's session store and its own skill discovery, so the
+//! pickers show everything Codex knows about. Failures yield empty lists: these only enrich.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::{EngineConfig, Usage};
+use crate::session::{SessionRecord, title_of};
+use crate::skills::{Scope, Skill};
+
+/// Codex's threads, newest first, as session records (`backend: "codex"`).
+pub async fn threads(cfg: &EngineConfig) -> Vec<SessionRecord> {
+    let Some(backend) = &cfg.app_server else {
+        return Vec::new();
+    };
+    let Ok(server) = backend.get(cfg).await else {
+        return Vec::new();
+    };
+    let params = json!({"limit": 100, "sourceKinds": ["cli", "vscode", "exec", "appServer"]});
+    let Ok(r) = server.request("thread/list", params).await else {
+        return Vec::new();
+    };
+    r["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            // Timestamps come in seconds (or milliseconds in some builds).
+            let ms = |k: &str| {
+                t[k].as_u64()
+                    .map(|s| if s < 10_000_000_000 { s * 1000 } else { s })
+                    .unwrap_or(0)
+            };
+            Some(SessionRecord {
+                id: t["id"].as_str()?.to_string(),
+                title: title_of(t["preview"].as_str().unwrap_or("(Codex thread)")),
+                cwd: t["cwd"].as_str().unwrap_or_default().to_string(),
+                backend: "codex".into(),
+                created_ms: ms("createdAt"),
+                updated_ms: ms("updatedAt"),
+                usage: Usage::default(),
+                turns: 0,
+            })
+        })
+        .collect()
+}
+
+/// The enabled skills Codex sees for `cwd`.
+pub async fn skills(cfg: &EngineConfig, cwd: &Path) -> Vec<Skill> {
+    let Some(backend) = &cfg.app_server else {
+        return Vec::new();
+    };
+    let Ok(server) = backend.get(cfg).await else {
+        return Vec::new();
+    };
+    let Ok(r) = server
+        .request("skills/list", json!({"cwds": [cwd.display().to_string()]}))
+        .await
+    else {
+        return Vec::new();
+    };
+    r["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|d| d["skills"].as_array().into_iter().flatten())
+        .filter(|s| s["enabled"] != false)
+        .filter_map(|s| {
+            Some(Skill {
+                name: s["name"].as_str()?.to_string(),
+                description: s["description"].as_str().unwrap_or_default().to_string(),
+                path: PathBuf::from(s["path"].as_str().unwrap_or_default()),
+                scope: match s["scope"].as_str() {
+                    Some("repo") => Scope::Repo,
+                    Some("system") => Scope::System,
+                    Some("admin") => Scope::Admin,
+                    _ => Scope::User,
+                },
+            })
+        })
+        .collect()
+}
