@@ -164,14 +164,30 @@ impl Services {
                 let root = app.files.root.clone();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
             }
-            Effect::ListSessions => match self.store.clone() {
-                Some(store) => self.blocking(move || {
-                    Some(Msg::Sessions(
-                        store.list().map(|l| l.sessions).unwrap_or_default(),
-                    ))
-                }),
-                None => app.fail("the session store is not available (no home directory?)"),
-            },
+            Effect::ListSessions => {
+                let store = self.store.clone();
+                let codex = self
+                    .engine
+                    .as_ref()
+                    .ok()
+                    .filter(|c| c.app_server.is_some())
+                    .cloned();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let mut sessions = match store {
+                        Some(s) => tokio::task::spawn_blocking(move || {
+                            s.list().map(|l| l.sessions).unwrap_or_default()
+                        })
+                        .await
+                        .unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    if let Some(cfg) = codex {
+                        merge_codex_threads(&cfg, &mut sessions).await;
+                    }
+                    let _ = tx.send(Msg::Sessions(sessions)).await;
+                });
+            }
             Effect::LoadTranscript(id) => {
                 let store = self.store.clone();
                 let agent = self.agent.clone();
