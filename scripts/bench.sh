@@ -89,3 +89,6 @@ PY
 echo "JSONL throughput (criterion, goal >= 500k events/s):"
 cargo bench --quiet --bench parse 2>/dev/null | grep -E 'thrpt|time:' || cargo bench --bench parse
 scripts/bench-tui.sh
+
+echo "First token to first visible cell, exec vs app-server (real Codex, scripted stream):"
+cargo run --release --quiet --example first_token -- "${BENCH_RUNS:-10}"

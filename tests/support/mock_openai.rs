@@ -122,6 +122,8 @@ struct Inner {
     fallback: Mutex<Fallback>,
     requests: Mutex<Vec<Recorded>>,
     counter: Mutex<u64>,
+    /// When the first text delta of each streamed answer left the server (benchmarks).
+    first_tokens: Mutex<Vec<std::time::Instant>>,
 }
 
 /// A running server; stops when dropped.
@@ -149,6 +151,7 @@ impl MockServer {
             fallback: Mutex::new(Fallback::Message("done".into())),
             requests: Mutex::new(Vec::new()),
             counter: Mutex::new(0),
+            first_tokens: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/v1/responses", post(responses))
@@ -174,6 +177,11 @@ impl MockServer {
 
     pub fn set_fallback(&self, f: Fallback) {
         *self.inner.fallback.lock().expect("lock") = f;
+    }
+
+    /// When the first text delta of each streamed answer was sent.
+    pub fn first_tokens(&self) -> Vec<std::time::Instant> {
+        self.inner.first_tokens.lock().expect("lock").clone()
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -245,13 +253,23 @@ async fn responses(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: By
         }
         Step::Respond { outs, delay } => {
             let frames = response_frames(n, &outs, &body);
-            let stream = futures::stream::unfold(frames.into_iter(), move |mut it| async move {
-                let next = it.next()?;
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                Some((Ok::<_, Infallible>(Bytes::from(next)), it))
-            });
+            let state = (frames.into_iter(), inner.clone(), false);
+            let stream =
+                futures::stream::unfold(state, move |(mut it, inner, mut seen)| async move {
+                    let next = it.next()?;
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    if !seen && next.starts_with("event: response.output_text.delta") {
+                        seen = true;
+                        inner
+                            .first_tokens
+                            .lock()
+                            .expect("lock")
+                            .push(std::time::Instant::now());
+                    }
+                    Some((Ok::<_, Infallible>(Bytes::from(next)), (it, inner, seen)))
+                });
             sse(Body::from_stream(stream))
         }
     }
