@@ -300,3 +300,39 @@ async fn codex_own_thread_and_skill_lists_feed_the_pickers() {
         .unwrap_or_else(|| panic!("{skills:?}"));
     assert_eq!(s.description, "Found through skills/list");
 }
+
+#[tokio::test]
+async fn the_legacy_0153_app_server_works_the_same() {
+    let server = MockServer::start(vec![
+        Step::shell("echo legacy > legacy.txt"),
+        Step::message("Legacy app server streamed this"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let legacy = codex_bin(crate::support::codex::LEGACY_VERSION);
+    let run = sbx
+        .run(&[
+            "exec",
+            "--backend",
+            "app-server",
+            "--codex-bin",
+            legacy.to_str().unwrap(),
+            "--json",
+            "go",
+        ])
+        .await;
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    assert!(sbx.output().join("legacy.txt").is_file());
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "item.completed" && e["item"]["kind"] == "command_execution")
+    );
+    let text: String = events
+        .iter()
+        .filter(|e| e["type"] == "item.delta" && e["stream"] == "agent_message")
+        .filter_map(|e| e["delta"].as_str())
+        .collect();
+    assert_eq!(text, "Legacy app server streamed this");
+}
