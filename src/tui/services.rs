@@ -222,15 +222,7 @@ impl Services {
     }
 
     fn start_turn(&mut self, run: u64, spec: engine::TurnSpec) {
-        let failed = |e: EngineError| Msg::TurnDone {
-            run,
-            outcome: TurnOutcome {
-                thread_id: None,
-                status: TurnStatus::Failed(e),
-                total: Usage::default(),
-                last_message: None,
-            },
-        };
+        let failed = |e: EngineError| failed_turn(run, e);
         let config = match (&self.engine, &self.auth_error) {
             (Err(e), _) => return self.send_now(failed(e.clone())),
             (_, Some(a)) => return self.send_now(failed(EngineError::Auth { detail: a.clone() })),
@@ -278,15 +270,7 @@ impl Services {
     /// A prompt for the agent: it runs under the agent's lock (one conversation), its
     /// events go to the App as `Msg::Agent`, and its state is saved beside the Codex thread.
     fn start_agent_turn(&mut self, run: u64, spec: engine::TurnSpec) {
-        let failed = |e: EngineError| Msg::TurnDone {
-            run,
-            outcome: TurnOutcome {
-                thread_id: None,
-                status: TurnStatus::Failed(e),
-                total: Usage::default(),
-                last_message: None,
-            },
-        };
+        let failed = |e: EngineError| failed_turn(run, e);
         let Some(agent) = self.agent.clone() else {
             let why = self
                 .agent_error
@@ -386,4 +370,15 @@ async fn merge_codex_skills(
         }
     }
     found.skills.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// The message for a turn that failed before it could start.
+fn failed_turn(run: u64, e: EngineError) -> Msg {
+    let outcome = TurnOutcome {
+        thread_id: None,
+        status: TurnStatus::Failed(e),
+        total: Usage::default(),
+        last_message: None,
+    };
+    Msg::TurnDone { run, outcome }
 }

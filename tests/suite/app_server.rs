@@ -160,33 +160,9 @@ async fn interrupt_ends_the_turn_and_nothing_keeps_running() {
 }
 
 fn config(sbx: &Sandbox) -> EngineConfig {
-    let root = sbx.root.path();
-    std::fs::create_dir_all(sbx.output()).unwrap();
     EngineConfig {
-        codex: engine::CodexBinary {
-            path: codex_bin(CODEX_VERSION),
-            source: engine::locate::Source::Flag,
-            version: None,
-        },
-        cwd: sbx.output(),
-        sandbox: "workspace-write".into(),
-        approval_policy: "never".into(),
-        model: None,
-        reasoning_effort: None,
-        network: false,
-        overrides: vec![],
-        idle_timeout: None,
-        env: vec![
-            ("CODEX_HOME".into(), sbx.codex_home().display().to_string()),
-            (
-                "XDG_DATA_HOME".into(),
-                root.join("data").display().to_string(),
-            ),
-        ],
-        mcp: None,
         app_server: Some(Arc::new(Backend::default())),
-        approvals: Default::default(),
-        notice: None,
+        ..sbx.engine_config()
     }
 }
 

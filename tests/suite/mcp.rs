@@ -178,24 +178,9 @@ async fn the_openai_agents_sdk_drives_codex_through_mcp_server_stdio() {
 
 fn engine_config(sbx: &Sandbox, client: Arc<codexmcp::mcp::client::McpClient>) -> EngineConfig {
     EngineConfig {
-        codex: codexmcp::engine::CodexBinary {
-            path: codex_bin(CODEX_VERSION),
-            source: codexmcp::engine::locate::Source::Flag,
-            version: None,
-        },
-        cwd: sbx.output(),
-        sandbox: "workspace-write".into(),
-        approval_policy: "never".into(),
-        model: None,
-        reasoning_effort: None,
-        network: false,
-        overrides: vec![],
-        idle_timeout: None,
-        env: vec![],
         mcp: Some(client),
-        app_server: None,
-        approvals: Default::default(),
-        notice: None,
+        env: vec![],
+        ..sbx.engine_config()
     }
 }
 

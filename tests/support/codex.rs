@@ -112,6 +112,43 @@ impl Sandbox {
         Run::from(out)
     }
 
+    /// An engine configuration for in-process turns in this sandbox (exec backend; callers
+    /// set `mcp` or `app_server` for the others).
+    pub fn engine_config(&self) -> codexmcp::engine::EngineConfig {
+        let root = self.root.path();
+        std::fs::create_dir_all(self.output()).expect("output dir");
+        codexmcp::engine::EngineConfig {
+            codex: codexmcp::engine::CodexBinary {
+                path: codex_bin(CODEX_VERSION),
+                source: codexmcp::engine::locate::Source::Flag,
+                version: None,
+            },
+            cwd: self.output(),
+            sandbox: "workspace-write".into(),
+            approval_policy: "never".into(),
+            model: None,
+            reasoning_effort: None,
+            network: false,
+            overrides: vec![],
+            idle_timeout: None,
+            env: vec![
+                ("CODEX_HOME".into(), self.codex_home().display().to_string()),
+                (
+                    "XDG_DATA_HOME".into(),
+                    root.join("data").display().to_string(),
+                ),
+                (
+                    "XDG_STATE_HOME".into(),
+                    root.join("state").display().to_string(),
+                ),
+            ],
+            mcp: None,
+            app_server: None,
+            approvals: Default::default(),
+            notice: None,
+        }
+    }
+
     /// The codexmcp log written during this test.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root.path().join("state/codexmcp/codexmcp.log"))
