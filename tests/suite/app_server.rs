@@ -74,7 +74,15 @@ async fn approvals_accepted_and_declined() {
     for (decision, written) in [("accept", true), ("decline", false)] {
         let server = MockServer::start(vec![]).await;
         let sbx = Sandbox::new(&server.base_url());
-        let target = sbx.root.path().join("outside.txt"); // not under the working dir
+        // Outside every writable root of workspace-write (the working dir, /tmp, $TMPDIR — and
+        // a checkout may itself live under /tmp), so Codex must ask: under $HOME.
+        let outside = std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(format!(
+            ".codexmcp-approval-test-{}-{decision}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&outside);
+        std::fs::create_dir_all(&outside).unwrap();
+        let target = outside.join("outside.txt");
         server.push(outside_patch(&target));
         server.push(Step::message("done"));
         let args = [
@@ -119,6 +127,7 @@ async fn approvals_accepted_and_declined() {
             sbx.log().contains("approval decided by policy"),
             "every decision is logged"
         );
+        let _ = std::fs::remove_dir_all(&outside);
     }
 }
 
