@@ -146,6 +146,17 @@ impl KeySpec {
             c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
             _ => return Err(format!("unknown key {text:?}")),
         };
+        // Terminals send Shift+letter as the upper-case letter; store it that way so
+        // `shift+g` matches what arrives (and shows as `G`).
+        if let KeyCode::Char(c) = code
+            && mods.contains(KeyModifiers::SHIFT)
+            && c.is_ascii_alphabetic()
+        {
+            return Ok(Self {
+                code: KeyCode::Char(c.to_ascii_uppercase()),
+                mods: mods - KeyModifiers::SHIFT,
+            });
+        }
         Ok(Self { code, mods })
     }
 

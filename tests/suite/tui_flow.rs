@@ -410,3 +410,37 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
     );
     assert!(a.popup.is_none());
 }
+
+#[test]
+fn every_default_binding_is_reachable_from_a_real_key_event() {
+    use codexmcp::tui::keymap::{Action, Keymap};
+    use ratatui::crossterm::event::KeyEvent;
+    let km = Keymap::default();
+    // What terminals send: an upper-case letter comes with SHIFT set.
+    let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+    assert!(
+        km.is(Action::Bottom, &shift_g),
+        "Shift+G jumps to the bottom"
+    );
+    assert!(!km.is(Action::Top, &shift_g));
+    assert!(km.is(
+        Action::Top,
+        &KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE)
+    ));
+    assert!(km.is(
+        Action::Help,
+        &KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT)
+    ));
+    assert!(km.is(
+        Action::FocusPrev,
+        &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+    ));
+    assert!(km.is(
+        Action::Quit,
+        &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+    ));
+    assert!(km.is(
+        Action::Newline,
+        &KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)
+    ));
+}
