@@ -219,7 +219,9 @@ async fn a_newcomer_session_end_to_end() {
     tmux.keys(&["C-c"]);
     tmux.wait_for_text("press Ctrl+C again", 5).await;
     tmux.keys(&["C-c"]);
-    let screen = tmux.wait_for_text("EXITED rc=0", 15).await;
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+    // `stty -a` prints right after; wait for its output rather than racing it.
+    let screen = tmux.wait_for_text("icanon", 10).await;
     assert!(
         screen.contains(&format!("codexmcp --resume {thread}")),
         "{screen}"
