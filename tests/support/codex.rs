@@ -194,8 +194,8 @@ impl Run {
     }
 }
 
-/// Pids of live processes whose environment contains `needle` (e.g. `CODEX_HOME=/x`).
-pub fn procs_with_env(needle: &str) -> Vec<i32> {
+/// Pids of live (not zombie) processes other than this test that satisfy `pred`.
+fn live_procs(pred: impl Fn(i32) -> bool) -> Vec<i32> {
     let me = std::process::id() as i32;
     std::fs::read_dir("/proc")
         .expect("/proc")
@@ -204,36 +204,35 @@ pub fn procs_with_env(needle: &str) -> Vec<i32> {
         .filter(|&p| p != me)
         .filter(|p| {
             let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-            let zombie = stat
+            !stat
                 .rsplit(')')
                 .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'));
-            !zombie
-                && std::fs::read(format!("/proc/{p}/environ"))
-                    .map(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
-                    .unwrap_or(false)
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
         })
+        .filter(|&p| pred(p))
         .collect()
+}
+
+/// Pids of live processes whose environment contains `needle` (e.g. `CODEX_HOME=/x`).
+pub fn procs_with_env(needle: &str) -> Vec<i32> {
+    live_procs(|p| {
+        std::fs::read(format!("/proc/{p}/environ"))
+            .map(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+            .unwrap_or(false)
+    })
 }
 
 /// Pids of live processes whose command line contains `needle`.
 pub fn procs_with_cmdline(needle: &str) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&p| p != me)
-        .filter(|p| {
-            std::fs::read(format!("/proc/{p}/cmdline"))
-                .map(|c| {
-                    String::from_utf8_lossy(&c)
-                        .replace('\0', " ")
-                        .contains(needle)
-                })
-                .unwrap_or(false)
-        })
-        .collect()
+    live_procs(|p| {
+        std::fs::read(format!("/proc/{p}/cmdline"))
+            .map(|c| {
+                String::from_utf8_lossy(&c)
+                    .replace('\0', " ")
+                    .contains(needle)
+            })
+            .unwrap_or(false)
+    })
 }
 
 /// Polls `cond` until it holds or `secs` pass; returns whether it held. (A wait, not a timing
