@@ -245,56 +245,40 @@ impl Agent {
     /// One streamed model request.
     async fn request(&self, tx: &mpsc::Sender<AgentMsg>) -> Result<Reply, AgentError> {
         let specs = tools::specs();
-        let mut reply = Reply::default();
-        match self.settings.api {
+        let (model, history) = (&self.settings.model, &self.state.history);
+        let stream = match self.settings.api {
             Api::Responses => {
-                let body = wire::responses_request(
-                    &self.settings.model,
-                    INSTRUCTIONS,
-                    &self.state.history,
-                    &specs,
-                );
-                let mut stream = self
-                    .client
+                let body = wire::responses_request(model, INSTRUCTIONS, history, &specs);
+                self.client
                     .responses()
                     .create_stream_byot::<Value, Value>(body)
                     .await
-                    .map_err(classify)?;
-                while let Some(ev) = stream.next().await {
-                    let ev = ev.map_err(classify)?;
-                    if let Some(d) =
-                        wire::fold_responses(&mut reply, &ev).map_err(AgentError::Http)?
-                    {
-                        let _ = tx
-                            .send(AgentMsg::Agent(AgentEvent::Delta { text: d }))
-                            .await;
-                    }
-                }
             }
             Api::Chat => {
-                let body = wire::chat_request(
-                    &self.settings.model,
-                    INSTRUCTIONS,
-                    &self.state.history,
-                    &specs,
-                );
-                let mut stream = self
-                    .client
+                let body = wire::chat_request(model, INSTRUCTIONS, history, &specs);
+                self.client
                     .chat()
                     .create_stream_byot::<Value, Value>(body)
                     .await
-                    .map_err(classify)?;
-                let mut pending = Vec::new();
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk.map_err(classify)?;
-                    if let Some(d) = wire::fold_chat(&mut reply, &mut pending, &chunk) {
-                        let _ = tx
-                            .send(AgentMsg::Agent(AgentEvent::Delta { text: d }))
-                            .await;
-                    }
-                }
-                reply.calls = pending.into_iter().filter(|c| !c.1.is_empty()).collect();
             }
+        };
+        let mut stream = stream.map_err(classify)?;
+        let mut reply = Reply::default();
+        let mut pending = Vec::new(); // Chat: tool-call fragments by index
+        while let Some(ev) = stream.next().await {
+            let ev = ev.map_err(classify)?;
+            let delta = match self.settings.api {
+                Api::Responses => {
+                    wire::fold_responses(&mut reply, &ev).map_err(AgentError::Http)?
+                }
+                Api::Chat => wire::fold_chat(&mut reply, &mut pending, &ev),
+            };
+            if let Some(text) = delta {
+                let _ = tx.send(AgentMsg::Agent(AgentEvent::Delta { text })).await;
+            }
+        }
+        if self.settings.api == Api::Chat {
+            reply.calls = pending.into_iter().filter(|c| !c.1.is_empty()).collect();
         }
         Ok(reply)
     }
