@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::event::{ItemKind, Status};
-use crate::engine::{self, CodexEvent, TurnSpec, TurnStatus};
-use crate::session::{Recorder, Store};
+use crate::engine::{self, CodexEvent, TurnStatus};
+use crate::session::Store;
 use crate::text::{one_line, sanitize};
 
 pub const EXIT_OK: i32 = 0;
@@ -59,15 +59,13 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
             None
         }
     };
-    let existing = match (&store, &req.resume) {
-        (Some(s), Some(id)) => s.load(id).ok().flatten(),
-        _ => None,
-    };
-    let spec = TurnSpec {
-        prompt: prompt.clone(),
-        resume: req.resume.clone(),
-        prior_total: existing.as_ref().map(|r| r.usage).unwrap_or_default(),
-    };
+    let (spec, mut recorder) = crate::session::begin_turn(
+        store.as_ref(),
+        &prompt,
+        req.resume.clone(),
+        &config.cwd,
+        &settings.backend,
+    );
     let mut turn = match engine::start_turn(&config, spec) {
         Ok(t) => t,
         Err(e) => {
@@ -75,15 +73,6 @@ pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let mut recorder = store.map(|s| {
-        Recorder::new(
-            s,
-            existing,
-            &prompt,
-            &config.cwd.display().to_string(),
-            &settings.backend,
-        )
-    });
     let interrupter = turn.interrupter();
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

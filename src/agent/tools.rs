@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::AgentMsg;
 use super::wire::ToolSpec;
-use crate::engine::{self, CodexEvent, EngineConfig, TurnSpec, TurnStatus, Usage};
-use crate::session::{Recorder, Store};
+use crate::engine::{self, CodexEvent, EngineConfig, TurnStatus, Usage};
+use crate::session::Store;
 
 pub const CODEX: &str = "codex";
 pub const CODEX_REPLY: &str = "codex_reply";
@@ -127,25 +127,13 @@ impl CodexTools {
         tx: &mpsc::Sender<AgentMsg>,
         cancel: &CancellationToken,
     ) -> ToolOutput {
-        let existing = match (&self.store, &resume) {
-            (Some(s), Some(id)) => s.load(id).ok().flatten(),
-            _ => None,
-        };
-        let prior_total = existing.as_ref().map(|r| r.usage).unwrap_or_default();
-        let mut recorder = self.store.clone().map(|s| {
-            Recorder::new(
-                s,
-                existing,
-                prompt,
-                &self.config.cwd.display().to_string(),
-                &self.backend,
-            )
-        });
-        let spec = TurnSpec {
-            prompt: prompt.to_string(),
-            resume: resume.clone(),
-            prior_total,
-        };
+        let (spec, mut recorder) = crate::session::begin_turn(
+            self.store.as_ref(),
+            prompt,
+            resume.clone(),
+            &self.config.cwd,
+            &self.backend,
+        );
         let mut turn = match engine::start_turn(&self.config, spec) {
             Ok(t) => t,
             Err(e) => {

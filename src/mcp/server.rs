@@ -25,8 +25,8 @@ use serde_json::{Map, Value, json};
 
 use super::events;
 use crate::config::Settings;
-use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnSpec, TurnStatus};
-use crate::session::{Recorder, Store};
+use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
+use crate::session::Store;
 
 const SANDBOXES: [&str; 3] = ["read-only", "workspace-write", "danger-full-access"];
 const APPROVALS: [&str; 4] = ["untrusted", "on-failure", "on-request", "never"];
@@ -192,24 +192,13 @@ impl CodexServer {
         resume: Option<String>,
         ctx: &RequestContext<RoleServer>,
     ) -> CallToolResult {
-        let existing = match (&self.store, &resume) {
-            (Some(s), Some(id)) => s.load(id).ok().flatten(),
-            _ => None,
-        };
-        let spec = TurnSpec {
-            prompt: prompt.clone(),
-            resume: resume.clone(),
-            prior_total: existing.as_ref().map(|r| r.usage).unwrap_or_default(),
-        };
-        let mut recorder = self.store.clone().map(|s| {
-            Recorder::new(
-                s,
-                existing,
-                &prompt,
-                &cfg.cwd.display().to_string(),
-                "mcp-server",
-            )
-        });
+        let (spec, mut recorder) = crate::session::begin_turn(
+            self.store.as_ref(),
+            &prompt,
+            resume.clone(),
+            &cfg.cwd,
+            "mcp-server",
+        );
         let mut turn = match engine::start_turn(&cfg, spec) {
             Ok(t) => t,
             Err(e) => return result(resume.as_deref().unwrap_or(""), &e.to_string(), true),

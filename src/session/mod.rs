@@ -59,6 +59,40 @@ pub fn title_of(prompt: &str) -> String {
     t
 }
 
+/// Starts the bookkeeping of one turn, the same for every front end: the spec (with the
+/// thread's usage so far, for per-turn figures) and a recorder primed with the stored record
+/// of the thread it resumes.
+pub fn begin_turn(
+    store: Option<&Store>,
+    prompt: &str,
+    resume: Option<String>,
+    cwd: &std::path::Path,
+    backend: &str,
+) -> (crate::engine::TurnSpec, Option<Recorder>) {
+    let existing = match (store, &resume) {
+        (Some(s), Some(id)) => s.load(id).ok().flatten(),
+        _ => None,
+    };
+    let prior_total = existing.as_ref().map(|r| r.usage).unwrap_or_default();
+    let recorder = store.map(|s| {
+        Recorder::new(
+            s.clone(),
+            existing,
+            prompt,
+            &cwd.display().to_string(),
+            backend,
+        )
+    });
+    (
+        crate::engine::TurnSpec {
+            prompt: prompt.to_string(),
+            resume,
+            prior_total,
+        },
+        recorder,
+    )
+}
+
 /// Records one turn into the store as it happens. Store errors are logged, never fatal: a
 /// full disk must not kill a running turn.
 pub struct Recorder {

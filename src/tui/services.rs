@@ -16,7 +16,7 @@ use crate::agent::tools::CodexTools;
 use crate::agent::{Agent, AgentError, AgentMsg, AgentState};
 use crate::config::Settings;
 use crate::engine::{self, EngineConfig, EngineError, Interrupter, TurnOutcome, TurnStatus, Usage};
-use crate::session::{Recorder, Store};
+use crate::session::Store;
 
 /// Carries out effects; owns the running turns.
 pub(super) struct Services {
@@ -228,19 +228,13 @@ impl Services {
             (_, Some(a)) => return self.send_now(failed(EngineError::Auth { detail: a.clone() })),
             (Ok(c), None) => c.clone(),
         };
-        let existing = match (&self.store, &spec.resume) {
-            (Some(s), Some(id)) => s.load(id).ok().flatten(),
-            _ => None,
-        };
-        let mut recorder = self.store.clone().map(|s| {
-            Recorder::new(
-                s,
-                existing,
-                &spec.prompt,
-                &config.cwd.display().to_string(),
-                &self.backend,
-            )
-        });
+        let (spec, mut recorder) = crate::session::begin_turn(
+            self.store.as_ref(),
+            &spec.prompt,
+            spec.resume,
+            &config.cwd,
+            &self.backend,
+        );
         let mut turn = match engine::start_turn(&config, spec) {
             Ok(t) => t,
             Err(e) => return self.send_now(failed(e)),
