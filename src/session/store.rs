@@ -45,40 +45,26 @@ impl Store {
         Ok(self.root.join(id))
     }
 
-    /// Writes (creates or replaces) a thread's record atomically. No fsync: the rename keeps
-    /// the record whole across a crash of codexmcp, which is the failure that matters here;
-    /// an fsync per turn cost more than the whole of codexmcp's own work (`scripts/bench.sh`).
+    /// Writes (creates or replaces) a thread's record atomically.
     pub fn save(&self, record: &SessionRecord) -> Result<()> {
-        let dir = self.dir(&record.id)?;
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let tmp = dir.join(format!("meta.json.tmp{}", std::process::id()));
-        {
-            let mut f = File::create(&tmp)?;
-            serde_json::to_writer_pretty(&mut f, record)?;
-            f.write_all(b"\n")?;
-        }
-        fs::rename(&tmp, dir.join("meta.json"))?;
-        Ok(())
+        self.save_json(&record.id, "meta.json", record)
     }
 
     pub fn load(&self, id: &str) -> Result<Option<SessionRecord>> {
-        let path = self.dir(id)?.join("meta.json");
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(
-                serde_json::from_slice(&bytes)
-                    .with_context(|| format!("reading {}", path.display()))?,
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        self.load_json(id, "meta.json")
     }
 
-    /// Saves a named JSON document beside a thread's record (atomically).
+    /// Saves a JSON document in a thread's folder: temp file, then rename. No fsync: the
+    /// rename keeps the file whole across a crash of codexmcp, which is the failure that
+    /// matters here; an fsync per turn cost more than all of codexmcp's own work
+    /// (`scripts/bench.sh`).
     pub fn save_json<T: Serialize>(&self, id: &str, name: &str, value: &T) -> Result<()> {
         let dir = self.dir(id)?;
-        fs::create_dir_all(&dir)?;
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
-        fs::write(&tmp, serde_json::to_vec_pretty(value)?)?;
+        let mut bytes = serde_json::to_vec_pretty(value)?;
+        bytes.push(b'\n');
+        fs::write(&tmp, bytes)?;
         fs::rename(&tmp, dir.join(name))?;
         Ok(())
     }
