@@ -34,16 +34,19 @@ if [ -z "$ENGINE" ]; then
   else echo "test-skill-in-docker: neither a running docker nor podman found" >&2; exit 1; fi
 fi
 RUN_FLAGS=()
+BUILD_FORMAT=()
 if [ "$ENGINE" = podman ]; then
   # What makes podman work on these hosts (see README "Production"): runc, cgroupfs, no ulimits.
   export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/target/containers.conf}"
   mkdir -p "$(dirname "$CONTAINERS_CONF")"
   [ -f "$CONTAINERS_CONF" ] || printf '[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\n' > "$CONTAINERS_CONF"
   ENGINE="podman --runtime runc"
+  # Podman's default OCI image format drops HEALTHCHECK; the docker format keeps it.
+  BUILD_FORMAT=(--format docker)
 fi
 
 IMAGE="${IMAGE:-codexmcp:skill-test}"
-BUILD_ARGS=()
+BUILD_ARGS=("${BUILD_FORMAT[@]}")
 if [ "$LOCAL_BASE" = 1 ]; then
   if ! $ENGINE image exists localhost/debian-base 2>/dev/null; then
     command -v debootstrap >/dev/null || { echo "install debootstrap (apt-get install podman runc debootstrap)" >&2; exit 1; }
@@ -101,6 +104,9 @@ else
   exit 1
 fi
 
+echo "==> the image declares its HEALTHCHECK"
+$ENGINE image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q doctor \
+  || { echo "==> FAIL: no HEALTHCHECK in the image" >&2; exit 1; }
 echo "==> the HEALTHCHECK command (codexmcp doctor) in the same setup"
 OPENAI_API_KEY="$KEY" $ENGINE run --rm "${RUN_FLAGS[@]}" --entrypoint codexmcp \
   -e OPENAI_API_KEY -e CODEX_SANDBOX_MODE="${CODEX_SANDBOX_MODE:-danger-full-access}" \
