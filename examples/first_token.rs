@@ -56,8 +56,10 @@ async fn one(
     work: &std::path::Path,
 ) -> Duration {
     let codex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".codex-cli/0.169.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
-    let app_server =
-        (backend == "app-server").then(|| Arc::new(engine::app_server::Backend::default()));
+    let backend = match backend {
+        "app-server" => engine::Backend::AppServer(Arc::new(engine::app_server::Handle::default())),
+        _ => engine::Backend::Exec,
+    };
     let cfg = EngineConfig {
         codex: engine::CodexBinary {
             path: codex,
@@ -65,17 +67,16 @@ async fn one(
             version: None,
         },
         cwd: work.to_path_buf(),
-        sandbox: "workspace-write".into(),
-        approval_policy: "never".into(),
+        sandbox: "workspace-write".parse().unwrap(),
+        approval_policy: "never".parse().unwrap(),
         model: None,
         reasoning_effort: None,
         network: false,
         overrides: vec![],
         idle_timeout: None,
         env: vec![("CODEX_HOME".into(), home.display().to_string())],
-        mcp: None,
-        app_server,
-        approvals: Default::default(),
+        backend,
+        approvals: engine::ApprovalMode::Decline,
         notice: None,
     };
     server.push(Step::Respond {

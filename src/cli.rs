@@ -6,6 +6,104 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Exit codes of every subcommand: 0 done, 1 failed, 2 usage, 130 interrupted.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// A closed set of words: the same spelling on the command line (clap), in `config.toml`
+/// (serde: an unknown word is an error that lists the valid ones) and on the wire.
+macro_rules! words {
+    ($(#[$m:meta])* $name:ident ($noun:literal) { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[value(name = $s)] #[serde(rename = $s)] $var),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+
+            /// The valid words, for error messages and schemas.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    format!("unknown {} {s:?}: expected one of {}", $noun, Self::names().join(", "))
+                })
+            }
+        }
+    };
+}
+pub(crate) use words;
+
+words! {
+    /// How codexmcp talks to Codex.
+    BackendKind ("backend") {
+        Exec = "exec",
+        AppServer = "app-server",
+        Mcp = "mcp",
+    }
+}
+
+words! {
+    /// Codex's sandbox modes.
+    SandboxMode ("sandbox") {
+        ReadOnly = "read-only",
+        WorkspaceWrite = "workspace-write",
+        DangerFullAccess = "danger-full-access",
+    }
+}
+
+words! {
+    /// When Codex asks before acting.
+    ApprovalPolicy ("approval-policy") {
+        Never = "never",
+        OnRequest = "on-request",
+        OnFailure = "on-failure",
+        Untrusted = "untrusted",
+    }
+}
+
+words! {
+    /// Who answers app-server approval requests: a person (ask), or a fixed answer.
+    ApprovalMode ("approvals") {
+        Ask = "ask",
+        Accept = "accept",
+        Decline = "decline",
+    }
+}
+
+words! {
+    /// The orchestrating agent's API.
+    AgentApi ("agent-api") {
+        Responses = "responses",
+        Chat = "chat",
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "codexmcp",
@@ -67,8 +165,8 @@ pub struct ExecArgs {
 #[derive(Debug, Args, Default, Clone)]
 pub struct SharedOpts {
     /// Engine backend.
-    #[arg(long, global = true, value_parser = ["exec", "app-server", "mcp"])]
-    pub backend: Option<String>,
+    #[arg(long, global = true)]
+    pub backend: Option<BackendKind>,
     /// Route prompts through the orchestrating agent.
     #[arg(long, global = true, conflicts_with = "direct")]
     pub agent: bool,
@@ -88,16 +186,15 @@ pub struct SharedOpts {
     )]
     pub cd: Option<PathBuf>,
     /// Sandbox mode: read-only, workspace-write or danger-full-access.
-    #[arg(short, long, global = true, env = "CODEX_SANDBOX_MODE",
-          value_parser = ["read-only", "workspace-write", "danger-full-access"])]
-    pub sandbox: Option<String>,
+    #[arg(short, long, global = true, env = "CODEX_SANDBOX_MODE")]
+    pub sandbox: Option<SandboxMode>,
     /// Approval policy (exec always runs with `never`).
-    #[arg(long, global = true, value_parser = ["never", "on-request", "on-failure", "untrusted"])]
-    pub approval_policy: Option<String>,
+    #[arg(long, global = true)]
+    pub approval_policy: Option<ApprovalPolicy>,
     /// App-server approval requests: ask (the TUI's default: a modal), accept, or decline
     /// (the default for exec and mcp-server).
-    #[arg(long, global = true, value_parser = ["ask", "accept", "decline"])]
-    pub approvals: Option<String>,
+    #[arg(long, global = true)]
+    pub approvals: Option<ApprovalMode>,
     /// Codex model.
     #[arg(short, long, global = true)]
     pub model: Option<String>,
@@ -117,8 +214,8 @@ pub struct SharedOpts {
     #[arg(long, global = true)]
     pub max_turns: Option<u32>,
     /// The agent's API: responses (default) or chat (Chat Completions).
-    #[arg(long, global = true, value_parser = ["responses", "chat"])]
-    pub agent_api: Option<String>,
+    #[arg(long, global = true)]
+    pub agent_api: Option<AgentApi>,
     /// Longest silence (seconds) allowed while the agent's model answers (default 300).
     #[arg(long, global = true, value_name = "SECS")]
     pub agent_timeout: Option<u64>,

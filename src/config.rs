@@ -4,6 +4,10 @@
 //! first, without overriding real variables, so it ranks below them). What clap left unset is
 //! taken from `config.toml` in the platform config dir, then from the production defaults of
 //! the proof of concept: cwd `./output`, sandbox `workspace-write`, approval policy `never`.
+//!
+//! This module only resolves: it turns flags, files and the environment into plain data
+//! ([`Settings`]) and builds nothing. `engine::connect` starts a backend from it; the agent
+//! reads its own part. Everything above may import it; it imports only the CLI contract.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,42 +16,54 @@ use anyhow::{Context, Result};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::cli::SharedOpts;
-use crate::engine::{EngineConfig, locate};
+use crate::cli::{AgentApi, ApprovalMode, ApprovalPolicy, BackendKind, SandboxMode, SharedOpts};
 
-pub const DEFAULT_SANDBOX: &str = "workspace-write";
-pub const DEFAULT_APPROVAL: &str = "never";
+pub const DEFAULT_SANDBOX: SandboxMode = SandboxMode::WorkspaceWrite;
+pub const DEFAULT_APPROVAL: ApprovalPolicy = ApprovalPolicy::Never;
 pub const DEFAULT_CWD: &str = "output";
+/// The orchestrating agent's defaults.
+pub const DEFAULT_AGENT_MODEL: &str = "gpt-5.5";
+pub const DEFAULT_AGENT_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_MAX_TURNS: u32 = 10;
 
 pub fn project_dirs() -> Result<ProjectDirs> {
     ProjectDirs::from("dev", "codexmcp", "codexmcp")
         .context("no home directory: set HOME so codexmcp can find its data and config dirs")
 }
 
+/// A model's price in US$ per 1M tokens (`[prices."model"]` in config.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct Price {
+    pub input: f64,
+    #[serde(default)]
+    pub cached_input: Option<f64>,
+    pub output: f64,
+}
+
 /// `config.toml`: every shared option by the same name (dashes as underscores).
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FileConfig {
-    pub backend: Option<String>,
+    pub backend: Option<BackendKind>,
     pub agent: Option<bool>,
     pub codex_bin: Option<PathBuf>,
     pub cd: Option<PathBuf>,
-    pub sandbox: Option<String>,
-    pub approval_policy: Option<String>,
+    pub sandbox: Option<SandboxMode>,
+    pub approval_policy: Option<ApprovalPolicy>,
     pub model: Option<String>,
     pub config: Vec<String>,
     pub reasoning_effort: Option<String>,
     pub network: Option<bool>,
     pub agent_model: Option<String>,
-    pub agent_api: Option<String>,
+    pub agent_api: Option<AgentApi>,
     pub agent_base_url: Option<String>,
     pub agent_timeout: Option<u64>,
     pub mcp_command: Option<String>,
-    pub approvals: Option<String>,
+    pub approvals: Option<ApprovalMode>,
     pub max_turns: Option<u32>,
     pub idle_timeout: Option<u64>,
     /// `[prices."model"]`: dollar estimates per 1M tokens.
-    pub prices: std::collections::BTreeMap<String, crate::agent::cost::Price>,
+    pub prices: std::collections::BTreeMap<String, Price>,
     /// `[keys]`: action name → key list, e.g. `send = ["enter"]`.
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -86,14 +102,14 @@ pub fn load_dotenv() {
     }
 }
 
-/// The settings every front end uses.
+/// The settings every front end uses: plain data, resolved once.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub backend: String,
+    pub backend: BackendKind,
     pub codex_bin: Option<PathBuf>,
     pub cwd: PathBuf,
-    pub sandbox: String,
-    pub approval_policy: String,
+    pub sandbox: SandboxMode,
+    pub approval_policy: ApprovalPolicy,
     pub model: Option<String>,
     pub overrides: Vec<String>,
     pub reasoning_effort: Option<String>,
@@ -103,15 +119,16 @@ pub struct Settings {
     /// end's default (the TUI uses the agent when an endpoint is configured).
     pub agent: Option<bool>,
     pub agent_model: String,
-    pub agent_api: String,
+    pub agent_api: AgentApi,
     pub agent_base_url: Option<String>,
     pub agent_timeout: Duration,
     pub max_turns: u32,
-    pub prices: crate::agent::cost::PriceTable,
+    /// `[prices]` from config.toml (layered over the shipped defaults by the agent).
+    pub prices: std::collections::BTreeMap<String, Price>,
     pub mcp_command: Option<String>,
     /// How app-server approval requests are answered; `None`: the front end's default (the
     /// TUI asks, everything else declines).
-    pub approvals: Option<crate::engine::app_turn::ApprovalMode>,
+    pub approvals: Option<ApprovalMode>,
 }
 
 impl Settings {
@@ -119,12 +136,12 @@ impl Settings {
         let mut overrides = file.config.clone();
         overrides.extend(opts.config.iter().cloned());
         Self {
-            backend: pick(&opts.backend, &file.backend).unwrap_or_else(|| "exec".into()),
+            backend: pick(&opts.backend, &file.backend).unwrap_or(BackendKind::Exec),
             codex_bin: pick(&opts.codex_bin, &file.codex_bin),
             cwd: pick(&opts.cd, &file.cd).unwrap_or_else(|| PathBuf::from(DEFAULT_CWD)),
-            sandbox: pick(&opts.sandbox, &file.sandbox).unwrap_or_else(|| DEFAULT_SANDBOX.into()),
+            sandbox: pick(&opts.sandbox, &file.sandbox).unwrap_or(DEFAULT_SANDBOX),
             approval_policy: pick(&opts.approval_policy, &file.approval_policy)
-                .unwrap_or_else(|| DEFAULT_APPROVAL.into()),
+                .unwrap_or(DEFAULT_APPROVAL),
             model: pick(&opts.model, &file.model),
             overrides,
             reasoning_effort: pick(&opts.reasoning_effort, &file.reasoning_effort),
@@ -142,8 +159,8 @@ impl Settings {
                 file.agent
             },
             agent_model: pick(&opts.agent_model, &file.agent_model)
-                .unwrap_or_else(|| crate::agent::DEFAULT_MODEL.into()),
-            agent_api: pick(&opts.agent_api, &file.agent_api).unwrap_or_else(|| "responses".into()),
+                .unwrap_or_else(|| DEFAULT_AGENT_MODEL.into()),
+            agent_api: pick(&opts.agent_api, &file.agent_api).unwrap_or(AgentApi::Responses),
             agent_base_url: file.agent_base_url.clone(),
             agent_timeout: Duration::from_secs(
                 opts.agent_timeout
@@ -154,127 +171,45 @@ impl Settings {
             max_turns: opts
                 .max_turns
                 .or(file.max_turns)
-                .unwrap_or(crate::agent::DEFAULT_MAX_TURNS)
+                .unwrap_or(DEFAULT_MAX_TURNS)
                 .max(1),
-            prices: crate::agent::cost::PriceTable::new(&file.prices),
+            prices: file.prices.clone(),
             mcp_command: opts
                 .mcp_command
                 .clone()
                 .or_else(|| file.mcp_command.clone()),
-            approvals: pick(&opts.approvals, &file.approvals).map(|a| match a.as_str() {
-                "accept" => crate::engine::app_turn::ApprovalMode::Accept,
-                "ask" => crate::engine::app_turn::ApprovalMode::Ask,
-                _ => crate::engine::app_turn::ApprovalMode::Decline,
-            }),
+            approvals: pick(&opts.approvals, &file.approvals),
         }
     }
 
     /// Is an agent endpoint configured (a key in the environment)?
     pub fn agent_configured(&self) -> bool {
-        std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty())
+        env_value("OPENAI_API_KEY").is_some()
     }
 
-    /// The agent's settings: endpoint from `OPENAI_BASE_URL` (else `agent_base_url` in
-    /// config.toml, else OpenAI), key from `OPENAI_API_KEY`.
-    pub fn agent_settings(&self) -> Result<crate::agent::AgentSettings, crate::agent::AgentError> {
-        use crate::agent::{AgentError, AgentSettings, Api};
-        let key = std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
-            AgentError::Config("the agent needs OPENAI_API_KEY (in the environment or .env); use --direct to talk to Codex without it".into())
-        })?;
-        let base_url = std::env::var("OPENAI_BASE_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
+    /// The agent's endpoint: `OPENAI_BASE_URL`, else `agent_base_url` in config.toml, else
+    /// OpenAI's.
+    pub fn agent_base_url(&self) -> String {
+        env_value("OPENAI_BASE_URL")
             .or_else(|| self.agent_base_url.clone())
-            .unwrap_or_else(|| crate::agent::DEFAULT_BASE_URL.into());
-        Ok(AgentSettings {
-            api: if self.agent_api == "chat" {
-                Api::Chat
-            } else {
-                Api::Responses
-            },
-            base_url: base_url.trim_end_matches('/').to_string(),
-            api_key: key,
-            model: self.agent_model.clone(),
-            max_turns: self.max_turns,
-            request_timeout: self.agent_timeout,
-        })
+            .unwrap_or_else(|| DEFAULT_AGENT_BASE_URL.into())
+            .trim_end_matches('/')
+            .to_string()
     }
 
-    /// Finds Codex and builds the engine configuration (creates the working dir).
-    pub async fn engine(&self) -> Result<EngineConfig, crate::engine::EngineError> {
-        let codex = locate::locate(self.codex_bin.as_deref()).await?;
-        let cwd = absolute(&self.cwd);
-        std::fs::create_dir_all(&cwd).map_err(|e| {
-            crate::engine::EngineError::Spawn(format!("cannot create {}: {e}", cwd.display()))
-        })?;
-        let env = child_env();
-        let mcp = match self.backend.as_str() {
-            "mcp" => Some(std::sync::Arc::new(self.start_mcp(&codex, &env).await?)),
-            _ => None,
-        };
-        let mut config = EngineConfig {
-            mcp,
-            app_server: None,
-            approvals: self.approvals.clone().unwrap_or_default(),
-            notice: None,
-            codex,
-            cwd,
-            sandbox: self.sandbox.clone(),
-            approval_policy: self.approval_policy.clone(),
-            model: self.model.clone(),
-            reasoning_effort: self.reasoning_effort.clone(),
-            network: self.network,
-            overrides: self.overrides.clone(),
-            idle_timeout: self.idle_timeout,
-            env,
-        };
-        if self.backend == "app-server" {
-            // Capability probe: start it now; a Codex without a usable app-server falls back
-            // to exec, and the front end says so.
-            let backend = std::sync::Arc::new(crate::engine::app_server::Backend::default());
-            match backend.get(&config).await {
-                Ok(_) => config.app_server = Some(backend),
-                Err(e) => {
-                    tracing::warn!("app-server unavailable, falling back to exec: {e}");
-                    config.notice = Some(format!(
-                        "`codex app-server` is not usable here ({e}); using the exec backend"
-                    ));
-                }
-            }
-        }
-        Ok(config)
-    }
-
-    /// The MCP server for `--backend mcp`. The version gate is explicit: `codex mcp-server`
-    /// only on a Codex that still has it (≤ 0.153), else codexmcp's own server.
-    async fn start_mcp(
-        &self,
-        codex: &locate::CodexBinary,
-        env: &[(String, String)],
-    ) -> Result<crate::mcp::client::McpClient, crate::engine::EngineError> {
-        let command: Vec<String> = match &self.mcp_command {
-            Some(c) => c.split_whitespace().map(str::to_string).collect(),
-            None if codex.has_mcp_server() => {
-                vec![codex.path.display().to_string(), "mcp-server".into()]
-            }
-            None => {
-                let me = std::env::current_exe()
-                    .map_err(|e| crate::engine::EngineError::Spawn(e.to_string()))?;
-                vec![
-                    me.display().to_string(),
-                    "mcp-server".into(),
-                    "--codex-bin".into(),
-                    codex.path.display().to_string(),
-                ]
-            }
-        };
-        tracing::info!(?command, "starting the MCP backend");
-        crate::mcp::client::McpClient::start(command, env).await
+    /// Codex's working directory as an absolute path.
+    pub fn absolute_cwd(&self) -> PathBuf {
+        absolute(&self.cwd)
     }
 }
 
 fn pick<T: Clone>(flag: &Option<T>, file: &Option<T>) -> Option<T> {
     flag.clone().or_else(|| file.clone())
+}
+
+/// An environment variable that is set to something other than blanks.
+pub fn env_value(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
 pub fn absolute(p: &Path) -> PathBuf {
@@ -287,11 +222,18 @@ pub fn absolute(p: &Path) -> PathBuf {
     }
 }
 
+/// The directory Codex uses for config, auth, sessions and skills.
+pub fn codex_home() -> Option<PathBuf> {
+    std::env::var_os("CODEX_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".codex")))
+}
+
 /// Extra environment for the Codex child: Codex ignores `OPENAI_API_KEY` and reads
 /// `CODEX_API_KEY`, so the key is passed on under that name when only the former is set.
 pub fn child_env() -> Vec<(String, String)> {
-    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    match (set("CODEX_API_KEY"), set("OPENAI_API_KEY")) {
+    match (env_value("CODEX_API_KEY"), env_value("OPENAI_API_KEY")) {
         (None, Some(key)) => vec![("CODEX_API_KEY".into(), key)],
         _ => Vec::new(),
     }

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::Settings;
+use crate::cli::SandboxMode;
+use crate::config::codex_home;
+use crate::engine::auth::Auth;
 use crate::engine::locate::{self, CodexBinary, PINNED_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,14 +50,6 @@ impl Check {
             fix: Some(fix.into()),
         }
     }
-}
-
-/// The directory Codex uses for config, auth and sessions.
-pub fn codex_home() -> Option<PathBuf> {
-    std::env::var_os("CODEX_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".codex")))
 }
 
 pub async fn run_checks(settings: &Settings) -> Vec<Check> {
@@ -108,7 +103,7 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
         },
     );
     if let Some(b) = &binary {
-        checks.push(sandbox_check(b, &settings.sandbox, &cwd).await);
+        checks.push(sandbox_check(b, settings.sandbox, &cwd).await);
     }
     checks.push(skills_check(home.as_deref()));
     checks
@@ -142,46 +137,12 @@ fn version_check(b: &CodexBinary) -> Check {
     }
 }
 
-/// Is there a credential Codex will use? (Also the pre-flight check of `codexmcp exec`.)
+/// Is there a credential Codex will use? (The same check guards every turn.)
 pub fn auth_check(home: Option<&Path>) -> Check {
-    let env = |k: &str| std::env::var(k).ok().is_some_and(|v| !v.trim().is_empty());
-    if env("CODEX_API_KEY") {
-        return Check::ok("auth", "CODEX_API_KEY is set");
+    match crate::engine::auth::check(home) {
+        Auth::Found(detail) => Check::ok("auth", detail),
+        Auth::Missing { detail, fix } => Check::bad("auth", Verdict::Fail, detail, fix),
     }
-    if env("OPENAI_API_KEY") {
-        return Check::ok(
-            "auth",
-            "OPENAI_API_KEY is set (passed to Codex as CODEX_API_KEY)",
-        );
-    }
-    if let Some(h) = home {
-        if h.join("auth.json").is_file() {
-            return Check::ok(
-                "auth",
-                format!("{} (codex login)", h.join("auth.json").display()),
-            );
-        }
-        if let Some(provider) = custom_provider(h) {
-            return Check::ok(
-                "auth",
-                format!("custom model provider `{provider}` in config.toml"),
-            );
-        }
-    }
-    Check::bad(
-        "auth",
-        Verdict::Fail,
-        "no API key: OPENAI_API_KEY and CODEX_API_KEY are unset and there is no auth.json",
-        "export OPENAI_API_KEY=sk-... (or put it in .env), or run `codex login --with-api-key`",
-    )
-}
-
-/// `model_provider = "x"` in `$CODEX_HOME/config.toml`, when it is not the built-in `openai`.
-fn custom_provider(home: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(home.join("config.toml")).ok()?;
-    let value: toml::Table = toml::from_str(&text).ok()?;
-    let p = value.get("model_provider")?.as_str()?;
-    (p != "openai").then(|| p.to_string())
 }
 
 fn probe_write(dir: &Path) -> std::io::Result<()> {
@@ -191,8 +152,8 @@ fn probe_write(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Runs a trivial command in Codex's own sandbox and checks that it could write.
-async fn sandbox_check(b: &CodexBinary, mode: &str, cwd: &Path) -> Check {
-    if mode == "danger-full-access" {
+async fn sandbox_check(b: &CodexBinary, mode: SandboxMode, cwd: &Path) -> Check {
+    if mode == SandboxMode::DangerFullAccess {
         return Check::bad(
             "sandbox",
             Verdict::Warn,

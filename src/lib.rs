@@ -1,8 +1,17 @@
 //! codexmcp: drive the OpenAI Codex CLI from a terminal.
 //!
-//! The binary is a thin shell over this library so that tests reach every layer: `engine`
-//! (Codex processes and their events), `session` (persistence), and the front ends
-//! (`headless`, `doctor`; the TUI and MCP server build on the same engine).
+//! The binary is a thin shell over this library so that tests reach every layer. Imports
+//! point down only (an architecture test in the suite keeps it so):
+//!
+//! - leaves: `text` (making untrusted text safe), `cli` (the command-line contract, its
+//!   value sets, exit codes);
+//! - `config` (settings resolved into plain data), `logging`, `skills` (SKILL.md discovery);
+//! - `engine`: Codex only — find it, run turns on exec / app-server / MCP, normalize events,
+//!   supervise processes and signals;
+//! - `session`: one conversation — thread id, usage, policy, recorder, credential check;
+//! - `agent`: the orchestrating model, whose tools run session turns;
+//! - `present`: how an event reads, shared by the front ends;
+//! - front ends: `tui`, `headless` (exec), `mcp_server`, `doctor`.
 
 pub mod agent;
 pub mod cli;
@@ -11,7 +20,7 @@ pub mod doctor;
 pub mod engine;
 pub mod headless;
 pub mod logging;
-pub mod mcp;
+pub mod mcp_server;
 pub mod session;
 pub mod skills;
 pub mod text;
@@ -33,7 +42,7 @@ pub async fn run(cli: Cli) -> i32 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("codexmcp: {e:#}");
-            return headless::EXIT_USAGE;
+            return cli::EXIT_USAGE;
         }
     };
     let settings = Settings::resolve(&cli.opts, &file);
@@ -75,7 +84,7 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
-        Some(Command::McpServer) => mcp::server::run(&settings).await,
+        Some(Command::McpServer) => mcp_server::run(&settings).await,
     }
 }
 
@@ -85,12 +94,12 @@ async fn run_tui(settings: &Settings, file: &FileConfig, opts: tui::TuiOptions) 
         Ok(k) => k,
         Err(e) => {
             eprintln!("codexmcp: config.toml {e}");
-            return headless::EXIT_USAGE;
+            return cli::EXIT_USAGE;
         }
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!("codexmcp: the TUI needs a terminal; use `codexmcp exec PROMPT` for scripts");
-        return headless::EXIT_USAGE;
+        return cli::EXIT_USAGE;
     }
     tui::run(settings, keymap, opts).await
 }

@@ -3,6 +3,12 @@
 use clap::Parser;
 
 fn main() {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some(codexmcp::engine::procs::GUARDIAN_ARG) {
+        let parent = args.next().unwrap_or_default();
+        std::process::exit(codexmcp::engine::procs::guardian_main(&parent));
+    }
+    codexmcp::engine::procs::enable_guardian();
     codexmcp::process_start();
     codexmcp::agent::install_tls();
     // `.env` first, so clap's `env = ...` options see its values (real variables still win).

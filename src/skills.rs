@@ -136,7 +136,7 @@ pub fn discover_in(cwd: &Path, codex_home: Option<&Path>, home: Option<&Path>) -
 /// [`discover_in`] with Codex's own homes: `$CODEX_HOME` (or `~/.codex`) and the user's home.
 pub fn discover(cwd: &Path) -> Discovery {
     let home = directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
-    discover_in(cwd, crate::doctor::codex_home().as_deref(), home.as_deref())
+    discover_in(cwd, crate::config::codex_home().as_deref(), home.as_deref())
 }
 
 /// Breadth-first, in file-name order (so "first of a name" is stable), like Codex.

@@ -8,12 +8,25 @@
 
 /// Removes escape sequences and control characters; keeps `\n`; expands tabs to 4 spaces.
 pub fn sanitize(input: &str) -> String {
+    filter(input, "    ")
+}
+
+/// Like [`sanitize`] but keeps tabs: for text that is stored or handed on (code a model
+/// wrote), not drawn. Cheap when there is nothing to remove.
+pub fn clean(input: &str) -> String {
+    if !input.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return input.to_string();
+    }
+    filter(input, "\t")
+}
+
+fn filter(input: &str, tab: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\n' => out.push('\n'),
-            '\t' => out.push_str("    "),
+            '\t' => out.push_str(tab),
             '\r' => {}
             '\u{1b}' => skip_escape(&mut chars),
             '\u{9b}' => skip_csi(&mut chars), // 8-bit CSI

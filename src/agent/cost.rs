@@ -15,15 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-pub struct Price {
-    pub input: f64,
-    #[serde(default)]
-    pub cached_input: Option<f64>,
-    pub output: f64,
-}
+pub use crate::config::Price;
 
 /// Defaults: list prices in US$ per 1M tokens (input, cached input, output).
 const DEFAULTS: &[(&str, f64, f64, f64)] = &[

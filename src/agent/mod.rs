@@ -11,7 +11,6 @@
 //! retried by async-openai's retry layer with exponential backoff, honouring `Retry-After`.
 
 pub mod cost;
-pub mod exec;
 pub mod tools;
 pub mod wire;
 
@@ -27,12 +26,17 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::CodexEvent;
+use crate::session::Session;
 use tools::CodexTools;
+
+/// File name of the stored agent conversation in a thread's session folder.
+pub const AGENT_FILE: &str = "agent.json";
 use wire::{Entry, Reply};
 
-pub const DEFAULT_MODEL: &str = "gpt-5.5";
-pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
-pub const DEFAULT_MAX_TURNS: u32 = 10;
+pub use crate::config::{
+    DEFAULT_AGENT_BASE_URL as DEFAULT_BASE_URL, DEFAULT_AGENT_MODEL as DEFAULT_MODEL,
+    DEFAULT_MAX_TURNS,
+};
 
 pub const INSTRUCTIONS: &str = "You are the orchestrator of Codex, a coding agent that works in the \
 user's project folder. For any request that needs code, files or commands, call the `codex` tool \
@@ -41,12 +45,7 @@ with a complete, self-contained prompt. For follow-ups on work Codex already did
 `$skill-name` mentions through to Codex verbatim. When Codex is done, tell the user briefly what \
 was made and where. If a Codex call fails, explain the error or try a corrected prompt.";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Api {
-    Responses,
-    Chat,
-}
+pub use crate::cli::AgentApi as Api;
 
 #[derive(Debug, Clone)]
 pub struct AgentSettings {
@@ -57,6 +56,24 @@ pub struct AgentSettings {
     pub max_turns: u32,
     /// Longest silence allowed while a model response streams.
     pub request_timeout: Duration,
+}
+
+impl AgentSettings {
+    /// The agent's part of the settings: endpoint from `OPENAI_BASE_URL` (else
+    /// `agent_base_url` in config.toml, else OpenAI), key from `OPENAI_API_KEY`.
+    pub fn resolve(settings: &crate::config::Settings) -> Result<Self, AgentError> {
+        let key = crate::config::env_value("OPENAI_API_KEY").ok_or_else(|| {
+            AgentError::Config("the agent needs OPENAI_API_KEY (in the environment or .env); use --direct to talk to Codex without it".into())
+        })?;
+        Ok(Self {
+            api: settings.agent_api,
+            base_url: settings.agent_base_url(),
+            api_key: key,
+            model: settings.agent_model.clone(),
+            max_turns: settings.max_turns,
+            request_timeout: settings.agent_timeout,
+        })
+    }
 }
 
 /// What the agent reports while it works (also the `exec --agent --json` schema).
@@ -114,6 +131,7 @@ pub enum AgentError {
 pub struct AgentState {
     pub model: String,
     pub history: Vec<Entry>,
+    /// The Codex thread, as stored (the session owns the live value).
     pub codex_thread: Option<String>,
     pub input_tokens: u64,
     pub cached_tokens: u64,
@@ -123,7 +141,8 @@ pub struct AgentState {
 pub struct Agent {
     pub settings: AgentSettings,
     client: Client<OpenAIConfig>,
-    pub state: AgentState,
+    state: AgentState,
+    tools: CodexTools,
 }
 
 /// Installs the TLS crypto provider (ring) once; reqwest panics without one.
@@ -132,7 +151,8 @@ pub fn install_tls() {
 }
 
 impl Agent {
-    pub fn new(settings: AgentSettings, state: AgentState) -> Result<Self, AgentError> {
+    /// An agent with a fresh conversation.
+    pub fn new(settings: AgentSettings) -> Result<Self, AgentError> {
         install_tls();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(15))
@@ -146,26 +166,75 @@ impl Agent {
         let client = Client::with_config(config).with_http_client(http);
         let state = AgentState {
             model: settings.model.clone(),
-            ..state
+            ..AgentState::default()
         };
         Ok(Self {
             settings,
             client,
             state,
+            tools: CodexTools::default(),
         })
     }
 
+    pub fn state(&self) -> &AgentState {
+        &self.state
+    }
+
+    /// Codex usage of this agent's tool calls so far.
+    pub fn codex_usage(&self) -> crate::engine::Usage {
+        self.tools.usage
+    }
+
+    /// Forgets the conversation (the session forgets its thread separately).
+    pub fn reset(&mut self) {
+        self.state = AgentState {
+            model: self.settings.model.clone(),
+            ..AgentState::default()
+        };
+    }
+
+    /// Takes up the conversation stored beside the session's thread; a fresh one when there
+    /// is none. An unreadable file is reported and replaced.
+    pub fn load(&mut self, session: &Session) -> Result<(), String> {
+        self.reset();
+        match session.load_json::<AgentState>(AGENT_FILE) {
+            Ok(Some(state)) => {
+                self.state = AgentState {
+                    model: self.settings.model.clone(),
+                    ..state
+                };
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(format!(
+                "the stored agent conversation is unreadable ({e:#}); starting a new one on that thread"
+            )),
+        }
+    }
+
     /// Handles one user prompt to the end (final answer, error, or cancellation).
+    /// Handles one user prompt on `session`, then stores the conversation beside the
+    /// session's thread (however the run ended).
     pub async fn run(
         &mut self,
         prompt: &str,
-        tools: &mut CodexTools,
+        session: &mut Session,
         tx: &mpsc::Sender<AgentMsg>,
         cancel: &CancellationToken,
     ) -> Result<String, AgentError> {
-        if tools.thread.is_none() {
-            tools.thread = self.state.codex_thread.clone();
-        }
+        let result = self.converse(prompt, session, tx, cancel).await;
+        self.state.codex_thread = session.thread_id().map(str::to_string);
+        session.save_json(AGENT_FILE, &self.state);
+        result
+    }
+
+    async fn converse(
+        &mut self,
+        prompt: &str,
+        session: &mut Session,
+        tx: &mpsc::Sender<AgentMsg>,
+        cancel: &CancellationToken,
+    ) -> Result<String, AgentError> {
         self.state.history.push(Entry::User {
             text: prompt.to_string(),
         });
@@ -218,15 +287,14 @@ impl Agent {
                         text: "{\"error\":\"cancelled by the user\"}".into(),
                     }
                 } else {
-                    tools.call(&name, &arguments, tx, cancel).await
+                    self.tools
+                        .call(session, &name, &arguments, tx, cancel)
+                        .await
                 };
                 self.state.history.push(Entry::Output {
                     call_id,
                     output: out.text.clone(),
                 });
-                if out.ok {
-                    self.state.codex_thread = out.thread_id.clone();
-                }
                 let result = AgentEvent::ToolResult {
                     name,
                     ok: out.ok,

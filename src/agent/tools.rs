@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::AgentMsg;
 use super::wire::ToolSpec;
-use crate::engine::{self, CodexEvent, EngineConfig, TurnStatus, Usage};
-use crate::session::Store;
+use crate::engine::{CodexEvent, TurnStatus, Usage};
+use crate::session::Session;
 
 pub const CODEX: &str = "codex";
 pub const CODEX_REPLY: &str = "codex_reply";
@@ -63,30 +63,17 @@ pub struct ToolOutput {
     pub text: String,
 }
 
-/// Runs Codex turns for the agent, with the app's settings.
+/// Runs Codex turns for the agent on the conversation's session, and adds up their usage.
+#[derive(Debug, Default)]
 pub struct CodexTools {
-    pub config: EngineConfig,
-    pub store: Option<Store>,
-    pub backend: String,
-    /// The Codex thread the last successful call worked on.
-    pub thread: Option<String>,
     /// Codex usage accumulated over this agent's calls (per-turn figures summed).
     pub usage: Usage,
 }
 
 impl CodexTools {
-    pub fn new(config: EngineConfig, store: Option<Store>, backend: &str) -> Self {
-        Self {
-            config,
-            store,
-            backend: backend.to_string(),
-            thread: None,
-            usage: Usage::default(),
-        }
-    }
-
     pub async fn call(
         &mut self,
+        session: &mut Session,
         name: &str,
         arguments: &str,
         tx: &mpsc::Sender<AgentMsg>,
@@ -106,72 +93,53 @@ impl CodexTools {
         let Some(prompt) = args["prompt"].as_str().filter(|p| !p.trim().is_empty()) else {
             return error(format!("{name}: `prompt` is required"));
         };
-        let resume = match name {
-            CODEX => None,
-            CODEX_REPLY => match args["threadId"]
-                .as_str()
-                .or(args["conversationId"].as_str())
-            {
-                Some(id) => Some(id.to_string()),
-                None => return error("codex_reply: `threadId` is required".into()),
-            },
+        match name {
+            CODEX => session.reset(),
+            CODEX_REPLY => {
+                let Some(id) = args["threadId"]
+                    .as_str()
+                    .or(args["conversationId"].as_str())
+                else {
+                    return error("codex_reply: `threadId` is required".into());
+                };
+                if session.thread_id() != Some(id)
+                    && let Err(e) = session.switch_to(id)
+                {
+                    return error(e.to_string());
+                }
+            }
             other => return error(format!("unknown tool {other}; use codex or codex_reply")),
-        };
-        self.run(prompt, resume, tx, cancel).await
+        }
+        self.run(session, prompt, tx, cancel).await
     }
 
     async fn run(
         &mut self,
+        session: &mut Session,
         prompt: &str,
-        resume: Option<String>,
         tx: &mpsc::Sender<AgentMsg>,
         cancel: &CancellationToken,
     ) -> ToolOutput {
-        let (spec, mut recorder) = crate::session::begin_turn(
-            self.store.as_ref(),
-            prompt,
-            resume.clone(),
-            &self.config.cwd,
-            &self.backend,
-        );
-        let mut turn = match engine::start_turn(&self.config, spec) {
+        let mut turn = match session.run(prompt, cancel.child_token()) {
             Ok(t) => t,
             Err(e) => {
                 return ToolOutput {
                     ok: false,
-                    thread_id: resume,
+                    thread_id: session.thread_id().map(str::to_string),
                     text: json!({"error": e.to_string()}).to_string(),
                 };
             }
         };
-        let interrupter = turn.interrupter();
-        let mut interrupted = false;
-        loop {
-            tokio::select! {
-                ev = turn.events.recv() => {
-                    let Some(ev) = ev else { break };
-                    if let Some(r) = &mut recorder {
-                        r.observe(&ev);
-                    }
-                    if let CodexEvent::TurnCompleted { usage, .. } = &ev {
-                        self.add_usage(usage);
-                    }
-                    let _ = tx.send(AgentMsg::Codex(ev)).await;
-                }
-                _ = cancel.cancelled(), if !interrupted => {
-                    interrupted = true;
-                    interrupter.interrupt();
-                }
+        while let Some(ev) = turn.next().await {
+            if let CodexEvent::TurnCompleted { usage, .. } = &ev {
+                self.add_usage(usage);
             }
+            let _ = tx.send(AgentMsg::Codex(ev)).await;
         }
         let outcome = turn.finish().await;
-        if let Some(r) = recorder {
-            r.finish();
-        }
         let thread_id = outcome.thread_id.clone();
         match outcome.status {
             TurnStatus::Completed => {
-                self.thread = thread_id.clone();
                 let content = outcome.last_message.unwrap_or_default();
                 ToolOutput {
                     ok: true,

@@ -7,13 +7,23 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::{EngineConfig, Usage};
-use crate::session::{SessionRecord, title_of};
+use super::{Backend, EngineConfig};
 use crate::skills::{Scope, Skill};
 
-/// Codex's threads, newest first, as session records (`backend: "codex"`).
-pub async fn threads(cfg: &EngineConfig) -> Vec<SessionRecord> {
-    let Some(backend) = &cfg.app_server else {
+/// A thread as Codex lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodexThread {
+    pub id: String,
+    /// Codex's preview: the start of the first prompt.
+    pub preview: String,
+    pub cwd: String,
+    pub created_ms: u64,
+    pub updated_ms: u64,
+}
+
+/// Codex's threads, newest first.
+pub async fn threads(cfg: &EngineConfig) -> Vec<CodexThread> {
+    let Backend::AppServer(backend) = &cfg.backend else {
         return Vec::new();
     };
     let Ok(server) = backend.get(cfg).await else {
@@ -34,15 +44,12 @@ pub async fn threads(cfg: &EngineConfig) -> Vec<SessionRecord> {
                     .map(|s| if s < 10_000_000_000 { s * 1000 } else { s })
                     .unwrap_or(0)
             };
-            Some(SessionRecord {
+            Some(CodexThread {
                 id: t["id"].as_str()?.to_string(),
-                title: title_of(t["preview"].as_str().unwrap_or("(Codex thread)")),
+                preview: t["preview"].as_str().unwrap_or("(Codex thread)").to_string(),
                 cwd: t["cwd"].as_str().unwrap_or_default().to_string(),
-                backend: "codex".into(),
                 created_ms: ms("createdAt"),
                 updated_ms: ms("updatedAt"),
-                usage: Usage::default(),
-                turns: 0,
             })
         })
         .collect()
@@ -50,7 +57,7 @@ pub async fn threads(cfg: &EngineConfig) -> Vec<SessionRecord> {
 
 /// The enabled skills Codex sees for `cwd`.
 pub async fn skills(cfg: &EngineConfig, cwd: &Path) -> Vec<Skill> {
-    let Some(backend) = &cfg.app_server else {
+    let Backend::AppServer(backend) = &cfg.backend else {
         return Vec::new();
     };
     let Ok(server) = backend.get(cfg).await else {

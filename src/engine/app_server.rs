@@ -43,7 +43,8 @@ pub enum Incoming {
 type Pending = Mutex<HashMap<i64, oneshot::Sender<Result<Value, String>>>>;
 
 pub struct AppServer {
-    stdin: tokio::sync::Mutex<ChildStdin>,
+    /// `None` once [`AppServer::shutdown`] closed it.
+    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
     pending: Arc<Pending>,
     routes: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Incoming>>>>,
     next_id: AtomicI64,
@@ -59,6 +60,7 @@ impl AppServer {
     /// Spawns `codex app-server` and completes `initialize` / `initialized`.
     pub async fn start(config: &EngineConfig) -> Result<Arc<Self>, EngineError> {
         let marker = procs::new_marker();
+        procs::guard_children();
         let mut child = tokio::process::Command::new(&config.codex.path)
             .arg("app-server")
             .envs(config.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -97,7 +99,7 @@ impl AppServer {
             });
         }
         let server = Arc::new(Self {
-            stdin: tokio::sync::Mutex::new(stdin),
+            stdin: tokio::sync::Mutex::new(Some(stdin)),
             pending: Arc::default(),
             routes: Arc::default(),
             next_id: AtomicI64::new(1),
@@ -207,7 +209,8 @@ impl AppServer {
     async fn send(&self, msg: Value) -> Result<(), EngineError> {
         let mut line = msg.to_string();
         line.push('\n');
-        let mut stdin = self.stdin.lock().await;
+        let mut guard = self.stdin.lock().await;
+        let stdin = guard.as_mut().ok_or_else(|| self.died("it was shut down"))?;
         stdin
             .write_all(line.as_bytes())
             .await
@@ -279,6 +282,24 @@ impl AppServer {
     }
 }
 
+impl AppServer {
+    /// Closes stdin (the server exits and takes its commands with it), waits up to two
+    /// seconds for the exit, then kills whatever is left.
+    pub async fn shutdown(&self) {
+        self.stdin.lock().await.take();
+        let child = self.child.lock().ok().and_then(|mut c| c.take());
+        if let Some(mut child) = child
+            && tokio::time::timeout(Duration::from_secs(2), child.wait())
+                .await
+                .is_err()
+        {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        procs::kill_marked(&self.marker);
+    }
+}
+
 impl Drop for AppServer {
     fn drop(&mut self) {
         // Closing stdin ends the server and its commands; kill_on_drop and the marker are
@@ -295,17 +316,17 @@ impl Drop for AppServer {
 /// The backend handle kept in `EngineConfig`: starts the server on first use and again after
 /// it died.
 #[derive(Default)]
-pub struct Backend {
+pub struct Handle {
     server: tokio::sync::Mutex<Option<Arc<AppServer>>>,
 }
 
-impl std::fmt::Debug for Backend {
+impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("app_server::Backend")
+        f.write_str("app_server::Handle")
     }
 }
 
-impl Backend {
+impl Handle {
     pub async fn get(&self, config: &EngineConfig) -> Result<Arc<AppServer>, EngineError> {
         let mut slot = self.server.lock().await;
         if let Some(s) = slot.as_ref().filter(|s| !s.is_gone()) {
@@ -316,8 +337,12 @@ impl Backend {
         Ok(server)
     }
 
-    /// Closes the server (on exit).
+    /// Closes the server on exit: its stdin closes (which ends it and the commands it
+    /// started), and the child is reaped (bounded).
     pub async fn close(&self) {
-        self.server.lock().await.take();
+        let server = self.server.lock().await.take();
+        if let Some(server) = server {
+            server.shutdown().await;
+        }
     }
 }

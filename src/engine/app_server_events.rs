@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::event::{CodexEvent, FileChange, Item, ItemKind, Status, Usage};
+use super::event::{CodexEvent, DeltaStream, FileChange, Item, ItemKind, Status, Usage};
 
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -127,9 +127,9 @@ impl Decoder {
     }
 
     pub fn decode(&mut self, method: &str, p: &Value) -> Vec<CodexEvent> {
-        let delta = |stream: &str| CodexEvent::ItemDelta {
+        let delta = |stream: DeltaStream| CodexEvent::ItemDelta {
             item_id: text(&p["itemId"]),
-            stream: stream.into(),
+            stream,
             delta: text(&p["delta"]),
         };
         match method {
@@ -140,11 +140,11 @@ impl Decoder {
             "item/completed" => item(&p["item"])
                 .map(|item| vec![CodexEvent::ItemCompleted { item }])
                 .unwrap_or_default(),
-            "item/agentMessage/delta" => vec![delta("agent_message")],
+            "item/agentMessage/delta" => vec![delta(DeltaStream::AgentMessage)],
             "item/reasoning/summaryTextDelta" | "item/reasoning/textDelta" => {
-                vec![delta("reasoning")]
+                vec![delta(DeltaStream::Reasoning)]
             }
-            "item/commandExecution/outputDelta" => vec![delta("command_output")],
+            "item/commandExecution/outputDelta" => vec![delta(DeltaStream::CommandOutput)],
             "thread/tokenUsage/updated" => {
                 self.total = usage(&p["tokenUsage"]["total"]).or(self.total);
                 vec![]

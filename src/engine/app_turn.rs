@@ -15,25 +15,15 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::app_server::{AppServer, Backend, Incoming};
+use super::app_server::{AppServer, Handle, Incoming};
 use super::app_server_events::Decoder;
 use super::error::EngineError;
 use super::{
-    Approver, CodexEvent, EngineConfig, ItemKind, Turn, TurnOutcome, TurnSpec, TurnStatus,
+    ApprovalDecision, ApprovalKind, ApprovalMode, Approver, CodexEvent, EngineConfig, ItemKind,
+    Turn, TurnOutcome, TurnSpec, TurnStatus,
 };
 
-/// How approval requests are answered.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ApprovalMode {
-    /// Ask the user (the TUI answers through the turn's `Approver`).
-    Ask,
-    /// Answer every request with this decision (`accept` or `decline`).
-    #[default]
-    Decline,
-    Accept,
-}
-
-pub fn start(config: &EngineConfig, backend: Arc<Backend>, spec: TurnSpec) -> Turn {
+pub fn start(config: &EngineConfig, backend: Arc<Handle>, spec: TurnSpec) -> Turn {
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();
     let (approve_tx, approve_rx) = mpsc::unbounded_channel();
@@ -53,7 +43,7 @@ struct Run {
     spec: TurnSpec,
     tx: mpsc::Sender<CodexEvent>,
     cancel: CancellationToken,
-    decisions: mpsc::UnboundedReceiver<(String, String)>,
+    decisions: mpsc::UnboundedReceiver<(String, ApprovalDecision)>,
 }
 
 impl Run {
@@ -107,7 +97,7 @@ impl Run {
         p
     }
 
-    async fn drive(mut self, backend: Arc<Backend>) -> TurnOutcome {
+    async fn drive(mut self, backend: Arc<Handle>) -> TurnOutcome {
         let wanted = self.spec.resume.clone();
         let server = match backend.get(&self.config).await {
             Ok(s) => s,
@@ -156,7 +146,7 @@ impl Run {
             }
         };
         let mut decoder = Decoder::new(self.spec.prior_total);
-        let mut waiting: HashMap<String, Value> = HashMap::new(); // approvals awaiting the user
+        let mut waiting: HashMap<String, (Value, bool)> = HashMap::new(); // approvals awaiting the user
         let mut changes: HashMap<String, String> = HashMap::new(); // fileChange item → diff text
         let mut last_message = None;
         let mut deadline: Option<Instant> = None;
@@ -190,9 +180,9 @@ impl Run {
                     }
                 }
                 Some((request_id, decision)) = self.decisions.recv() => {
-                    if let Some(id) = waiting.remove(&request_id) {
+                    if let Some((id, legacy)) = waiting.remove(&request_id) {
                         tracing::info!(%request_id, %decision, "approval decided by the user");
-                        server.respond(id, json!({"decision": decision})).await;
+                        server.respond(id, json!({"decision": decision.wire(legacy)})).await;
                         let _ = self.tx.send(CodexEvent::ApprovalResolved { request_id, decision, by: "user".into() }).await;
                     }
                 }
@@ -263,7 +253,7 @@ impl Run {
         method: &str,
         p: &Value,
         changes: &HashMap<String, String>,
-        waiting: &mut HashMap<String, Value>,
+        waiting: &mut HashMap<String, (Value, bool)>,
     ) {
         let (kind, command, cwd, diff) = match method {
             "item/commandExecution/requestApproval" | "execCommandApproval" => {
@@ -275,11 +265,16 @@ impl Run {
                             .join(" ")
                     })
                 });
-                ("command", cmd, p["cwd"].as_str().map(str::to_string), None)
+                (
+                    ApprovalKind::Command,
+                    cmd,
+                    p["cwd"].as_str().map(str::to_string),
+                    None,
+                )
             }
             "item/fileChange/requestApproval" | "applyPatchApproval" => {
                 let diff = p["itemId"].as_str().and_then(|i| changes.get(i).cloned());
-                ("file_change", None, None, diff)
+                (ApprovalKind::FileChange, None, None, diff)
             }
             other => {
                 tracing::warn!(
@@ -296,7 +291,7 @@ impl Run {
         let reason = p["reason"].as_str().map(str::to_string);
         let asked = CodexEvent::ApprovalRequested {
             request_id: request_id.clone(),
-            kind: kind.into(),
+            kind,
             command,
             cwd,
             reason,
@@ -304,33 +299,23 @@ impl Run {
         };
         let _ = self.tx.send(asked).await;
         let legacy = !method.contains('/');
-        let decision = match &self.config.approvals {
+        let decision = match self.config.approvals {
             ApprovalMode::Ask => {
-                waiting.insert(request_id, id);
+                waiting.insert(request_id, (id, legacy));
                 return;
             }
-            ApprovalMode::Accept => {
-                if legacy {
-                    "approved"
-                } else {
-                    "accept"
-                }
-            }
-            ApprovalMode::Decline => {
-                if legacy {
-                    "denied"
-                } else {
-                    "decline"
-                }
-            }
+            ApprovalMode::Accept => ApprovalDecision::Accept,
+            ApprovalMode::Decline => ApprovalDecision::Decline,
         };
-        tracing::info!(%request_id, decision, kind, "approval decided by policy");
-        server.respond(id, json!({"decision": decision})).await;
+        tracing::info!(%request_id, %decision, %kind, "approval decided by policy");
+        server
+            .respond(id, json!({"decision": decision.wire(legacy)}))
+            .await;
         let _ = self
             .tx
             .send(CodexEvent::ApprovalResolved {
                 request_id,
-                decision: decision.into(),
+                decision,
                 by: "policy".into(),
             })
             .await;

@@ -35,6 +35,9 @@ pub enum EngineError {
     Spawn(String),
     #[error("{0}")]
     Usage(String),
+    /// Codex would have no credential: caught before anything starts.
+    #[error("{0}")]
+    NoCredential(String),
     /// The orchestrating agent failed (its own endpoint, max turns...).
     #[error("agent: {0}")]
     Agent(String),
@@ -53,6 +56,7 @@ impl EngineError {
             Self::Crashed { .. } => "crashed",
             Self::Spawn(_) => "spawn",
             Self::Usage(_) => "usage",
+            Self::NoCredential(_) => "auth",
             Self::Agent(_) => "agent",
         }
     }

@@ -10,6 +10,47 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+crate::cli::words! {
+    /// Which part of an item an `item.delta` extends.
+    DeltaStream ("delta stream") {
+        AgentMessage = "agent_message",
+        Reasoning = "reasoning",
+        CommandOutput = "command_output",
+    }
+}
+
+crate::cli::words! {
+    /// What an approval request is about.
+    ApprovalKind ("approval kind") {
+        Command = "command",
+        FileChange = "file_change",
+    }
+}
+
+crate::cli::words! {
+    /// An answer to an approval request.
+    ApprovalDecision ("decision") {
+        Accept = "accept",
+        AcceptForSession = "acceptForSession",
+        Decline = "decline",
+        Cancel = "cancel",
+    }
+}
+
+impl ApprovalDecision {
+    /// The word Codex expects: the v2 methods take these names, the legacy ones
+    /// (`execCommandApproval`, `applyPatchApproval`) their own.
+    pub fn wire(self, legacy: bool) -> &'static str {
+        match (self, legacy) {
+            (Self::Accept, true) => "approved",
+            (Self::AcceptForSession, true) => "approved_for_session",
+            (Self::Decline, true) => "denied",
+            (Self::Cancel, true) => "abort",
+            (d, false) => d.as_str(),
+        }
+    }
+}
+
 /// One event of a Codex turn, normalized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -39,7 +80,7 @@ pub enum CodexEvent {
     #[serde(rename = "item.delta")]
     ItemDelta {
         item_id: String,
-        stream: String,
+        stream: DeltaStream,
         delta: String,
     },
     /// Codex asks before running a command or applying a patch (app-server backend with an
@@ -48,7 +89,7 @@ pub enum CodexEvent {
     ApprovalRequested {
         request_id: String,
         /// `command` or `file_change`.
-        kind: String,
+        kind: ApprovalKind,
         command: Option<String>,
         cwd: Option<String>,
         reason: Option<String>,
@@ -59,7 +100,7 @@ pub enum CodexEvent {
     #[serde(rename = "approval.resolved")]
     ApprovalResolved {
         request_id: String,
-        decision: String,
+        decision: ApprovalDecision,
         by: String,
     },
     /// A stream-level error Codex reported; not necessarily fatal (retries look like this).

@@ -32,14 +32,14 @@ const STDERR_TAIL: usize = 40;
 /// which rejects `-s`/`-C`.
 pub fn build_args(config: &EngineConfig, spec: &TurnSpec) -> Vec<String> {
     let mut args: Vec<String> = vec!["exec".into(), "--json".into()];
-    args.extend(["-s".into(), config.sandbox.clone()]);
+    args.extend(["-s".into(), config.sandbox.to_string()]);
     args.extend(["-C".into(), config.cwd.display().to_string()]);
     args.push("--skip-git-repo-check".into());
     if let Some(m) = &config.model {
         args.extend(["-m".into(), m.clone()]);
     }
     let mut overrides = Vec::new();
-    if config.approval_policy != "never" {
+    if config.approval_policy != super::ApprovalPolicy::Never {
         // exec always runs with `never`; passing it keeps Codex's own record truthful.
         overrides.push(format!("approval_policy=\"{}\"", config.approval_policy));
     }
@@ -86,6 +86,7 @@ pub(super) fn spawn(
         .process_group(0)
         .kill_on_drop(true);
     tracing::info!(bin = %config.codex.path.display(), resume = ?spec.resume, "starting codex exec");
+    procs::guard_children();
     let child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EngineError::BinaryMissing {
             tried: config.codex.path.display().to_string(),

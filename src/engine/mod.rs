@@ -1,19 +1,25 @@
-//! The engine: everything codexmcp knows about driving Codex, and nothing about screens.
+//! The engine: everything codexmcp knows about driving Codex, and nothing about screens or
+//! sessions. It imports only the leaves (`cli`, `text`), `config` and `skills`.
 //!
-//! A front end (TUI, headless, MCP server) describes a turn with a [`TurnSpec`], starts it
-//! with [`start_turn`], and gets back a [`Turn`]: a stream of normalized [`CodexEvent`]s, a way
-//! to interrupt, and a final [`TurnOutcome`]. The turn's task is the single owner of the Codex
-//! child process; dropping the `Turn` interrupts it, and no process outlives it.
+//! [`connect`] turns resolved settings into an [`EngineConfig`] whose [`Backend`] is the
+//! *effective* one (an app-server that cannot start falls back to exec, and says so). A turn
+//! is described by a [`TurnSpec`], started with [`start_turn`], and comes back as a [`Turn`]:
+//! a stream of normalized [`CodexEvent`]s, a way to interrupt, and a final [`TurnOutcome`].
+//! The turn's task is the single owner of the Codex child process; dropping the `Turn`
+//! interrupts it, and no process outlives it (see [`procs`]).
 
 pub mod app_lists;
 pub mod app_server;
 pub mod app_server_events;
 pub mod app_turn;
+pub mod auth;
 pub mod error;
 pub mod event;
 pub mod exec;
 pub mod jsonl;
 pub mod locate;
+pub mod mcp_client;
+pub mod mcp_events;
 pub mod procs;
 
 use std::path::PathBuf;
@@ -23,9 +29,34 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+pub use crate::cli::{ApprovalMode, ApprovalPolicy, BackendKind, SandboxMode};
 pub use error::EngineError;
-pub use event::{CodexEvent, Item, ItemKind, Usage};
+pub use event::{
+    ApprovalDecision, ApprovalKind, CodexEvent, DeltaStream, Item, ItemKind, Usage,
+};
 pub use locate::CodexBinary;
+
+/// The backend turns actually run on: what gets recorded and shown.
+#[derive(Debug, Clone, Default)]
+pub enum Backend {
+    /// One `codex exec --json` per turn.
+    #[default]
+    Exec,
+    /// The long-lived `codex app-server`.
+    AppServer(std::sync::Arc<app_server::Handle>),
+    /// An MCP server with the `codex` / `codex-reply` tools.
+    Mcp(std::sync::Arc<mcp_client::McpClient>),
+}
+
+impl Backend {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Self::Exec => BackendKind::Exec,
+            Self::AppServer(_) => BackendKind::AppServer,
+            Self::Mcp(_) => BackendKind::Mcp,
+        }
+    }
+}
 
 /// How every turn of this process talks to Codex (the resolved configuration).
 #[derive(Debug, Clone)]
@@ -33,8 +64,8 @@ pub struct EngineConfig {
     pub codex: CodexBinary,
     /// Codex's working directory (`./output` by default; created before the first turn).
     pub cwd: PathBuf,
-    pub sandbox: String,
-    pub approval_policy: String,
+    pub sandbox: SandboxMode,
+    pub approval_policy: ApprovalPolicy,
     pub model: Option<String>,
     pub reasoning_effort: Option<String>,
     pub network: bool,
@@ -43,14 +74,72 @@ pub struct EngineConfig {
     pub idle_timeout: Option<Duration>,
     /// Extra environment for the child (e.g. `CODEX_API_KEY` derived from `OPENAI_API_KEY`).
     pub env: Vec<(String, String)>,
-    /// `--backend mcp`: turns go through this MCP server instead of `codex exec`.
-    pub mcp: Option<std::sync::Arc<crate::mcp::client::McpClient>>,
-    /// `--backend app-server`: the long-lived app-server.
-    pub app_server: Option<std::sync::Arc<app_server::Backend>>,
+    /// The effective backend.
+    pub backend: Backend,
     /// How app-server approval requests are answered.
-    pub approvals: app_turn::ApprovalMode,
+    pub approvals: ApprovalMode,
     /// Something the front end should tell the user (e.g. a backend fallback).
     pub notice: Option<String>,
+}
+
+impl EngineConfig {
+    /// Stops the long-lived backend processes (app-server, MCP server) and waits for them.
+    /// Every front end awaits this on its way out.
+    pub async fn shutdown(&self) {
+        match &self.backend {
+            Backend::Exec => {}
+            Backend::AppServer(h) => h.close().await,
+            Backend::Mcp(c) => c.close().await,
+        }
+    }
+}
+
+/// Finds Codex, creates the working dir and starts the configured backend. An app-server
+/// that cannot start falls back to exec: the returned config's backend is the effective one
+/// and its `notice` says why.
+pub async fn connect(settings: &crate::config::Settings) -> Result<EngineConfig, EngineError> {
+    let codex = locate::locate(settings.codex_bin.as_deref()).await?;
+    let cwd = settings.absolute_cwd();
+    std::fs::create_dir_all(&cwd)
+        .map_err(|e| EngineError::Spawn(format!("cannot create {}: {e}", cwd.display())))?;
+    let mut config = EngineConfig {
+        backend: Backend::Exec,
+        approvals: settings.approvals.unwrap_or(ApprovalMode::Decline),
+        notice: None,
+        codex,
+        cwd,
+        sandbox: settings.sandbox,
+        approval_policy: settings.approval_policy,
+        model: settings.model.clone(),
+        reasoning_effort: settings.reasoning_effort.clone(),
+        network: settings.network,
+        overrides: settings.overrides.clone(),
+        idle_timeout: settings.idle_timeout,
+        env: crate::config::child_env(),
+    };
+    match settings.backend {
+        BackendKind::Exec => {}
+        BackendKind::Mcp => {
+            let command = mcp_client::server_command(&config.codex, settings.mcp_command.as_deref())?;
+            let client = mcp_client::McpClient::start(command, &config.env).await?;
+            config.backend = Backend::Mcp(std::sync::Arc::new(client));
+        }
+        BackendKind::AppServer => {
+            // Capability probe: start it now; a Codex without a usable app-server falls back
+            // to exec, and the front end says so.
+            let handle = std::sync::Arc::new(app_server::Handle::default());
+            match handle.get(&config).await {
+                Ok(_) => config.backend = Backend::AppServer(handle),
+                Err(e) => {
+                    tracing::warn!("app-server unavailable, falling back to exec: {e}");
+                    config.notice = Some(format!(
+                        "`codex app-server` is not usable here ({e}); using the exec backend"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(config)
 }
 
 /// One turn to run: a prompt, and the thread to continue (if any).
@@ -91,12 +180,11 @@ pub struct Turn {
 
 /// Answers approval requests of one turn: `(request_id, decision)`.
 #[derive(Clone, Debug)]
-pub struct Approver(pub(crate) mpsc::UnboundedSender<(String, String)>);
+pub struct Approver(pub(crate) mpsc::UnboundedSender<(String, ApprovalDecision)>);
 
 impl Approver {
-    /// `decision`: `accept`, `acceptForSession`, `decline` or `cancel`.
-    pub fn answer(&self, request_id: &str, decision: &str) {
-        let _ = self.0.send((request_id.to_string(), decision.to_string()));
+    pub fn answer(&self, request_id: &str, decision: ApprovalDecision) {
+        let _ = self.0.send((request_id.to_string(), decision));
     }
 }
 
@@ -171,11 +259,10 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
     {
         return Err(EngineError::UnknownThread { id: id.clone() });
     }
-    if let Some(client) = &config.mcp {
-        return Ok(client.start_turn(config, spec));
-    }
-    if let Some(backend) = &config.app_server {
-        return Ok(app_turn::start(config, backend.clone(), spec));
+    match &config.backend {
+        Backend::Mcp(client) => return Ok(client.start_turn(config, spec)),
+        Backend::AppServer(handle) => return Ok(app_turn::start(config, handle.clone(), spec)),
+        Backend::Exec => {}
     }
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();

@@ -1,193 +1,175 @@
-//! A session is one Codex thread as codexmcp remembers it: who started it, where, with what
-//! backend, how many tokens it used, and every prompt and event of every turn.
+//! A session is one conversation with Codex, and the only owner of its bookkeeping: the thread
+//! id, the thread's cumulative usage, the policy its turns run with (the engine config:
+//! sandbox, approval policy, cwd, model, backend), the credential pre-check, the recorder, and
+//! the files stored beside the thread (the agent's conversation among them).
 //!
-//! [`Recorder`] is the piece front ends use: it buffers events until the thread id is known
-//! (`thread.started`), then appends them to the store and keeps the record's usage and
-//! timestamps current. Codex keeps its own history in CODEX_HOME; this store is what lets
-//! codexmcp list, title, replay and resume threads across restarts.
+//! Every front end runs turns the same way: [`Session::run`] gives a [`SessionTurn`] whose
+//! events arrive already sanitised and recorded; a cancellation token interrupts it, answers
+//! to approval requests go in through [`Answers`], and [`SessionTurn::finish`] gives the
+//! outcome and updates the session. The thread id is saved the moment `thread.started`
+//! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
+pub mod record;
 pub mod store;
+mod turn;
 
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
-use crate::engine::{CodexEvent, Usage};
+use tokio::sync::mpsc;
+
+use crate::engine::app_lists::CodexThread;
+use crate::engine::{ApprovalDecision, EngineConfig, EngineError, Usage};
+pub use record::{FLUSH_EVERY, LogEntry, Recorder, SessionRecord, now_ms, title_of};
 pub use store::Store;
+pub use turn::SessionTurn;
 
-/// What codexmcp knows about a thread.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionRecord {
-    pub id: String,
-    /// The first prompt, shortened to one line.
-    pub title: String,
-    pub cwd: String,
-    pub backend: String,
-    pub created_ms: u64,
-    pub updated_ms: u64,
-    /// Cumulative usage of the thread.
-    #[serde(default)]
-    pub usage: Usage,
-    #[serde(default)]
-    pub turns: u32,
-}
+/// Answers approval requests of whatever turn the session is running.
+#[derive(Debug, Clone)]
+pub struct Answers(mpsc::UnboundedSender<(String, ApprovalDecision)>);
 
-/// One line of a thread's log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "entry", rename_all = "snake_case")]
-pub enum LogEntry {
-    Prompt { ts_ms: u64, text: String },
-    Event { ts_ms: u64, event: CodexEvent },
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
-}
-
-/// A title from a prompt: first non-empty line, at most 80 characters.
-pub fn title_of(prompt: &str) -> String {
-    let line = prompt
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("(empty prompt)");
-    let mut t: String = line.chars().filter(|c| !c.is_control()).take(80).collect();
-    if line.chars().count() > 80 {
-        t.push('…');
+impl Answers {
+    pub fn answer(&self, request_id: &str, decision: ApprovalDecision) {
+        let _ = self.0.send((request_id.to_string(), decision));
     }
-    t
 }
 
-/// Starts the bookkeeping of one turn, the same for every front end: the spec (with the
-/// thread's usage so far, for per-turn figures) and a recorder primed with the stored record
-/// of the thread it resumes.
-pub fn begin_turn(
-    store: Option<&Store>,
-    prompt: &str,
-    resume: Option<String>,
-    cwd: &std::path::Path,
-    backend: &str,
-) -> (crate::engine::TurnSpec, Option<Recorder>) {
-    let existing = match (store, &resume) {
-        (Some(s), Some(id)) => s.load(id).ok().flatten(),
-        _ => None,
-    };
-    let prior_total = existing.as_ref().map(|r| r.usage).unwrap_or_default();
-    let recorder = store.map(|s| {
-        Recorder::new(
-            s.clone(),
-            existing,
-            prompt,
-            &cwd.display().to_string(),
-            backend,
-        )
-    });
-    (
-        crate::engine::TurnSpec {
-            prompt: prompt.to_string(),
-            resume,
-            prior_total,
-        },
-        recorder,
-    )
+pub struct Session {
+    engine: EngineConfig,
+    store: Option<Store>,
+    thread_id: Option<String>,
+    total: Usage,
+    /// Why no turn can run (no credential), checked once when the session is made.
+    blocked: Option<String>,
+    /// What is recorded as the backend (the effective one, or the serving front end).
+    label: String,
+    answers_tx: mpsc::UnboundedSender<(String, ApprovalDecision)>,
+    answers_rx: mpsc::UnboundedReceiver<(String, ApprovalDecision)>,
 }
 
-/// Records one turn into the store as it happens. Store errors are logged, never fatal: a
-/// full disk must not kill a running turn.
-pub struct Recorder {
-    store: Store,
-    record: Option<SessionRecord>,
-    pending: Vec<LogEntry>,
-    prompt: String,
-    cwd: String,
-    backend: String,
-}
-
-impl Recorder {
-    /// `existing` is the stored record when the turn resumes a known thread.
-    pub fn new(
-        store: Store,
-        existing: Option<SessionRecord>,
-        prompt: &str,
-        cwd: &str,
-        backend: &str,
-    ) -> Self {
+impl Session {
+    /// A session on a new thread (started by its first turn).
+    pub fn new(engine: EngineConfig, store: Option<Store>) -> Self {
+        let blocked = crate::engine::auth::preflight(&engine.overrides);
+        let (answers_tx, answers_rx) = mpsc::unbounded_channel();
         Self {
+            label: engine.backend.kind().to_string(),
+            engine,
             store,
-            record: existing,
-            pending: vec![LogEntry::Prompt {
-                ts_ms: now_ms(),
-                text: prompt.to_string(),
-            }],
-            prompt: prompt.to_string(),
-            cwd: cwd.to_string(),
-            backend: backend.to_string(),
+            thread_id: None,
+            total: Usage::default(),
+            blocked,
+            answers_tx,
+            answers_rx,
         }
     }
 
-    pub fn record(&self) -> Option<&SessionRecord> {
-        self.record.as_ref()
+    /// A session continuing `id`: the id is checked, the stored usage loaded.
+    pub fn resume(
+        engine: EngineConfig,
+        store: Option<Store>,
+        id: &str,
+    ) -> Result<Self, EngineError> {
+        let mut session = Self::new(engine, store);
+        session.switch_to(id)?;
+        Ok(session)
     }
 
-    pub fn observe(&mut self, event: &CodexEvent) {
-        let now = now_ms();
-        if let CodexEvent::ThreadStarted { thread_id } = event {
-            let known = self.record.as_ref().is_some_and(|r| &r.id == thread_id);
-            if !known {
-                let stored = self.store.load(thread_id).ok().flatten();
-                self.record = Some(stored.unwrap_or_else(|| SessionRecord {
-                    id: thread_id.clone(),
-                    title: title_of(&self.prompt),
-                    cwd: self.cwd.clone(),
-                    backend: self.backend.clone(),
-                    created_ms: now,
-                    updated_ms: now,
-                    usage: Usage::default(),
-                    turns: 0,
-                }));
-            }
-            self.save_record();
+    /// Records `label` as the backend (e.g. `mcp-server` for the server's own sessions).
+    pub fn labelled(mut self, label: &str) -> Self {
+        self.label = label.to_string();
+        self
+    }
+
+    /// The store, when there is one (`None`: nothing is persisted).
+    pub fn open_store() -> Option<Store> {
+        Store::open_default()
+            .inspect_err(|e| tracing::warn!("session store unavailable: {e:#}"))
+            .ok()
+    }
+
+    pub fn thread_id(&self) -> Option<&str> {
+        self.thread_id.as_deref()
+    }
+
+    /// Why no turn can run (Codex would have no credential), if so.
+    pub fn blocked(&self) -> Option<&str> {
+        self.blocked.as_deref()
+    }
+
+    /// The thread's cumulative usage.
+    pub fn total(&self) -> Usage {
+        self.total
+    }
+
+    pub fn engine(&self) -> &EngineConfig {
+        &self.engine
+    }
+
+    pub fn cwd(&self) -> &Path {
+        &self.engine.cwd
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// The handle that answers approval requests of this session's turns.
+    pub fn answers(&self) -> Answers {
+        Answers(self.answers_tx.clone())
+    }
+
+    /// Forgets the thread: the next turn starts a new one.
+    pub fn reset(&mut self) {
+        self.thread_id = None;
+        self.total = Usage::default();
+    }
+
+    /// Continues another thread from the next turn on.
+    pub fn switch_to(&mut self, id: &str) -> Result<(), EngineError> {
+        if !crate::engine::looks_like_thread_id(id) {
+            return Err(EngineError::UnknownThread { id: id.to_string() });
         }
-        self.pending.push(LogEntry::Event {
-            ts_ms: now,
-            event: event.clone(),
-        });
-        if let Some(record) = &mut self.record {
-            record.updated_ms = now;
-            if let CodexEvent::TurnCompleted { total, .. } = event {
-                record.usage = *total;
-                record.turns += 1;
-            }
-            self.flush();
+        self.total = self.stored_record(id).map(|r| r.usage).unwrap_or_default();
+        self.thread_id = Some(id.to_string());
+        Ok(())
+    }
+
+    /// The stored record of a thread, if codexmcp has one.
+    pub fn stored_record(&self, id: &str) -> Option<SessionRecord> {
+        self.store.as_ref()?.load(id).ok().flatten()
+    }
+
+    /// A document stored beside the current thread (e.g. `agent.json`).
+    pub fn load_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> anyhow::Result<Option<T>> {
+        match (&self.store, &self.thread_id) {
+            (Some(s), Some(id)) => s.load_json(id, name),
+            _ => Ok(None),
         }
     }
 
-    /// Writes buffered entries (called after each event once the id is known, and at the end).
-    pub fn flush(&mut self) {
-        let Some(record) = &self.record else { return };
-        if let Err(e) = self.store.append(&record.id, &self.pending) {
-            tracing::warn!("session log not written: {e:#}");
-        }
-        self.pending.clear();
-    }
-
-    fn save_record(&mut self) {
-        if let Some(record) = &self.record
-            && let Err(e) = self.store.save(record)
+    /// Saves a document beside the current thread; nothing without a thread or a store.
+    pub fn save_json<T: serde::Serialize>(&self, name: &str, value: &T) {
+        if let (Some(s), Some(id)) = (&self.store, &self.thread_id)
+            && let Err(e) = s.save_json(id, name, value)
         {
-            tracing::warn!("session record not written: {e:#}");
+            tracing::warn!("{name} not saved beside {id}: {e:#}");
         }
     }
+}
 
-    /// Final save when the turn is over (however it ended).
-    pub fn finish(mut self) -> Option<SessionRecord> {
-        if let Some(r) = &mut self.record {
-            r.updated_ms = now_ms();
+impl SessionRecord {
+    /// A thread Codex listed that codexmcp has no record of.
+    pub fn from_codex(t: CodexThread) -> Self {
+        Self {
+            id: t.id,
+            title: title_of(&t.preview),
+            cwd: t.cwd,
+            backend: "codex".into(),
+            created_ms: t.created_ms,
+            updated_ms: t.updated_ms,
+            usage: Usage::default(),
+            turns: 0,
         }
-        self.save_record();
-        self.flush();
-        self.record
     }
 }
 
@@ -197,7 +179,7 @@ pub fn print_sessions(json: bool) -> i32 {
         Ok(l) => l,
         Err(e) => {
             eprintln!("codexmcp: cannot read the session store: {e:#}");
-            return 1;
+            return crate::cli::EXIT_FAILED;
         }
     };
     if json {
@@ -205,7 +187,7 @@ pub fn print_sessions(json: bool) -> i32 {
             "{}",
             serde_json::to_string_pretty(&listing).unwrap_or_default()
         );
-        return 0;
+        return crate::cli::EXIT_OK;
     }
     if listing.sessions.is_empty() {
         println!("no stored sessions yet (run `codexmcp exec \"...\"` to start one)");
@@ -213,18 +195,18 @@ pub fn print_sessions(json: bool) -> i32 {
     for r in &listing.sessions {
         println!(
             "{}  {:>7} tok  {:<10} {}  {}\n    {}",
-            r.id,
+            crate::text::one_line(&r.id, 40),
             r.usage.total_tokens(),
-            r.backend,
+            crate::text::one_line(&r.backend, 10),
             age(now_ms().saturating_sub(r.updated_ms)),
             crate::text::one_line(&r.title, 80),
             crate::text::one_line(&r.cwd, 120),
         );
     }
     for b in &listing.broken {
-        eprintln!("warning: unreadable session {b}");
+        eprintln!("warning: unreadable session {}", crate::text::one_line(b, 300));
     }
-    0
+    crate::cli::EXIT_OK
 }
 
 /// "3m ago", "2h ago", "5d ago".

@@ -105,6 +105,18 @@ impl Store {
         Ok(())
     }
 
+    /// The thread's log, opened for appending (the recorder keeps it open for a turn).
+    pub fn open_log(&self, id: &str) -> Result<File> {
+        let dir = self.dir(id)?;
+        fs::create_dir_all(&dir)?;
+        let path = dir.join("log.jsonl");
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))
+    }
+
     /// Reads a thread's log, skipping lines that do not parse (a torn tail after a crash).
     pub fn read_log(&self, id: &str) -> Result<LogRead> {
         let path = self.dir(id)?.join("log.jsonl");

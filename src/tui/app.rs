@@ -74,7 +74,7 @@ impl Focus {
 pub struct ApprovalView {
     pub run: u64,
     pub request_id: String,
-    pub kind: String,
+    pub kind: crate::engine::ApprovalKind,
     pub command: Option<String>,
     pub cwd: Option<String>,
     pub reason: Option<String>,
@@ -103,11 +103,11 @@ pub enum Effect {
     LoadPreview(PathBuf),
     ListSessions,
     LoadTranscript(String),
-    /// Answer an approval request of a run (`accept`, `acceptForSession`, `decline`, `cancel`).
+    /// Answer an approval request of a run.
     Approve {
         run: u64,
         request_id: String,
-        decision: String,
+        decision: crate::engine::ApprovalDecision,
     },
     /// `/new`: forget the agent conversation too.
     NewThread,
@@ -136,6 +136,9 @@ pub struct Running {
     pub started: Instant,
     pub last_event: Instant,
     pub interrupting: bool,
+    /// `/new` or `/resume` replaced the thread while this turn ran: what it still reports
+    /// must not bring the old thread back.
+    pub superseded: bool,
 }
 
 pub struct App {
@@ -272,6 +275,7 @@ impl App {
                 }
             }
             Msg::Agent { run, msg } => self.on_agent(run, msg),
+            Msg::Failed(message) => self.fail(&message),
             Msg::Replay { prompt, event } => self.on_replay(prompt, event),
             Msg::Tick(now) => {
                 self.now = now;
@@ -287,8 +291,11 @@ impl App {
             return;
         }
         turn.last_event = self.now;
+        let superseded = turn.superseded;
         match event {
-            CodexEvent::ThreadStarted { thread_id } => self.thread_id = Some(thread_id.clone()),
+            CodexEvent::ThreadStarted { thread_id } if !superseded => {
+                self.thread_id = Some(thread_id.clone())
+            }
             // With the agent, Codex's answer goes to the agent; the event pane shows it.
             CodexEvent::ItemCompleted { item } if !self.agent_mode => {
                 if let ItemKind::AgentMessage { text } = &item.kind {
@@ -305,7 +312,7 @@ impl App {
                 item_id,
                 stream,
                 delta,
-            } if stream == "agent_message" && !self.agent_mode => {
+            } if *stream == crate::engine::DeltaStream::AgentMessage && !self.agent_mode => {
                 let clean = crate::text::sanitize(delta);
                 match self.chat.back_mut() {
                     Some(last)
@@ -334,7 +341,7 @@ impl App {
                 let view = ApprovalView {
                     run,
                     request_id: request_id.clone(),
-                    kind: kind.clone(),
+                    kind: *kind,
                     command: command.clone(),
                     cwd: cwd.clone(),
                     reason: reason.clone(),
@@ -350,7 +357,7 @@ impl App {
                 }
                 self.show_next_approval();
             }
-            CodexEvent::TurnCompleted { usage, total } => {
+            CodexEvent::TurnCompleted { usage, total } if !superseded => {
                 self.turn_usage = *usage;
                 self.total = *total;
             }
@@ -384,11 +391,11 @@ impl App {
     }
 
     fn on_turn_done(&mut self, run: u64, outcome: TurnOutcome, fx: &mut Vec<Effect>) {
-        if self.turn.is_none_or(|t| t.run != run) {
+        let Some(turn) = self.turn.filter(|t| t.run == run) else {
             return;
-        }
+        };
         self.turn = None;
-        if self.thread_id.is_none() {
+        if self.thread_id.is_none() && !turn.superseded {
             self.thread_id = outcome.thread_id.clone();
         }
         match &outcome.status {
@@ -423,6 +430,7 @@ impl App {
             started: self.now,
             last_event: self.now,
             interrupting: false,
+            superseded: false,
         });
         self.row_selected = None;
         let spec = TurnSpec {
@@ -484,6 +492,7 @@ impl App {
                 started: self.now,
                 last_event: self.now,
                 interrupting: false,
+                superseded: false,
             });
         }
         if let Some(e) = event {
@@ -495,6 +504,7 @@ impl App {
                     started: self.now,
                     last_event: self.now,
                     interrupting: false,
+                    superseded: false,
                 });
             }
             let run = self.turn.map_or(0, |t| t.run);
@@ -502,6 +512,22 @@ impl App {
             if e.is_terminal() {
                 self.turn = None;
             }
+        }
+    }
+
+    /// The running turn no longer speaks for the thread on screen (`/new`, `/resume`):
+    /// it is being interrupted, and what it still reports is shown but not adopted.
+    pub fn supersede_turn(&mut self) {
+        if let Some(t) = &mut self.turn
+            && !t.superseded
+        {
+            t.superseded = true;
+            t.interrupting = true;
+            self.approvals.clear();
+            if matches!(self.popup, Some(Popup::Approval(_))) {
+                self.popup = None;
+            }
+            self.note("interrupting the running turn");
         }
     }
 

@@ -123,6 +123,8 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
         let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
         match name {
             "new" => {
+                // A running turn is interrupted first (by the conversation actor).
+                app.supersede_turn();
                 fx.push(Effect::NewThread);
                 app.thread_id = None;
                 app.total = Default::default();
@@ -133,6 +135,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
             "resume" => {
                 let id = arg.trim().to_string();
                 if crate::engine::looks_like_thread_id(&id) {
+                    app.supersede_turn();
                     fx.push(Effect::LoadTranscript(id));
                 } else {
                     app.fail(&format!("unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"));
@@ -250,19 +253,20 @@ fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
     let close = km.is(Action::Dismiss, &key);
     match app.popup.as_mut() {
         Some(Popup::Approval(a)) => {
+            use crate::engine::ApprovalDecision as D;
             let decision = match key.code {
-                KeyCode::Char('a') | KeyCode::Char('y') => "accept",
-                KeyCode::Char('s') => "acceptForSession",
-                KeyCode::Char('d') | KeyCode::Char('n') => "decline",
-                KeyCode::Char('c') => "cancel",
-                _ if close => "cancel",
+                KeyCode::Char('a') | KeyCode::Char('y') => D::Accept,
+                KeyCode::Char('s') => D::AcceptForSession,
+                KeyCode::Char('d') | KeyCode::Char('n') => D::Decline,
+                KeyCode::Char('c') => D::Cancel,
+                _ if close => D::Cancel,
                 _ => return true, // the modal holds the keyboard until answered
             };
             let (run, request_id) = (a.run, a.request_id.clone());
             fx.push(Effect::Approve {
                 run,
                 request_id: request_id.clone(),
-                decision: decision.into(),
+                decision,
             });
             app.approvals.retain(|x| x.request_id != request_id);
             app.popup = None;
@@ -297,10 +301,12 @@ fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
                 KeyCode::Up => picker.up(),
                 KeyCode::Down => picker.down(),
                 KeyCode::Enter => {
-                    if let Some(r) = picker.current() {
-                        fx.push(Effect::LoadTranscript(r.id.clone()));
-                    }
+                    let picked = picker.current().map(|r| r.id.clone());
                     app.popup = None;
+                    if let Some(id) = picked {
+                        app.supersede_turn();
+                        fx.push(Effect::LoadTranscript(id));
+                    }
                 }
                 KeyCode::Backspace => {
                     let mut q = picker.query.clone();

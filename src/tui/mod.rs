@@ -10,6 +10,7 @@
 
 pub mod agent_view;
 pub mod app;
+mod conversation;
 pub mod files;
 pub mod input;
 pub mod keymap;
@@ -67,6 +68,8 @@ pub enum Msg {
         run: u64,
         msg: AgentMsg,
     },
+    /// Something failed outside a turn (e.g. a `/resume` the session refused).
+    Failed(String),
     /// A recorded prompt or event, from `codexmcp replay`.
     Replay {
         prompt: Option<String>,

@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::engine::event::{ItemKind, Status};
-use crate::engine::{CodexEvent, Item};
+use crate::engine::{CodexEvent, DeltaStream, Item};
 use crate::text::{one_line, sanitize};
 
 pub const MAX_ROWS: usize = 2_000;
@@ -138,7 +138,7 @@ impl Rows {
                 stream,
                 delta,
             } => {
-                self.append(run, item_id, stream, delta, now);
+                self.append(run, item_id, *stream, delta, now);
                 Vec::new()
             }
             CodexEvent::ApprovalRequested {
@@ -201,11 +201,11 @@ impl Rows {
     }
 
     /// Streams text into an item's row (created on the first delta).
-    fn append(&mut self, run: u64, id: &str, stream: &str, delta: &str, now: Instant) {
+    fn append(&mut self, run: u64, id: &str, stream: DeltaStream, delta: &str, now: Instant) {
         if self.find_mut(run, id).is_none() {
             let kind = match stream {
-                "reasoning" => RowKind::Reasoning,
-                "command_output" => RowKind::Command,
+                DeltaStream::Reasoning => RowKind::Reasoning,
+                DeltaStream::CommandOutput => RowKind::Command,
                 _ => RowKind::Message,
             };
             let title = if kind == RowKind::Command {

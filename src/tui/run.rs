@@ -124,31 +124,32 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     let mut settings = settings.clone();
     settings
         .approvals
-        .get_or_insert(crate::engine::app_turn::ApprovalMode::Ask);
+        .get_or_insert(crate::engine::ApprovalMode::Ask);
     let settings = &settings;
     let cwd = crate::config::absolute(&settings.cwd);
     let _ = std::fs::create_dir_all(&cwd);
+    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let mut services = Services::new(settings, tx.clone()).await;
     let info = Info {
-        backend: settings.backend.clone(),
+        // The effective backend: after a fallback, what really runs.
+        backend: services.backend().unwrap_or(settings.backend).to_string(),
         model: settings
             .model
             .clone()
             .unwrap_or_else(|| "(default model)".into()),
-        sandbox: settings.sandbox.clone(),
+        sandbox: settings.sandbox.to_string(),
         cwd: cwd.clone(),
     };
-    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
     let mut app = App::new(keymap, info);
-    let mut services = Services::new(settings, tx.clone()).await;
     if let Some(e) = &services.startup_error {
         app.fail(e);
     }
     if let Some(n) = services.notice() {
         app.say(super::app::Who::Notice, &n);
     }
-    app.agent.available = services.agent.is_some();
+    app.agent.available = services.agent_available;
     app.agent.model = settings.agent_model.clone();
-    app.agent.prices = Some(settings.prices.clone());
+    app.agent.prices = Some(crate::agent::cost::PriceTable::new(&settings.prices));
     app.agent_mode = settings.agent.unwrap_or(app.agent.available) && app.agent.available;
     if settings.agent == Some(true) && !app.agent.available {
         app.fail(&format!(
@@ -199,10 +200,8 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     let mut ticker = tokio::time::interval(TICK);
     let mut next_frame: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
     let mut last_frame = tokio::time::Instant::now() - FRAME;
-    let mut term_signal =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let mut hup_signal =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    // In raw mode Ctrl+C is a key; a signal (kill, a closed terminal) means: leave cleanly.
+    let stop = crate::engine::procs::Signals::watch().token();
     loop {
         for e in fx.drain(..) {
             services.perform(e, &mut app);
@@ -262,8 +261,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                     fx.extend(app.update(m));
                 }
             }
-            _ = recv_signal(&mut term_signal) => break,
-            _ = recv_signal(&mut hup_signal) => break,
+            _ = stop.cancelled() => break,
         }
     }
     services.shutdown(rx).await;
@@ -283,6 +281,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         }
     }
     if let Some(id) = &app.thread_id {
+        let id = crate::text::one_line(id, 80);
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }
     0
@@ -291,15 +290,6 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn recv_signal(s: &mut Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(s) => {
-            s.recv().await;
-        }
         None => std::future::pending().await,
     }
 }

@@ -9,7 +9,7 @@ use crate::support::codex::{
     CODEX_VERSION, Sandbox, codex_bin, procs_with_cmdline, procs_with_env, wait_for,
 };
 use crate::support::mock_openai::{MockServer, Out, Step};
-use codexmcp::engine::app_server::Backend;
+use codexmcp::engine::app_server::Handle;
 use codexmcp::engine::{self, EngineConfig, TurnSpec, TurnStatus};
 
 fn types(events: &[Value], t: &str) -> usize {
@@ -170,7 +170,7 @@ async fn interrupt_ends_the_turn_and_nothing_keeps_running() {
 
 fn config(sbx: &Sandbox) -> EngineConfig {
     EngineConfig {
-        app_server: Some(Arc::new(Backend::default())),
+        backend: engine::Backend::AppServer(Arc::new(Handle::default())),
         ..sbx.engine_config()
     }
 }
@@ -272,7 +272,11 @@ async fn codex_own_thread_and_skill_lists_feed_the_pickers() {
         .unwrap()
         .to_string();
     let cfg = config(&sbx);
-    let threads = engine::app_lists::threads(&cfg).await;
+    let threads: Vec<codexmcp::session::SessionRecord> = engine::app_lists::threads(&cfg)
+        .await
+        .into_iter()
+        .map(codexmcp::session::SessionRecord::from_codex)
+        .collect();
     let t = threads
         .iter()
         .find(|t| t.id == id)

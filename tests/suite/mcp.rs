@@ -176,9 +176,9 @@ async fn the_openai_agents_sdk_drives_codex_through_mcp_server_stdio() {
     );
 }
 
-fn engine_config(sbx: &Sandbox, client: Arc<codexmcp::mcp::client::McpClient>) -> EngineConfig {
+fn engine_config(sbx: &Sandbox, client: Arc<codexmcp::engine::mcp_client::McpClient>) -> EngineConfig {
     EngineConfig {
-        mcp: Some(client),
+        backend: codexmcp::engine::Backend::Mcp(client),
         env: vec![],
         ..sbx.engine_config()
     }
@@ -210,7 +210,7 @@ async fn conversation(command: Vec<String>) {
     let sbx = Sandbox::new(&codex.base_url());
     std::fs::create_dir_all(sbx.output()).unwrap();
     let client = Arc::new(
-        codexmcp::mcp::client::McpClient::start(command, &sandbox_env(&sbx))
+        codexmcp::engine::mcp_client::McpClient::start(command, &sandbox_env(&sbx))
             .await
             .expect("server starts"),
     );

@@ -183,7 +183,7 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
     );
     let change = vec![FileChange {
         path: "/w/output/snake.html".into(),
-        kind: "add".into(),
+        kind: "add".parse().unwrap(),
     }];
     agent(
         &mut a,
@@ -291,7 +291,7 @@ fn app_server_text_streams_into_the_chat_and_rows() {
             run,
             CodexEvent::ItemDelta {
                 item_id: "msg_1".into(),
-                stream: "agent_message".into(),
+                stream: "agent_message".parse().unwrap(),
                 delta: piece.into(),
             },
         );
@@ -301,7 +301,7 @@ fn app_server_text_streams_into_the_chat_and_rows() {
         run,
         CodexEvent::ItemDelta {
             item_id: "cmd_1".into(),
-            stream: "command_output".into(),
+            stream: "command_output".parse().unwrap(),
             delta: "compiling...\n".into(),
         },
     );
@@ -344,7 +344,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         run,
         CodexEvent::ApprovalRequested {
             request_id: "0".into(),
-            kind: "command".into(),
+            kind: "command".parse().unwrap(),
             command: Some("/bin/bash -lc 'touch /etc/x'".into()),
             cwd: Some("/w/output".into()),
             reason: Some("needs to write outside the workspace".into()),
@@ -356,7 +356,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         run,
         CodexEvent::ApprovalRequested {
             request_id: "1".into(),
-            kind: "file_change".into(),
+            kind: "file_change".parse().unwrap(),
             command: None,
             cwd: None,
             reason: None,
@@ -371,7 +371,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         [Effect::Approve {
             run,
             request_id: "0".into(),
-            decision: "accept".into()
+            decision: "accept".parse().unwrap()
         }]
     );
     assert!(
@@ -382,7 +382,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         [Effect::Approve {
             run,
             request_id: "1".into(),
-            decision: "cancel".into()
+            decision: "cancel".parse().unwrap()
         }]
     );
     assert!(a.popup.is_none());
@@ -392,7 +392,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         run,
         CodexEvent::ApprovalRequested {
             request_id: "2".into(),
-            kind: "command".into(),
+            kind: "command".parse().unwrap(),
             command: Some("ls".into()),
             cwd: None,
             reason: None,
@@ -404,7 +404,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         run,
         CodexEvent::ApprovalResolved {
             request_id: "2".into(),
-            decision: "decline".into(),
+            decision: "decline".parse().unwrap(),
             by: "policy".into(),
         },
     );

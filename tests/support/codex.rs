@@ -124,8 +124,8 @@ impl Sandbox {
                 version: None,
             },
             cwd: self.output(),
-            sandbox: "workspace-write".into(),
-            approval_policy: "never".into(),
+            sandbox: "workspace-write".parse().unwrap(),
+            approval_policy: "never".parse().unwrap(),
             model: None,
             reasoning_effort: None,
             network: false,
@@ -142,9 +142,8 @@ impl Sandbox {
                     root.join("state").display().to_string(),
                 ),
             ],
-            mcp: None,
-            app_server: None,
-            approvals: Default::default(),
+            backend: codexmcp::engine::Backend::Exec,
+            approvals: codexmcp::engine::ApprovalMode::Decline,
             notice: None,
         }
     }

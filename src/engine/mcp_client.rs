@@ -25,10 +25,35 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::events::Decoder;
-use crate::engine::{
-    CodexEvent, EngineConfig, EngineError, Turn, TurnOutcome, TurnSpec, TurnStatus,
+use super::mcp_events::Decoder;
+use super::{
+    CodexBinary, CodexEvent, EngineConfig, EngineError, Turn, TurnOutcome, TurnSpec, TurnStatus,
 };
+
+/// The MCP server for `--backend mcp`. The version gate is explicit: `codex mcp-server` only
+/// on a Codex that still has it (≤ 0.153), else codexmcp's own server.
+pub fn server_command(
+    codex: &CodexBinary,
+    configured: Option<&str>,
+) -> Result<Vec<String>, EngineError> {
+    let command = match configured {
+        Some(c) => c.split_whitespace().map(str::to_string).collect(),
+        None if codex.has_mcp_server() => {
+            vec![codex.path.display().to_string(), "mcp-server".into()]
+        }
+        None => {
+            let me = std::env::current_exe().map_err(|e| EngineError::Spawn(e.to_string()))?;
+            vec![
+                me.display().to_string(),
+                "mcp-server".into(),
+                "--codex-bin".into(),
+                codex.path.display().to_string(),
+            ]
+        }
+    };
+    tracing::info!(?command, "starting the MCP backend");
+    Ok(command)
+}
 
 #[derive(Default)]
 struct Routes {
@@ -89,7 +114,9 @@ impl ClientHandler for Router {
 }
 
 pub struct McpClient {
-    service: RunningService<RoleClient, Router>,
+    peer: rmcp::service::Peer<RoleClient>,
+    /// The connection (and through it the server process); taken by [`McpClient::close`].
+    service: tokio::sync::Mutex<Option<RunningService<RoleClient, Router>>>,
     routes: Arc<Mutex<Routes>>,
     pub command: Vec<String>,
 }
@@ -114,7 +141,9 @@ impl McpClient {
             .ok_or_else(|| EngineError::Spawn("empty --mcp-command".into()))?;
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args)
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env(super::procs::MARKER_VAR, super::procs::new_marker());
+        super::procs::guard_children();
         let (transport, stderr) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::piped())
             .spawn()
@@ -152,10 +181,18 @@ impl McpClient {
             })?;
         tracing::info!(server = ?service.peer_info().and_then(|i| i.server_info.as_ref().map(|s| s.name.clone())), "MCP backend connected");
         Ok(Self {
-            service,
+            peer: service.peer().clone(),
+            service: tokio::sync::Mutex::new(Some(service)),
             routes,
             command,
         })
+    }
+
+    /// Ends the connection and waits (bounded) for the server to go away.
+    pub async fn close(&self) {
+        if let Some(mut service) = self.service.lock().await.take() {
+            let _ = service.close_with_timeout(Duration::from_secs(5)).await;
+        }
     }
 
     fn register(&self, id: &str) -> mpsc::UnboundedReceiver<Value> {
@@ -202,7 +239,7 @@ impl McpClient {
                     .overrides
                     .iter()
                     .filter_map(|o| o.split_once('='))
-                    .map(|(k, v)| (k.trim().to_string(), crate::engine::toml_to_json(v)))
+                    .map(|(k, v)| (k.trim().to_string(), super::toml_to_json(v)))
                     .collect();
                 if !overrides.is_empty() {
                     args.insert("config".into(), Value::Object(overrides));
@@ -235,7 +272,7 @@ impl McpClient {
             CallToolRequestParams::new(name).with_arguments(args),
         ));
         let options = PeerRequestOptions::no_options(); // no client timeout: turns take as long as they take
-        let peer = self.service.peer().clone();
+        let peer = self.peer.clone();
         let handle = match peer.send_cancellable_request(request, options).await {
             Ok(h) => h,
             Err(e) => {
@@ -376,7 +413,7 @@ impl McpClient {
     }
 }
 
-fn decoder_total(d: &Decoder, prior: crate::engine::Usage) -> crate::engine::Usage {
+fn decoder_total(d: &Decoder, prior: super::Usage) -> super::Usage {
     d.total_usage().unwrap_or(prior)
 }
 

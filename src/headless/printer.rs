@@ -1,166 +1,14 @@
-//! `codexmcp exec`: one turn, no screen. The Docker image and scripts use this.
-//!
-//! Events stream to stdout as they happen: readable lines by default, or the normalized
-//! [`CodexEvent`] JSONL with `--json` (then stdout carries nothing else; the closing
-//! `thread:` hint goes to stderr). Ctrl+C interrupts the turn cleanly (Codex gets SIGINT, the
-//! thread stays resumable). Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted.
+//! Readable lines for Codex events: what `codexmcp exec` prints without `--json`. Text is
+//! sanitised once more here (it already was by the session): what reaches a terminal never
+//! depends on where an event came from.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::event::{ItemKind, Status};
-use crate::engine::{self, CodexEvent, TurnStatus};
-use crate::session::Store;
+use crate::engine::CodexEvent;
 use crate::text::{one_line, sanitize};
-
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAILED: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-pub struct ExecRequest {
-    pub prompt: Option<String>,
-    pub resume: Option<String>,
-    pub json: bool,
-}
-
-/// Runs the exec subcommand and returns the process exit code.
-pub async fn run(req: ExecRequest, settings: &crate::config::Settings) -> i32 {
-    let prompt = match read_prompt(req.prompt) {
-        Ok(p) => p,
-        Err(msg) => {
-            eprintln!("codexmcp exec: {msg}");
-            return EXIT_USAGE;
-        }
-    };
-    if settings.agent == Some(true) {
-        return crate::agent::exec::run(prompt, req.resume, req.json, settings).await;
-    }
-    let config = match settings.engine().await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("codexmcp: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    if let Some(msg) = missing_auth(settings) {
-        eprintln!("codexmcp: {msg}");
-        return EXIT_FAILED;
-    }
-    if let Some(n) = &config.notice {
-        eprintln!("codexmcp: {n}");
-    }
-    let store = match Store::open_default() {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::warn!("session store unavailable: {e:#}");
-            None
-        }
-    };
-    let (spec, mut recorder) = crate::session::begin_turn(
-        store.as_ref(),
-        &prompt,
-        req.resume.clone(),
-        &config.cwd,
-        &settings.backend,
-    );
-    let mut turn = match engine::start_turn(&config, spec) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("codexmcp: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let interrupter = turn.interrupter();
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            interrupter.interrupt();
-        }
-    });
-    let color =
-        !req.json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut printer = HumanPrinter::new(color, config.cwd.clone());
-    let mut stdout = std::io::stdout().lock();
-    while let Some(event) = turn.events.recv().await {
-        if let Some(r) = &mut recorder {
-            r.observe(&event);
-        }
-        let out = if req.json {
-            serde_json::to_string(&event).ok().map(|s| s + "\n")
-        } else {
-            printer.line(&event).map(|s| s + "\n")
-        };
-        if let Some(out) = out {
-            // A closed stdout (`| head`) stops printing, not the turn's bookkeeping.
-            let _ = stdout
-                .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush());
-        }
-    }
-    drop(stdout);
-    let outcome = turn.finish().await;
-    ctrl_c.abort();
-    if let Some(r) = recorder {
-        r.finish();
-    }
-    if let Some(id) = &outcome.thread_id {
-        let hint =
-            format!("thread: {id}\nresume with: codexmcp exec --resume {id} \"<next prompt>\"");
-        if req.json {
-            eprintln!("{hint}")
-        } else {
-            println!("{hint}")
-        }
-    }
-    match outcome.status {
-        TurnStatus::Completed => EXIT_OK,
-        TurnStatus::Interrupted => EXIT_INTERRUPTED,
-        TurnStatus::Failed(_) => EXIT_FAILED,
-    }
-}
-
-/// Fails fast, before any process or request, when Codex would have no credential.
-pub fn missing_auth(settings: &crate::config::Settings) -> Option<String> {
-    if settings
-        .overrides
-        .iter()
-        .any(|o| o.trim_start().starts_with("model_provider"))
-    {
-        return None; // a provider chosen on the command line brings its own auth
-    }
-    let check = crate::doctor::auth_check(crate::doctor::codex_home().as_deref());
-    (check.verdict == crate::doctor::Verdict::Fail).then(|| {
-        format!(
-            "{}
-  fix: {}",
-            check.detail,
-            check.fix.unwrap_or_default()
-        )
-    })
-}
-
-/// The prompt from the argument, or from stdin for `-` / no argument.
-fn read_prompt(arg: Option<String>) -> Result<String, String> {
-    let text = match arg.as_deref() {
-        Some("-") | None => {
-            if std::io::stdin().is_terminal() {
-                return Err("no prompt: pass one as an argument, or pipe it in with `-`".into());
-            }
-            let mut buf = String::new();
-            std::io::stdin()
-                .read_to_string(&mut buf)
-                .map_err(|e| format!("reading stdin: {e}"))?;
-            buf
-        }
-        Some(p) => p.to_string(),
-    };
-    if text.trim().is_empty() {
-        return Err("the prompt is empty".into());
-    }
-    Ok(text)
-}
 
 /// Formats events as readable lines. Pure apart from the clock used for durations.
 pub struct HumanPrinter {
@@ -196,7 +44,7 @@ impl HumanPrinter {
     pub fn line(&mut self, event: &CodexEvent) -> Option<String> {
         Some(match event {
             CodexEvent::ThreadStarted { thread_id } => {
-                self.paint(DIM, &format!("thread {thread_id}"))
+                self.paint(DIM, &format!("thread {}", one_line(thread_id, 80)))
             }
             CodexEvent::TurnStarted | CodexEvent::ItemDelta { .. } => return None,
             CodexEvent::ApprovalRequested {
@@ -216,7 +64,10 @@ impl HumanPrinter {
                 ),
             ),
             CodexEvent::ApprovalResolved { decision, by, .. } => {
-                self.paint(YELLOW, &format!("approval: {decision} (by {by})"))
+                self.paint(
+                YELLOW,
+                &format!("approval: {decision} (by {})", one_line(by, 40)),
+            )
             }
             CodexEvent::ItemStarted { item } => {
                 self.started.insert(item.id.clone(), Instant::now());
@@ -309,7 +160,13 @@ impl HumanPrinter {
             ItemKind::FileChange { changes, status } => {
                 let mut lines: Vec<String> = changes
                     .iter()
-                    .map(|c| format!("✎ {} {}", c.kind, one_line(&self.relative(&c.path), 200)))
+                    .map(|c| {
+                        format!(
+                            "✎ {} {}",
+                            one_line(&c.kind, 20),
+                            one_line(&self.relative(&c.path), 200)
+                        )
+                    })
                     .collect();
                 if *status != Status::Completed {
                     lines.push(format!("  (patch {status:?})").to_lowercase());

@@ -1,0 +1,176 @@
+//! `codexmcp exec`: one turn, no screen. The Docker image and scripts use this.
+//!
+//! Events stream to stdout as they happen: readable lines by default, or the normalized
+//! [`CodexEvent`] JSONL with `--json` (then stdout carries nothing else; the closing
+//! `thread:` hint goes to stderr). SIGINT, SIGTERM and SIGHUP interrupt the turn cleanly
+//! (Codex gets SIGINT, the thread stays resumable). Exit codes (`cli`): 0 done, 1 failed,
+//! 2 usage, 130 interrupted. The turn's bookkeeping is the session's; this only prints.
+
+pub mod agent;
+mod printer;
+
+use std::io::{IsTerminal, Read, Write};
+
+pub use printer::HumanPrinter;
+
+use crate::cli::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
+use crate::config::Settings;
+use crate::engine::procs::Signals;
+use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
+use crate::session::Session;
+
+pub struct ExecRequest {
+    pub prompt: Option<String>,
+    pub resume: Option<String>,
+    pub json: bool,
+}
+
+/// Runs the exec subcommand and returns the process exit code.
+pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
+    let prompt = match read_prompt(req.prompt) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("codexmcp exec: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let signals = Signals::watch();
+    if settings.agent == Some(true) {
+        return agent::run(prompt, req.resume, req.json, settings, &signals).await;
+    }
+    let config = match engine::connect(settings).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("codexmcp: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let code = run_direct(&config, &prompt, req.resume.as_deref(), req.json, &signals).await;
+    config.shutdown().await;
+    code
+}
+
+async fn run_direct(
+    config: &EngineConfig,
+    prompt: &str,
+    resume: Option<&str>,
+    json: bool,
+    signals: &Signals,
+) -> i32 {
+    if let Some(n) = &config.notice {
+        eprintln!("codexmcp: {n}");
+    }
+    let store = Session::open_store();
+    let session = match resume {
+        Some(id) => Session::resume(config.clone(), store, id),
+        None => Ok(Session::new(config.clone(), store)),
+    };
+    let mut session = match session {
+        Ok(s) => s,
+        Err(e) => return failed(&e),
+    };
+    let mut turn = match session.run(prompt, signals.token()) {
+        Ok(t) => t,
+        Err(e) => return failed(&e),
+    };
+    let mut out = Output::new(json, config.cwd.clone());
+    while let Some(event) = turn.next().await {
+        out.codex(&event);
+    }
+    let outcome = turn.finish().await;
+    if let Some(id) = &outcome.thread_id {
+        out.closing(&format!(
+            "thread: {id}\nresume with: codexmcp exec --resume {id} \"<next prompt>\""
+        ));
+    }
+    match outcome.status {
+        TurnStatus::Completed => EXIT_OK,
+        TurnStatus::Interrupted => EXIT_INTERRUPTED,
+        TurnStatus::Failed(_) => EXIT_FAILED,
+    }
+}
+
+fn failed(e: &EngineError) -> i32 {
+    eprintln!("codexmcp: {e}");
+    EXIT_FAILED
+}
+
+/// Where exec's output goes: JSONL or readable lines on stdout, closing hints after.
+pub(crate) struct Output {
+    json: bool,
+    printer: HumanPrinter,
+    stdout: std::io::Stdout,
+}
+
+impl Output {
+    pub(crate) fn new(json: bool, cwd: std::path::PathBuf) -> Self {
+        let color =
+            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Self {
+            json,
+            printer: HumanPrinter::new(color, cwd),
+            stdout: std::io::stdout(),
+        }
+    }
+
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// One Codex event; `prefix` goes before a readable line (a newline after agent text).
+    pub(crate) fn codex_after(&mut self, event: &CodexEvent, prefix: &str) -> bool {
+        let text = if self.json {
+            serde_json::to_string(event).ok().map(|s| s + "\n")
+        } else {
+            self.printer.line(event).map(|l| format!("{prefix}{l}\n"))
+        };
+        match text {
+            Some(t) => {
+                self.write(&t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn codex(&mut self, event: &CodexEvent) {
+        self.codex_after(event, "");
+    }
+
+    /// Raw text (already safe); a closed stdout (`| head`) stops printing, not the turn.
+    pub(crate) fn write(&mut self, text: &str) {
+        let mut lock = self.stdout.lock();
+        let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());
+    }
+
+    /// The closing lines: on stdout for people, on stderr when stdout carries JSON.
+    pub(crate) fn closing(&mut self, text: &str) {
+        if self.json {
+            eprintln!("{text}");
+        } else {
+            self.write(&format!("{text}\n"));
+        }
+    }
+}
+
+/// The prompt from the argument, or from stdin for `-` / no argument.
+fn read_prompt(arg: Option<String>) -> Result<String, String> {
+    let text = match arg.as_deref() {
+        Some("-") | None => {
+            if std::io::stdin().is_terminal() {
+                return Err("no prompt: pass one as an argument, or pipe it in with `-`".into());
+            }
+            let mut buf = String::new();
+            std::io::stdin()
+                .read_to_string(&mut buf)
+                .map_err(|e| format!("reading stdin: {e}"))?;
+            buf
+        }
+        Some(p) => p.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Err("the prompt is empty".into());
+    }
+    Ok(text)
+}
+

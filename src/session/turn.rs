@@ -1,0 +1,230 @@
+//! One recorded turn of a [`Session`]: the loop every front end used to write for itself.
+//!
+//! [`SessionTurn::next`] waits on four things at once: the engine's next event (sanitised,
+//! then recorded, then handed out; `thread.started` sets the session's thread id at once), an
+//! answer to an approval request (passed to the engine's approver), the caller's cancellation
+//! (turned into one interrupt; the events that follow still flow), and the recorder's flush
+//! deadline. [`SessionTurn::finish`] reaps the engine turn, saves the record and brings the
+//! session's thread id and usage up to date.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Recorder, Session};
+use crate::engine::{
+    self, Approver, CodexEvent, EngineError, Item, ItemKind, Turn, TurnOutcome, TurnSpec,
+};
+use crate::text::clean;
+
+pub struct SessionTurn<'a> {
+    session: &'a mut Session,
+    turn: Turn,
+    recorder: Option<Recorder>,
+    approver: Option<Approver>,
+    cancel: CancellationToken,
+    interrupted: bool,
+}
+
+impl Session {
+    /// Starts a turn on the session's thread (a new thread if it has none). `cancel`
+    /// interrupts it; the thread stays resumable.
+    pub fn run(
+        &mut self,
+        prompt: &str,
+        cancel: CancellationToken,
+    ) -> Result<SessionTurn<'_>, EngineError> {
+        if let Some(why) = &self.blocked {
+            return Err(EngineError::NoCredential(why.clone()));
+        }
+        let existing = self.thread_id.as_deref().and_then(|id| self.stored_record(id));
+        let recorder = self.store.clone().map(|s| {
+            Recorder::new(
+                s,
+                existing,
+                prompt,
+                &self.engine.cwd.display().to_string(),
+                &self.label,
+            )
+        });
+        let spec = TurnSpec {
+            prompt: prompt.to_string(),
+            resume: self.thread_id.clone(),
+            prior_total: self.total,
+        };
+        let turn = engine::start_turn(&self.engine, spec)?;
+        Ok(SessionTurn {
+            approver: turn.approver(),
+            session: self,
+            turn,
+            recorder,
+            cancel,
+            interrupted: false,
+        })
+    }
+}
+
+impl SessionTurn<'_> {
+    /// The next event, sanitised and recorded; `None` when the turn has nothing more.
+    pub async fn next(&mut self) -> Option<CodexEvent> {
+        loop {
+            let flush_at = self.recorder.as_ref().and_then(Recorder::flush_due);
+            tokio::select! {
+                ev = self.turn.events.recv() => {
+                    let mut ev = ev?;
+                    sanitise(&mut ev);
+                    if let CodexEvent::ThreadStarted { thread_id } = &ev {
+                        self.session.thread_id = Some(thread_id.clone());
+                    }
+                    if let Some(r) = &mut self.recorder {
+                        r.observe(&ev);
+                    }
+                    return Some(ev);
+                }
+                Some((id, decision)) = self.session.answers_rx.recv() => {
+                    match &self.approver {
+                        Some(a) => a.answer(&id, decision),
+                        None => tracing::warn!(%id, "an approval answer for a turn that cannot take one"),
+                    }
+                }
+                _ = self.cancel.cancelled(), if !self.interrupted => {
+                    self.interrupted = true;
+                    self.turn.interrupter().interrupt();
+                }
+                _ = sleep_until(flush_at), if flush_at.is_some() => {
+                    if let Some(r) = &mut self.recorder {
+                        r.flush();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The thread this turn runs on, as far as known.
+    pub fn thread_id(&self) -> Option<&str> {
+        self.session.thread_id()
+    }
+
+    pub fn session(&self) -> &Session {
+        self.session
+    }
+
+    /// Waits for the turn to end (read [`Self::next`] to `None` first), records how it ended
+    /// and updates the session.
+    pub async fn finish(self) -> TurnOutcome {
+        let SessionTurn {
+            session,
+            turn,
+            recorder,
+            ..
+        } = self;
+        let mut outcome = turn.finish().await;
+        if let Some(id) = &outcome.thread_id {
+            outcome.thread_id = Some(clean(id));
+        }
+        outcome.last_message = outcome.last_message.as_deref().map(clean);
+        if session.thread_id.is_none() {
+            session.thread_id = outcome.thread_id.clone();
+        }
+        if outcome.total != engine::Usage::default() {
+            session.total = outcome.total;
+        }
+        if let Some(r) = recorder {
+            r.finish();
+        }
+        outcome
+    }
+}
+
+async fn sleep_until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Strips escape sequences and control characters from every text an event carries, so no
+/// front end can forget to (raw JSON values stay: they are only ever shown JSON-encoded).
+pub fn sanitise(ev: &mut CodexEvent) {
+    let c = |s: &mut String| *s = clean(s);
+    match ev {
+        CodexEvent::ThreadStarted { thread_id } => c(thread_id),
+        CodexEvent::ItemStarted { item }
+        | CodexEvent::ItemUpdated { item }
+        | CodexEvent::ItemCompleted { item } => sanitise_item(item),
+        CodexEvent::TurnFailed { message }
+        | CodexEvent::Error { message }
+        | CodexEvent::EngineError { message, .. } => c(message),
+        CodexEvent::TurnInterrupted { reason } => c(reason),
+        CodexEvent::ItemDelta { item_id, delta, .. } => {
+            c(item_id);
+            c(delta);
+        }
+        CodexEvent::ApprovalRequested {
+            request_id,
+            command,
+            cwd,
+            reason,
+            diff,
+            ..
+        } => {
+            c(request_id);
+            for s in [command, cwd, reason, diff].into_iter().flatten() {
+                c(s);
+            }
+        }
+        CodexEvent::ApprovalResolved { request_id, by, .. } => {
+            c(request_id);
+            c(by);
+        }
+        CodexEvent::Unknown { event_type, .. } => c(event_type),
+        CodexEvent::Malformed { reason, line } => {
+            c(reason);
+            c(line);
+        }
+        CodexEvent::TurnStarted | CodexEvent::TurnCompleted { .. } => {}
+    }
+}
+
+fn sanitise_item(item: &mut Item) {
+    let c = |s: &mut String| *s = clean(s);
+    c(&mut item.id);
+    match &mut item.kind {
+        ItemKind::AgentMessage { text } | ItemKind::Reasoning { text } => c(text),
+        ItemKind::CommandExecution {
+            command,
+            aggregated_output,
+            ..
+        } => {
+            c(command);
+            c(aggregated_output);
+        }
+        ItemKind::FileChange { changes, .. } => {
+            for ch in changes {
+                c(&mut ch.path);
+                c(&mut ch.kind);
+            }
+        }
+        ItemKind::McpToolCall {
+            server,
+            tool,
+            error,
+            ..
+        } => {
+            c(server);
+            c(tool);
+            if let Some(e) = error {
+                c(e);
+            }
+        }
+        ItemKind::WebSearch {
+            search_id, query, ..
+        } => {
+            c(query);
+            if let Some(s) = search_id {
+                c(s);
+            }
+        }
+        ItemKind::TodoList { items } => items.iter_mut().for_each(|t| c(&mut t.text)),
+        ItemKind::Error { message } => c(message),
+        ItemKind::Other { item_type, .. } => c(item_type),
+    }
+}

@@ -1,0 +1,254 @@
+//! The conversation actor: the one task that owns the TUI's [`Session`] and, when an endpoint
+//! is configured, the orchestrating [`Agent`]. The App talks to it only through
+//! [`Command`]s and hears back through [`Msg`]s, so no lock is ever held across a turn.
+//!
+//! While a turn runs the actor keeps reading commands: an interrupt cancels the turn, an
+//! approval answer goes straight to it, and `/new` or `/resume` interrupt it first and take
+//! effect as soon as it has wound down (commands keep their order).
+
+use std::collections::VecDeque;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::Msg;
+use crate::agent::{Agent, AgentError, AgentMsg};
+use crate::engine::{ApprovalDecision, EngineError, TurnOutcome, TurnStatus, Usage};
+use crate::session::{Answers, Session};
+
+#[derive(Debug)]
+pub enum Command {
+    /// Run a prompt, straight on Codex or through the agent.
+    Run {
+        run: u64,
+        prompt: String,
+        agent: bool,
+    },
+    Interrupt,
+    Answer {
+        request_id: String,
+        decision: ApprovalDecision,
+    },
+    /// Forget the thread (and the agent conversation): `/new`.
+    Reset,
+    /// Continue a stored thread: `/resume ID`. Answers with `Msg::Transcript`.
+    Load(String),
+}
+
+/// The handle the event loop keeps.
+pub struct Conversation {
+    tx: mpsc::UnboundedSender<Command>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Conversation {
+    /// Starts the actor. `session` is `Err` when Codex could not be set up: every run then
+    /// fails with that error.
+    pub fn start(
+        session: Result<Session, EngineError>,
+        agent: Option<Agent>,
+        out: mpsc::Sender<Msg>,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let actor = Actor {
+            session,
+            agent,
+            out,
+            deferred: VecDeque::new(),
+        };
+        Self {
+            tx,
+            task: tokio::spawn(actor.serve(rx)),
+        }
+    }
+
+    pub fn send(&self, cmd: Command) {
+        let _ = self.tx.send(cmd);
+    }
+
+    /// Interrupts what runs and waits (bounded) for the actor, and so every child, to end.
+    pub async fn shutdown(self) {
+        self.send(Command::Interrupt);
+        drop(self.tx);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(8), self.task).await;
+    }
+}
+
+struct Actor {
+    session: Result<Session, EngineError>,
+    agent: Option<Agent>,
+    out: mpsc::Sender<Msg>,
+    /// `/new` and `/resume` that arrived during a turn.
+    deferred: VecDeque<Command>,
+}
+
+impl Actor {
+    async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        loop {
+            let cmd = match self.deferred.pop_front() {
+                Some(c) => c,
+                None => match rx.recv().await {
+                    Some(c) => c,
+                    None => return,
+                },
+            };
+            match cmd {
+                Command::Run { run, prompt, agent } => {
+                    let outcome = self.run(&prompt, agent, run, &mut rx).await;
+                    let _ = self.out.send(Msg::TurnDone { run, outcome }).await;
+                }
+                Command::Reset => {
+                    if let Ok(s) = &mut self.session {
+                        s.reset();
+                    }
+                    if let Some(a) = &mut self.agent {
+                        a.reset();
+                    }
+                }
+                Command::Load(id) => self.load(id).await,
+                // Nothing runs: nothing to interrupt or answer.
+                Command::Interrupt | Command::Answer { .. } => {}
+            }
+        }
+    }
+
+    async fn run(
+        &mut self,
+        prompt: &str,
+        via_agent: bool,
+        run: u64,
+        rx: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> TurnOutcome {
+        let session = match &mut self.session {
+            Ok(s) => s,
+            Err(e) => return failed(e.clone()),
+        };
+        let cancel = CancellationToken::new();
+        let answers = session.answers();
+        let deferred = &mut self.deferred;
+        let out = self.out.clone();
+        if !via_agent {
+            let mut turn = match session.run(prompt, cancel.clone()) {
+                Ok(t) => t,
+                Err(e) => return failed(e),
+            };
+            loop {
+                tokio::select! {
+                    ev = turn.next() => match ev {
+                        Some(event) => { let _ = out.send(Msg::Codex { run, event }).await; }
+                        None => break,
+                    },
+                    Some(cmd) = rx.recv() => during(cmd, &cancel, &answers, deferred),
+                }
+            }
+            return turn.finish().await;
+        }
+        let Some(agent) = &mut self.agent else {
+            return failed(EngineError::Agent("the agent is not configured".into()));
+        };
+        let (atx, mut arx) = mpsc::channel::<AgentMsg>(1024);
+        let forward = tokio::spawn(async move {
+            while let Some(msg) = arx.recv().await {
+                let _ = out.send(Msg::Agent { run, msg }).await;
+            }
+        });
+        let result = {
+            let work = agent.run(prompt, session, &atx, &cancel);
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    r = &mut work => break r,
+                    Some(cmd) = rx.recv() => during(cmd, &cancel, &answers, deferred),
+                }
+            }
+        };
+        drop(atx);
+        let _ = forward.await;
+        let status = match result {
+            Ok(_) => TurnStatus::Completed,
+            Err(AgentError::Cancelled) => TurnStatus::Interrupted,
+            Err(e) => TurnStatus::Failed(EngineError::Agent(e.to_string())),
+        };
+        TurnOutcome {
+            thread_id: session.thread_id().map(str::to_string),
+            status,
+            total: session.total(),
+            last_message: None,
+        }
+    }
+
+    async fn load(&mut self, id: String) {
+        let session = match &mut self.session {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = self.out.send(Msg::Failed(e.to_string())).await;
+                return;
+            }
+        };
+        if let Err(e) = session.switch_to(&id) {
+            let _ = self.out.send(Msg::Failed(e.to_string())).await;
+            return;
+        }
+        let mut agent_state = None;
+        if let Some(agent) = &mut self.agent {
+            if let Err(why) = agent.load(session) {
+                let _ = self.out.send(Msg::Failed(why)).await;
+            }
+            agent_state = Some(agent.state().clone()).filter(|s| !s.history.is_empty());
+        }
+        let store = session.store().cloned();
+        let read = tokio::task::spawn_blocking(move || {
+            let record = store.as_ref().and_then(|s| s.load(&id).ok().flatten());
+            let entries = store
+                .as_ref()
+                .and_then(|s| s.read_log(&id).ok())
+                .map(|l| l.entries)
+                .unwrap_or_default();
+            Msg::Transcript {
+                id,
+                record,
+                entries,
+                agent: agent_state,
+            }
+        })
+        .await;
+        if let Ok(msg) = read {
+            let _ = self.out.send(msg).await;
+        }
+    }
+}
+
+/// A command that arrives while a turn runs.
+fn during(
+    cmd: Command,
+    cancel: &CancellationToken,
+    answers: &Answers,
+    deferred: &mut VecDeque<Command>,
+) {
+    match cmd {
+        Command::Interrupt => cancel.cancel(),
+        Command::Answer {
+            request_id,
+            decision,
+        } => {
+            tracing::info!(%request_id, %decision, "approval answered in the TUI");
+            answers.answer(&request_id, decision);
+        }
+        Command::Reset | Command::Load(_) => {
+            cancel.cancel();
+            deferred.push_back(cmd);
+        }
+        // The App sends a prompt only when nothing runs; keep it for after, in order.
+        Command::Run { .. } => deferred.push_back(cmd),
+    }
+}
+
+/// The outcome of a turn that could not start.
+pub fn failed(e: EngineError) -> TurnOutcome {
+    TurnOutcome {
+        thread_id: None,
+        status: TurnStatus::Failed(e),
+        total: Usage::default(),
+        last_message: None,
+    }
+}
