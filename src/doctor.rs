@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::Settings;
 use crate::cli::SandboxMode;
+use crate::config::Settings;
 use crate::config::codex_home;
 use crate::engine::auth::Auth;
 use crate::engine::locate::{self, CodexBinary, PINNED_VERSION};

@@ -255,11 +255,7 @@ impl CodexServer {
         }
         let outcome = turn.finish().await;
         relay.abort();
-        let thread = outcome
-            .thread_id
-            .clone()
-            .or(resume)
-            .unwrap_or_default();
+        let thread = outcome.thread_id.clone().or(resume).unwrap_or_default();
         match outcome.status {
             TurnStatus::Completed => result(
                 &thread,

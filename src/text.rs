@@ -14,7 +14,10 @@ pub fn sanitize(input: &str) -> String {
 /// Like [`sanitize`] but keeps tabs: for text that is stored or handed on (code a model
 /// wrote), not drawn. Cheap when there is nothing to remove.
 pub fn clean(input: &str) -> String {
-    if !input.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !input
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return input.to_string();
     }
     filter(input, "\t")

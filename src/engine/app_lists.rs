@@ -46,7 +46,10 @@ pub async fn threads(cfg: &EngineConfig) -> Vec<CodexThread> {
             };
             Some(CodexThread {
                 id: t["id"].as_str()?.to_string(),
-                preview: t["preview"].as_str().unwrap_or("(Codex thread)").to_string(),
+                preview: t["preview"]
+                    .as_str()
+                    .unwrap_or("(Codex thread)")
+                    .to_string(),
                 cwd: t["cwd"].as_str().unwrap_or_default().to_string(),
                 created_ms: ms("createdAt"),
                 updated_ms: ms("updatedAt"),

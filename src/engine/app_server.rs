@@ -210,7 +210,9 @@ impl AppServer {
         let mut line = msg.to_string();
         line.push('\n');
         let mut guard = self.stdin.lock().await;
-        let stdin = guard.as_mut().ok_or_else(|| self.died("it was shut down"))?;
+        let stdin = guard
+            .as_mut()
+            .ok_or_else(|| self.died("it was shut down"))?;
         stdin
             .write_all(line.as_bytes())
             .await

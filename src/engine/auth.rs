@@ -35,8 +35,9 @@ pub fn check(home: Option<&Path>) -> Auth {
     Auth::Missing {
         detail: "no API key: OPENAI_API_KEY and CODEX_API_KEY are unset and there is no auth.json"
             .into(),
-        fix: "export OPENAI_API_KEY=sk-... (or put it in .env), or run `codex login --with-api-key`"
-            .into(),
+        fix:
+            "export OPENAI_API_KEY=sk-... (or put it in .env), or run `codex login --with-api-key`"
+                .into(),
     }
 }
 

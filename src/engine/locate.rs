@@ -134,15 +134,101 @@ fn checked(p: &Path, source: Source) -> Result<(PathBuf, Source), EngineError> {
     }
 }
 
-/// Finds and probes the version (once; a few milliseconds).
+/// Finds Codex and learns its version: from the probe cache when this very binary (path,
+/// size, mtime) was probed before, else by running `codex --version` (40–60 ms) and
+/// remembering the answer.
 pub async fn locate(flag: Option<&Path>) -> Result<CodexBinary, EngineError> {
     let (path, source) = find(flag)?;
-    let version = probe_version(&path).await;
+    let cache = VersionCache::default_location();
+    let key = VersionCache::key(&path);
+    let cached = match (&cache, &key) {
+        (Some(c), Some(k)) => c.get(k),
+        _ => None,
+    };
+    let version = match cached {
+        Some(v) => Some(v),
+        None => {
+            let v = probe_version(&path).await;
+            if let (Some(c), Some(k), Some(v)) = (&cache, &key, v) {
+                c.put(k, v);
+            }
+            v
+        }
+    };
     Ok(CodexBinary {
         path,
         source,
         version,
     })
+}
+
+/// Probed versions by binary identity, in one small JSON file in the cache dir. A binary that
+/// was replaced (new size or mtime) is probed again; a broken or missing file just means a
+/// probe.
+pub struct VersionCache {
+    file: PathBuf,
+}
+
+impl VersionCache {
+    pub fn at(file: PathBuf) -> Self {
+        Self { file }
+    }
+
+    fn default_location() -> Option<Self> {
+        let dir = match std::env::var_os("CODEXMCP_CACHE_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => crate::config::project_dirs()
+                .ok()?
+                .cache_dir()
+                .to_path_buf(),
+        };
+        Some(Self::at(dir.join("codex-versions.json")))
+    }
+
+    /// `path|size|mtime_ns` of the binary as it is now.
+    pub fn key(path: &Path) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(format!(
+            "{}|{}|{}.{}",
+            path.display(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        ))
+    }
+
+    fn read(&self) -> std::collections::BTreeMap<String, String> {
+        std::fs::read(&self.file)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<Version> {
+        Version::parse(self.read().get(key)?)
+    }
+
+    /// Remembers a version (temp file + rename; at most 64 binaries are kept).
+    pub fn put(&self, key: &str, v: Version) {
+        let mut map = self.read();
+        if map.len() >= 64 {
+            map.clear();
+        }
+        map.insert(key.to_string(), v.to_string());
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        let tmp = self
+            .file
+            .with_extension(format!("tmp{}", std::process::id()));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|_| std::fs::write(&tmp, serde_json::to_vec(&map).unwrap_or_default()))
+            .and_then(|_| std::fs::rename(&tmp, &self.file));
+        if let Err(e) = written {
+            tracing::debug!("version cache not written: {e}");
+        }
+    }
 }
 
 pub async fn probe_version(path: &Path) -> Option<Version> {

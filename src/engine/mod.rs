@@ -31,9 +31,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use crate::cli::{ApprovalMode, ApprovalPolicy, BackendKind, SandboxMode};
 pub use error::EngineError;
-pub use event::{
-    ApprovalDecision, ApprovalKind, CodexEvent, DeltaStream, Item, ItemKind, Usage,
-};
+pub use event::{ApprovalDecision, ApprovalKind, CodexEvent, DeltaStream, Item, ItemKind, Usage};
 pub use locate::CodexBinary;
 
 /// The backend turns actually run on: what gets recorded and shown.
@@ -120,7 +118,8 @@ pub async fn connect(settings: &crate::config::Settings) -> Result<EngineConfig,
     match settings.backend {
         BackendKind::Exec => {}
         BackendKind::Mcp => {
-            let command = mcp_client::server_command(&config.codex, settings.mcp_command.as_deref())?;
+            let command =
+                mcp_client::server_command(&config.codex, settings.mcp_command.as_deref())?;
             let client = mcp_client::McpClient::start(command, &config.env).await?;
             config.backend = Backend::Mcp(std::sync::Arc::new(client));
         }

@@ -87,7 +87,9 @@ pub async fn run(
         }
         out
     });
-    let result = agent.run(&prompt, &mut session, &tx, &signals.token()).await;
+    let result = agent
+        .run(&prompt, &mut session, &tx, &signals.token())
+        .await;
     drop(tx);
     let mut out = match printer.await {
         Ok(out) => out,

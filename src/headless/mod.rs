@@ -173,4 +173,3 @@ fn read_prompt(arg: Option<String>) -> Result<String, String> {
     }
     Ok(text)
 }
-

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::event::{ItemKind, Status};
 use crate::engine::CodexEvent;
+use crate::engine::event::{ItemKind, Status};
 use crate::text::{one_line, sanitize};
 
 /// Formats events as readable lines. Pure apart from the clock used for durations.
@@ -63,12 +63,10 @@ impl HumanPrinter {
                         .unwrap_or_default()
                 ),
             ),
-            CodexEvent::ApprovalResolved { decision, by, .. } => {
-                self.paint(
+            CodexEvent::ApprovalResolved { decision, by, .. } => self.paint(
                 YELLOW,
                 &format!("approval: {decision} (by {})", one_line(by, 40)),
-            )
-            }
+            ),
             CodexEvent::ItemStarted { item } => {
                 self.started.insert(item.id.clone(), Instant::now());
                 match &item.kind {

@@ -140,7 +140,10 @@ impl Session {
     }
 
     /// A document stored beside the current thread (e.g. `agent.json`).
-    pub fn load_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> anyhow::Result<Option<T>> {
+    pub fn load_json<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> anyhow::Result<Option<T>> {
         match (&self.store, &self.thread_id) {
             (Some(s), Some(id)) => s.load_json(id, name),
             _ => Ok(None),
@@ -204,7 +207,10 @@ pub fn print_sessions(json: bool) -> i32 {
         );
     }
     for b in &listing.broken {
-        eprintln!("warning: unreadable session {}", crate::text::one_line(b, 300));
+        eprintln!(
+            "warning: unreadable session {}",
+            crate::text::one_line(b, 300)
+        );
     }
     crate::cli::EXIT_OK
 }

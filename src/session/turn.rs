@@ -35,7 +35,10 @@ impl Session {
         if let Some(why) = &self.blocked {
             return Err(EngineError::NoCredential(why.clone()));
         }
-        let existing = self.thread_id.as_deref().and_then(|id| self.stored_record(id));
+        let existing = self
+            .thread_id
+            .as_deref()
+            .and_then(|id| self.stored_record(id));
         let recorder = self.store.clone().map(|s| {
             Recorder::new(
                 s,

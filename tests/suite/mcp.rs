@@ -176,7 +176,10 @@ async fn the_openai_agents_sdk_drives_codex_through_mcp_server_stdio() {
     );
 }
 
-fn engine_config(sbx: &Sandbox, client: Arc<codexmcp::engine::mcp_client::McpClient>) -> EngineConfig {
+fn engine_config(
+    sbx: &Sandbox,
+    client: Arc<codexmcp::engine::mcp_client::McpClient>,
+) -> EngineConfig {
     EngineConfig {
         backend: codexmcp::engine::Backend::Mcp(client),
         env: vec![],

@@ -2,6 +2,7 @@
 
 mod agent;
 mod app_server;
+mod architecture;
 mod config;
 mod doctor;
 mod exec_real;
