@@ -17,25 +17,7 @@ mkdir -p "$WORK/out" "$WORK/home"
 export XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CONFIG_HOME="$WORK/config" CODEX_HOME="$WORK/home"
 export CODEX_BIN="$(scripts/install-codex.sh 0.169.0 | sed -n 's/^codex 0.169.0: \([^ ]*\).*/\1/p')"
 
-gen() { # $1 = events, $2 = file
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    w = lambda o: f.write(json.dumps(o) + "\n")
-    w({"type": "thread.started", "thread_id": "01a2112e-cb31-7fd3-b664-466522ce36c8"})
-    w({"type": "turn.started"})
-    for i in range(n - 3):
-        k = i % 4
-        if k == 0: item = {"id": f"item_{i}", "type": "reasoning", "text": f"**Thinking** about step {i}"}
-        elif k == 1: item = {"id": f"item_{i}", "type": "command_execution", "command": f"/bin/bash -lc 'echo {i}'", "aggregated_output": "one\ntwo\nthree\n", "exit_code": 0, "status": "completed"}
-        elif k == 2: item = {"id": f"item_{i}", "type": "file_change", "changes": [{"path": f"/w/f{i}.txt", "kind": "add"}], "status": "completed"}
-        else: item = {"id": f"item_{i}", "type": "agent_message", "text": f"message {i}"}
-        w({"type": "item.completed", "item": item})
-    w({"type": "item.completed", "item": {"id": "last", "type": "agent_message", "text": "REPLAY-FINISHED"}})
-    w({"type": "turn.completed", "usage": {"input_tokens": 1, "output_tokens": 1}})
-PY
-}
+gen() { python3 scripts/gen-events.py "$1" "$2"; } # $1 = events, $2 = file
 
 pane_pid() { tmux -L "$SOCK" display -p -t bench '#{pane_pid}'; }
 app_pid() { pgrep -P "$(pane_pid)" -x codexmcp | head -1; }

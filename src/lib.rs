@@ -21,6 +21,7 @@ pub mod engine;
 pub mod headless;
 pub mod logging;
 pub mod mcp_server;
+pub mod present;
 pub mod session;
 pub mod skills;
 pub mod text;

@@ -16,8 +16,6 @@ pub struct AgentView {
     pub cached_tokens: u64,
     pub output_tokens: u64,
     pub prices: Option<PriceTable>,
-    /// The last chat entry is agent text still streaming in.
-    pub streaming: bool,
 }
 
 impl AgentView {
@@ -33,38 +31,18 @@ impl AgentView {
 
 impl App {
     pub(super) fn on_agent(&mut self, run: u64, msg: AgentMsg) {
-        if self.turn.is_none_or(|t| t.run != run) {
+        if self.turn.current(run).is_none() {
             return;
         }
         match msg {
-            AgentMsg::Codex(ev) => self.on_codex_via_agent(run, &ev),
-            AgentMsg::Agent(AgentEvent::Delta { text }) => {
-                let clean = crate::text::sanitize(&text);
-                match self.chat.back_mut() {
-                    Some(last) if self.agent.streaming && last.who == Who::Agent => {
-                        last.text.push_str(&clean)
-                    }
-                    _ => {
-                        self.say(Who::Agent, "");
-                        if let Some(last) = self.chat.back_mut() {
-                            last.text = clean;
-                        }
-                        self.agent.streaming = true;
-                    }
-                }
-                self.chat_scroll = 0;
-            }
-            AgentMsg::Agent(AgentEvent::Message { text }) => {
-                if !self.agent.streaming {
-                    self.say(Who::Agent, &text);
-                }
-                self.agent.streaming = false;
-            }
+            AgentMsg::Codex(ev) => self.on_codex(run, &ev),
+            AgentMsg::Agent(AgentEvent::Delta { text }) => self.chat.agent_delta(&text),
+            AgentMsg::Agent(AgentEvent::Message { text }) => self.chat.agent_message(&text),
             AgentMsg::Agent(AgentEvent::ToolCall { name, arguments }) => {
                 let prompt = arguments["prompt"].as_str().unwrap_or("");
                 let thread = arguments["threadId"]
                     .as_str()
-                    .map(|t| format!(" [{t}]"))
+                    .map(|t| format!(" [{}]", crate::text::one_line(t, 40)))
                     .unwrap_or_default();
                 self.say(
                     Who::Notice,
@@ -78,7 +56,11 @@ impl App {
                 output,
             }) => {
                 if ok {
-                    self.thread_id = thread_id.clone().or(self.thread_id.take());
+                    let superseded = self.turn.current(run).is_some_and(|t| t.superseded);
+                    if let Some(id) = thread_id.filter(|_| !superseded) {
+                        let total = self.turn.total();
+                        self.turn.set_thread(Some(id), total);
+                    }
                     self.say(Who::Notice, &format!("← {name} done"));
                 } else {
                     self.say(

@@ -1,10 +1,13 @@
-//! The App: all TUI state, and the one function that changes it.
+//! The App: the TUI's state, and the one function that changes it.
 //!
 //! `update(msg)` is the only mutation point (codex-rs/tui's rule): terminal input, Codex
 //! events, file-system batches and timer ticks all arrive as [`Msg`]s on one task, and
 //! anything with a side effect (start a turn, interrupt, read a file) leaves as an [`Effect`]
 //! for the event loop to carry out. That keeps the App testable without a terminal or a
 //! child process: feed messages, look at the state, snapshot the render.
+//!
+//! The state lives in components with their own invariants — [`Chat`], [`EventPane`],
+//! [`FileTree`], [`TurnState`] and the popup stack ([`Popups`]) — and the App routes to them.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -14,32 +17,17 @@ use ratatui_textarea::{TextArea, WrapMode};
 
 use super::Msg;
 use super::agent_view::AgentView;
-use super::files::{FileTree, Preview};
+pub use super::chat::{Chat, ChatLine, MAX_CHAT, Who};
+pub use super::event_pane::EventPane;
+use super::files::FileTree;
 use super::keymap::Keymap;
 use super::pickers::Picker;
-use super::rows::{RowKind, Rows};
-use crate::engine::{CodexEvent, ItemKind, TurnOutcome, TurnSpec, TurnStatus, Usage};
-use crate::session::{LogEntry, SessionRecord};
+use super::rows::RowKind;
+pub use super::turn::{Running, TurnState};
+pub use super::views::{ApprovalView, Popup, Popups, Reaction};
+use crate::engine::TurnStatus;
+use crate::engine::{ApprovalDecision, CodexEvent, DeltaStream, ItemKind, TurnOutcome, TurnSpec};
 use crate::skills::{Skill, SkillError};
-
-/// Chat lines kept in memory (the session log keeps all).
-pub const MAX_CHAT: usize = 1_000;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Who {
-    User,
-    Codex,
-    Agent,
-    Notice,
-    Error,
-}
-
-#[derive(Debug, Clone)]
-pub struct ChatLine {
-    pub who: Who,
-    /// Sanitized.
-    pub text: String,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -69,26 +57,6 @@ impl Focus {
     }
 }
 
-/// An approval request waiting for the user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApprovalView {
-    pub run: u64,
-    pub request_id: String,
-    pub kind: crate::engine::ApprovalKind,
-    pub command: Option<String>,
-    pub cwd: Option<String>,
-    pub reason: Option<String>,
-    pub diff: Option<String>,
-}
-
-pub enum Popup {
-    Approval(ApprovalView),
-    Skills(Picker<Skill>),
-    Resume(Picker<SessionRecord>),
-    Help,
-    Preview(Preview),
-}
-
 /// Side effects the event loop carries out for the App.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -107,9 +75,9 @@ pub enum Effect {
     Approve {
         run: u64,
         request_id: String,
-        decision: crate::engine::ApprovalDecision,
+        decision: ApprovalDecision,
     },
-    /// `/new`: forget the agent conversation too.
+    /// `/new`: forget the thread and the agent conversation.
     NewThread,
 }
 
@@ -130,36 +98,16 @@ pub struct Info {
     pub cwd: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct Running {
-    pub run: u64,
-    pub started: Instant,
-    pub last_event: Instant,
-    pub interrupting: bool,
-    /// `/new` or `/resume` replaced the thread while this turn ran: what it still reports
-    /// must not bring the old thread back.
-    pub superseded: bool,
-}
-
 pub struct App {
     pub keymap: Keymap,
     pub info: Info,
-    pub chat: VecDeque<ChatLine>,
-    /// Lines scrolled up from the bottom of the chat (0 = follow).
-    pub chat_scroll: usize,
-    pub rows: Rows,
-    /// Selected event row (None = follow the tail).
-    pub row_selected: Option<usize>,
+    pub chat: Chat,
+    pub events: EventPane,
+    pub files: FileTree,
+    pub turn: TurnState,
+    pub popups: Popups,
     pub input: TextArea<'static>,
     pub focus: Focus,
-    pub files: FileTree,
-    pub thread_id: Option<String>,
-    pub total: Usage,
-    pub turn_usage: Usage,
-    pub turn: Option<Running>,
-    pub next_run: u64,
-    pub queued: VecDeque<String>,
-    pub popup: Option<Popup>,
     pub error: Option<String>,
     pub quit_armed: bool,
     pub now: Instant,
@@ -174,8 +122,6 @@ pub struct App {
     pub agent: AgentView,
     /// Approval requests not yet answered, oldest first (the first one is on screen).
     pub approvals: VecDeque<ApprovalView>,
-    /// The Codex message streaming into the chat (app-server deltas): its item id.
-    pub codex_stream: Option<String>,
     pub size: (u16, u16),
     pub dirty: bool,
     pub quit: bool,
@@ -183,25 +129,17 @@ pub struct App {
 
 impl App {
     pub fn new(keymap: Keymap, info: Info) -> Self {
-        let input = new_input();
         let files = FileTree::new(info.cwd.clone());
         Self {
             keymap,
             info,
-            chat: VecDeque::new(),
-            chat_scroll: 0,
-            rows: Rows::default(),
-            row_selected: None,
-            input,
-            focus: Focus::Input,
+            chat: Chat::default(),
+            events: EventPane::default(),
             files,
-            thread_id: None,
-            total: Usage::default(),
-            turn_usage: Usage::default(),
-            turn: None,
-            next_run: 1,
-            queued: VecDeque::new(),
-            popup: None,
+            turn: TurnState::default(),
+            popups: Popups::default(),
+            input: new_input(),
+            focus: Focus::Input,
             error: None,
             quit_armed: false,
             now: Instant::now(),
@@ -213,23 +151,23 @@ impl App {
             agent_mode: false,
             agent: AgentView::default(),
             approvals: VecDeque::new(),
-            codex_stream: None,
             size: (120, 40),
             dirty: true,
             quit: false,
         }
     }
 
+    /// The popup on top, which gets the keys.
+    pub fn popup(&self) -> Option<&Popup> {
+        self.popups.top()
+    }
+
+    pub fn thread_id(&self) -> Option<&str> {
+        self.turn.thread_id()
+    }
+
     pub fn say(&mut self, who: Who, text: &str) {
-        self.agent.streaming = false;
-        if self.chat.len() == MAX_CHAT {
-            self.chat.pop_front();
-        }
-        self.chat.push_back(ChatLine {
-            who,
-            text: crate::text::sanitize(text.trim_end()),
-        });
-        self.chat_scroll = 0;
+        self.chat.say(who, text);
     }
 
     pub fn fail(&mut self, message: &str) {
@@ -238,7 +176,7 @@ impl App {
     }
 
     pub fn is_running(&self) -> bool {
-        self.turn.is_some()
+        self.turn.is_running()
     }
 
     /// The single entry point for every change.
@@ -251,12 +189,12 @@ impl App {
             Msg::TurnDone { run, outcome } => self.on_turn_done(run, outcome, &mut fx),
             Msg::FilesChanged => fx.push(Effect::Rescan),
             Msg::Tree { entries, truncated } => self.files.set_entries(entries, truncated),
-            Msg::Preview(p) => self.popup = Some(Popup::Preview(p)),
+            Msg::Preview(p) => self.popups.push(Popup::Preview(p)),
             Msg::Sessions(list) => {
                 if list.is_empty() {
                     self.say(Who::Notice, "no stored sessions yet");
                 } else {
-                    self.popup = Some(Popup::Resume(Picker::new(list, "")));
+                    self.popups.push(Popup::Resume(Picker::new(list, "")));
                 }
             }
             Msg::Skills(d) => {
@@ -285,51 +223,29 @@ impl App {
         fx
     }
 
-    fn on_codex(&mut self, run: u64, event: &CodexEvent) {
-        let Some(turn) = &mut self.turn else { return };
-        if turn.run != run {
+    pub(super) fn on_codex(&mut self, run: u64, event: &CodexEvent) {
+        let now = self.now;
+        let Some(turn) = self.turn.running_mut().filter(|t| t.run == run) else {
             return;
-        }
-        turn.last_event = self.now;
+        };
+        turn.last_event = now;
         let superseded = turn.superseded;
         match event {
             CodexEvent::ThreadStarted { thread_id } if !superseded => {
-                self.thread_id = Some(thread_id.clone())
+                let total = self.turn.total();
+                self.turn.set_thread(Some(thread_id.clone()), total);
             }
             // With the agent, Codex's answer goes to the agent; the event pane shows it.
             CodexEvent::ItemCompleted { item } if !self.agent_mode => {
                 if let ItemKind::AgentMessage { text } = &item.kind {
-                    let streamed = self.codex_stream.take().is_some_and(|id| id == item.id);
-                    match self.chat.back_mut() {
-                        Some(last) if streamed && last.who == Who::Codex => {
-                            last.text = crate::text::sanitize(text.trim_end());
-                        }
-                        _ => self.say(Who::Codex, text),
-                    }
+                    self.chat.codex_message(&item.id, text);
                 }
             }
             CodexEvent::ItemDelta {
                 item_id,
-                stream,
+                stream: DeltaStream::AgentMessage,
                 delta,
-            } if *stream == crate::engine::DeltaStream::AgentMessage && !self.agent_mode => {
-                let clean = crate::text::sanitize(delta);
-                match self.chat.back_mut() {
-                    Some(last)
-                        if self.codex_stream.as_deref() == Some(item_id.as_str())
-                            && last.who == Who::Codex =>
-                    {
-                        last.text.push_str(&clean);
-                    }
-                    _ => {
-                        self.say(Who::Codex, "");
-                        if let Some(last) = self.chat.back_mut() {
-                            last.text = clean;
-                        }
-                        self.codex_stream = Some(item_id.clone());
-                    }
-                }
-            }
+            } if !self.agent_mode => self.chat.codex_delta(item_id, delta),
             CodexEvent::ApprovalRequested {
                 request_id,
                 kind,
@@ -338,7 +254,7 @@ impl App {
                 reason,
                 diff,
             } => {
-                let view = ApprovalView {
+                self.approvals.push_back(ApprovalView {
                     run,
                     request_id: request_id.clone(),
                     kind: *kind,
@@ -346,97 +262,93 @@ impl App {
                     cwd: cwd.clone(),
                     reason: reason.clone(),
                     diff: diff.clone(),
-                };
-                self.approvals.push_back(view);
+                });
                 self.show_next_approval();
             }
             CodexEvent::ApprovalResolved { request_id, .. } => {
                 self.approvals.retain(|a| &a.request_id != request_id);
-                if matches!(&self.popup, Some(Popup::Approval(a)) if &a.request_id == request_id) {
-                    self.popup = None;
-                }
+                self.popups
+                    .close(|p| matches!(p, Popup::Approval(a) if &a.request_id == request_id));
                 self.show_next_approval();
             }
             CodexEvent::TurnCompleted { usage, total } if !superseded => {
-                self.turn_usage = *usage;
-                self.total = *total;
+                self.turn.completed(*usage, *total);
             }
             _ => {}
         }
-        self.apply_row(run, event);
+        for f in self.events.apply(run, event, now) {
+            self.files.mark_changed(PathBuf::from(f));
+        }
     }
 
-    /// Puts the oldest unanswered approval on screen, unless a modal is already up.
+    /// Puts the oldest unanswered approval on top, unless one is already showing.
     pub fn show_next_approval(&mut self) {
-        if matches!(self.popup, None | Some(Popup::Skills(_)))
-            && let Some(a) = self.approvals.front()
-        {
-            self.popup = Some(Popup::Approval(a.clone()));
+        if self.popups.any(|p| matches!(p, Popup::Approval(_))) {
+            return;
+        }
+        if let Some(a) = self.approvals.front().cloned() {
+            // The skill picker belongs to the prompt being typed: the modal replaces it.
+            self.popups.close(|p| matches!(p, Popup::Skills(_)));
+            self.popups.push(Popup::Approval(a));
         }
     }
 
-    /// Codex events arriving through the agent's tool calls.
-    pub(super) fn on_codex_via_agent(&mut self, run: u64, event: &CodexEvent) {
-        self.on_codex(run, event);
-    }
-
-    fn apply_row(&mut self, run: u64, event: &CodexEvent) {
-        for f in self.rows.apply(run, event, self.now) {
-            self.files.changed.insert(PathBuf::from(f));
-        }
-        if let Some(sel) = self.row_selected {
-            // Keep the selection on the same row when old rows fall off the front.
-            self.row_selected = Some(sel.min(self.rows.len().saturating_sub(1)));
-        }
+    /// The answer to the approval on screen.
+    pub fn answer_approval(&mut self, decision: ApprovalDecision, fx: &mut Vec<Effect>) {
+        let Some(Popup::Approval(a)) = self.popups.top() else {
+            return;
+        };
+        let (run, request_id) = (a.run, a.request_id.clone());
+        fx.push(Effect::Approve {
+            run,
+            request_id: request_id.clone(),
+            decision,
+        });
+        self.approvals.retain(|x| x.request_id != request_id);
+        self.popups.pop();
+        self.show_next_approval();
     }
 
     fn on_turn_done(&mut self, run: u64, outcome: TurnOutcome, fx: &mut Vec<Effect>) {
-        let Some(turn) = self.turn.filter(|t| t.run == run) else {
+        let Some(turn) = self.turn.end(run) else {
             return;
         };
-        self.turn = None;
-        if self.thread_id.is_none() && !turn.superseded {
-            self.thread_id = outcome.thread_id.clone();
+        if self.turn.thread_id().is_none() && !turn.superseded {
+            let total = self.turn.total();
+            self.turn.set_thread(outcome.thread_id.clone(), total);
         }
         match &outcome.status {
             TurnStatus::Completed => {}
             TurnStatus::Interrupted => {
-                self.rows.stop_running(run, self.now);
-                self.say(
-                    Who::Notice,
-                    "interrupted — the next prompt continues this thread",
-                );
+                self.events.stop_running(run, self.now);
+                let what = if turn.superseded {
+                    "interrupted"
+                } else {
+                    "interrupted — the next prompt continues this thread"
+                };
+                self.say(Who::Notice, what);
             }
             TurnStatus::Failed(e) => {
-                self.rows.stop_running(run, self.now);
+                self.events.stop_running(run, self.now);
                 self.fail(&e.to_string());
             }
         }
-        if let Some(next) = self.queued.pop_front() {
+        if let Some(next) = self.turn.next_queued() {
             self.start_turn(next, fx);
         }
     }
 
     /// Sends a prompt: continues the current thread, or starts one.
     pub fn start_turn(&mut self, prompt: String, fx: &mut Vec<Effect>) {
-        let run = self.next_run;
-        self.next_run += 1;
         self.say(Who::User, &prompt);
-        self.files.changed.clear();
+        self.files.clear_changed();
         self.error = None;
-        self.turn_usage = Usage::default();
-        self.turn = Some(Running {
-            run,
-            started: self.now,
-            last_event: self.now,
-            interrupting: false,
-            superseded: false,
-        });
-        self.row_selected = None;
+        let run = self.turn.begin(self.now);
+        self.events.follow();
         let spec = TurnSpec {
             prompt,
-            resume: self.thread_id.clone(),
-            prior_total: self.total,
+            resume: self.turn.thread_id().map(str::to_string),
+            prior_total: self.turn.total(),
         };
         fx.push(Effect::StartTurn {
             run,
@@ -445,94 +357,24 @@ impl App {
         });
     }
 
-    /// Rebuilds chat and rows from a stored session log, and continues that thread.
-    fn load_transcript(
-        &mut self,
-        id: String,
-        record: Option<SessionRecord>,
-        entries: Vec<LogEntry>,
-    ) {
-        self.chat.clear();
-        self.rows = Rows::default();
-        self.row_selected = None;
-        self.thread_id = Some(id.clone());
-        self.total = record.as_ref().map(|r| r.usage).unwrap_or_default();
-        let mut run = 0;
-        for entry in entries {
-            match entry {
-                LogEntry::Prompt { text, .. } => {
-                    run = self.next_run;
-                    self.next_run += 1;
-                    self.say(Who::User, &text);
-                }
-                LogEntry::Event { event, .. } => {
-                    if let CodexEvent::ItemCompleted { item } = &event
-                        && let ItemKind::AgentMessage { text } = &item.kind
-                    {
-                        self.say(Who::Codex, text);
-                    }
-                    self.rows.apply(run, &event, self.now);
-                }
-            }
-        }
-        let title = record
-            .map(|r| r.title)
-            .unwrap_or_else(|| "no local transcript; Codex keeps the history".into());
-        self.say(Who::Notice, &format!("resumed thread {id}: {title}"));
-    }
-
-    /// A recorded prompt starts a pseudo-turn; recorded events flow through the normal path.
-    fn on_replay(&mut self, prompt: Option<String>, event: Option<CodexEvent>) {
-        if let Some(p) = prompt {
-            let run = self.next_run;
-            self.next_run += 1;
-            self.say(Who::User, &p);
-            self.turn = Some(Running {
-                run,
-                started: self.now,
-                last_event: self.now,
-                interrupting: false,
-                superseded: false,
-            });
-        }
-        if let Some(e) = event {
-            if self.turn.is_none() {
-                let run = self.next_run;
-                self.next_run += 1;
-                self.turn = Some(Running {
-                    run,
-                    started: self.now,
-                    last_event: self.now,
-                    interrupting: false,
-                    superseded: false,
-                });
-            }
-            let run = self.turn.map_or(0, |t| t.run);
-            self.on_codex(run, &e);
-            if e.is_terminal() {
-                self.turn = None;
-            }
-        }
-    }
-
     /// The running turn no longer speaks for the thread on screen (`/new`, `/resume`):
     /// it is being interrupted, and what it still reports is shown but not adopted.
     pub fn supersede_turn(&mut self) {
-        if let Some(t) = &mut self.turn
-            && !t.superseded
-        {
-            t.superseded = true;
-            t.interrupting = true;
-            self.approvals.clear();
-            if matches!(self.popup, Some(Popup::Approval(_))) {
-                self.popup = None;
-            }
-            self.note("interrupting the running turn");
+        let Some(t) = self.turn.running_mut() else {
+            return;
+        };
+        if t.superseded {
+            return;
         }
+        t.superseded = true;
+        t.interrupting = true;
+        self.approvals.clear();
+        self.popups.close(|p| matches!(p, Popup::Approval(_)));
+        self.note("interrupting the running turn");
     }
 
     pub fn note(&mut self, text: &str) {
-        let run = self.turn.map_or(0, |t| t.run);
-        self.rows.note(run, RowKind::Info, text);
+        let run = self.turn.running().map_or(0, |t| t.run);
+        self.events.note(run, RowKind::Info, text);
     }
 }

@@ -46,13 +46,13 @@ pub struct Entry {
 /// What the tree pane shows; owned by the App.
 #[derive(Debug, Default)]
 pub struct FileTree {
-    pub root: PathBuf,
-    pub entries: Vec<Entry>,
-    pub expanded: HashSet<PathBuf>,
+    root: PathBuf,
+    entries: Vec<Entry>,
+    expanded: HashSet<PathBuf>,
     /// Files changed in the current turn (absolute paths).
-    pub changed: HashSet<PathBuf>,
-    pub selected: usize,
-    pub truncated: bool,
+    changed: HashSet<PathBuf>,
+    selected: usize,
+    truncated: bool,
 }
 
 impl FileTree {
@@ -88,6 +88,49 @@ impl FileTree {
 
     pub fn is_changed(&self, path: &Path) -> bool {
         self.changed.contains(path)
+    }
+
+    pub fn mark_changed(&mut self, path: PathBuf) {
+        self.changed.insert(path);
+    }
+
+    pub fn clear_changed(&mut self) {
+        self.changed.clear();
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn is_expanded(&self, dir: &Path) -> bool {
+        self.expanded.contains(dir)
+    }
+
+    /// The folders a rescan descends into.
+    pub fn expanded(&self) -> HashSet<PathBuf> {
+        self.expanded.clone()
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.entries.get(self.selected)
+    }
+
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Moves the selection by `delta` entries, within the list.
+    pub fn select_by(&mut self, delta: i64) {
+        let last = self.entries.len().saturating_sub(1) as i64;
+        self.selected = (self.selected as i64).saturating_add(delta).clamp(0, last) as usize;
     }
 }
 

@@ -5,7 +5,7 @@
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::app::{App, Effect, Focus, Popup, Who};
+use super::app::{App, Effect, Focus, Popup, Reaction, Who};
 use super::keymap::Action;
 use super::pickers::Picker;
 use super::ui;
@@ -45,13 +45,12 @@ pub fn handle_terminal(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
 fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     let km = app.keymap.clone();
     let was_armed = std::mem::take(&mut app.quit_armed);
-    if app.popup.is_some() && on_popup_key(app, key, fx) {
+    if on_popup_key(app, key, fx) {
         return;
     }
     // Global keys first: interrupt, quit, help, focus.
     if km.is(Action::Interrupt, &key)
-        && app.is_running()
-        && let Some(t) = &mut app.turn
+        && let Some(t) = app.turn.running_mut()
         && !t.interrupting
     {
         t.interrupting = true;
@@ -75,7 +74,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     let typing = app.focus == Focus::Input;
     if km.is(Action::Help, &key) && (!typing || key.code != KeyCode::Char('?')) {
-        app.popup = Some(Popup::Help);
+        app.popups.push(Popup::Help { scroll: 0 });
         return;
     }
     let tree = ui::layout(Rect::new(0, 0, app.size.0, app.size.1))
@@ -126,9 +125,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 // A running turn is interrupted first (by the conversation actor).
                 app.supersede_turn();
                 fx.push(Effect::NewThread);
-                app.thread_id = None;
-                app.total = Default::default();
-                app.turn_usage = Default::default();
+                app.turn.set_thread(None, Default::default());
                 app.say(Who::Notice, "new thread: the next prompt starts it");
             }
             "resume" if arg.trim().is_empty() => fx.push(Effect::ListSessions),
@@ -145,7 +142,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 app.quit = true;
                 fx.push(Effect::Quit);
             }
-            "help" => app.popup = Some(Popup::Help),
+            "help" => app.popups.push(Popup::Help { scroll: 0 }),
             "agent" if !app.agent.available => {
                 app.fail("the agent needs OPENAI_API_KEY (in the environment or .env)")
             }
@@ -168,7 +165,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
         return;
     }
     if app.is_running() {
-        app.queued.push_back(text);
+        app.turn.queue(text);
         app.note("prompt queued: it is sent when this turn ends");
     } else {
         app.start_turn(text, fx);
@@ -199,14 +196,11 @@ fn on_pane_key(app: &mut App, pane: Focus, key: KeyEvent, fx: &mut Vec<Effect>) 
     }
     if km.is(Action::Activate, &key) {
         match pane {
-            Focus::Events => {
-                let i = app.row_selected.unwrap_or(app.rows.len().saturating_sub(1));
-                app.rows.toggle(i);
-            }
+            Focus::Events => app.events.toggle_selected(),
             Focus::Files => {
                 if app.files.toggle_selected() {
                     fx.push(Effect::Rescan);
-                } else if let Some(e) = app.files.entries.get(app.files.selected) {
+                } else if let Some(e) = app.files.selected_entry() {
                     fx.push(Effect::LoadPreview(e.path.clone()));
                 }
             }
@@ -225,132 +219,46 @@ fn on_pane_key(app: &mut App, pane: Focus, key: KeyEvent, fx: &mut Vec<Effect>) 
 
 /// Moves a pane's view or selection by `delta` lines/rows (negative = up / older).
 pub fn scroll(app: &mut App, pane: Focus, delta: i64) {
-    let clamp = |v: i64, max: usize| v.clamp(0, max as i64) as usize;
     match pane {
-        Focus::Chat | Focus::Input => {
-            app.chat_scroll = clamp(app.chat_scroll as i64 - delta, usize::MAX / 4);
-        }
-        Focus::Events => {
-            let last = app.rows.len().saturating_sub(1);
-            let cur = app.row_selected.unwrap_or(last) as i64;
-            let next = clamp(cur + delta, last);
-            app.row_selected = if next >= last && delta > 0 {
-                None
-            } else {
-                Some(next)
-            };
-        }
-        Focus::Files => {
-            let last = app.files.entries.len().saturating_sub(1);
-            app.files.selected = clamp(app.files.selected as i64 + delta, last);
-        }
+        Focus::Chat | Focus::Input => app.chat.scroll_by(delta),
+        Focus::Events => app.events.scroll_by(delta),
+        Focus::Files => app.files.select_by(delta),
     }
 }
 
-/// Popup keys; returns true when the popup consumed the key.
+/// Gives the key to the popup on top; returns true when it took it.
 fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
     let km = app.keymap.clone();
-    let close = km.is(Action::Dismiss, &key);
-    match app.popup.as_mut() {
-        Some(Popup::Approval(a)) => {
-            use crate::engine::ApprovalDecision as D;
-            let decision = match key.code {
-                KeyCode::Char('a') | KeyCode::Char('y') => D::Accept,
-                KeyCode::Char('s') => D::AcceptForSession,
-                KeyCode::Char('d') | KeyCode::Char('n') => D::Decline,
-                KeyCode::Char('c') => D::Cancel,
-                _ if close => D::Cancel,
-                _ => return true, // the modal holds the keyboard until answered
-            };
-            let (run, request_id) = (a.run, a.request_id.clone());
-            fx.push(Effect::Approve {
-                run,
-                request_id: request_id.clone(),
-                decision,
-            });
-            app.approvals.retain(|x| x.request_id != request_id);
-            app.popup = None;
-            app.show_next_approval();
-            true
-        }
-        Some(Popup::Help) => {
-            if close
-                || km.is(Action::Help, &key)
-                || key.code == KeyCode::Enter
-                || key.code == KeyCode::Char('q')
-            {
-                app.popup = None;
-            }
-            true
-        }
-        Some(Popup::Preview(p)) => {
-            match key.code {
-                KeyCode::Up | KeyCode::Char('k') => p.scroll = p.scroll.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => p.scroll = p.scroll.saturating_add(1),
-                KeyCode::PageUp => p.scroll = p.scroll.saturating_sub(20),
-                KeyCode::PageDown => p.scroll = p.scroll.saturating_add(20),
-                _ if close || key.code == KeyCode::Enter || key.code == KeyCode::Char('q') => {
-                    app.popup = None
-                }
-                _ => {}
-            }
-            true
-        }
-        Some(Popup::Resume(picker)) => {
-            match key.code {
-                KeyCode::Up => picker.up(),
-                KeyCode::Down => picker.down(),
-                KeyCode::Enter => {
-                    let picked = picker.current().map(|r| r.id.clone());
-                    app.popup = None;
-                    if let Some(id) = picked {
-                        app.supersede_turn();
-                        fx.push(Effect::LoadTranscript(id));
-                    }
-                }
-                KeyCode::Backspace => {
-                    let mut q = picker.query.clone();
-                    q.pop();
-                    picker.set_query(&q);
-                }
-                KeyCode::Char(c)
-                    if key
-                        .modifiers
-                        .difference(ratatui::crossterm::event::KeyModifiers::SHIFT)
-                        .is_empty() =>
-                {
-                    let q = format!("{}{c}", picker.query);
-                    picker.set_query(&q);
-                }
-                _ if close => app.popup = None,
-                _ => return false,
-            }
-            true
-        }
-        Some(Popup::Skills(picker)) => match key.code {
-            KeyCode::Up => {
-                picker.up();
-                true
-            }
-            KeyCode::Down => {
-                picker.down();
-                true
-            }
-            KeyCode::Enter | KeyCode::Tab => {
-                if let Some(skill) = picker.current().cloned() {
-                    insert_skill(app, &skill.name);
-                }
-                app.popup = None;
-                true
-            }
-            _ if close => {
+    let Some(top) = app.popups.top_mut() else {
+        return false;
+    };
+    let reaction = top.on_key(&key, &km);
+    let skills = matches!(top, Popup::Skills(_));
+    match reaction {
+        Reaction::Consumed => true,
+        Reaction::Ignored => false,
+        Reaction::Close => {
+            if skills {
                 app.skill_dismissed = current_word(app).map(|(row, start, _)| (row, start));
-                app.popup = None;
-                true
             }
-            _ => false, // typing goes on into the prompt and refilters
-        },
-        None => false,
+            app.popups.pop();
+            true
+        }
+        Reaction::Answer(decision) => {
+            app.answer_approval(decision, fx);
+            true
+        }
+        Reaction::Resume(id) => {
+            app.popups.pop();
+            app.supersede_turn();
+            fx.push(Effect::LoadTranscript(id));
+            true
+        }
+        Reaction::InsertSkill(name) => {
+            insert_skill(app, &name);
+            app.popups.pop();
+            true
+        }
     }
 }
 
@@ -373,16 +281,16 @@ pub fn sync_skill_popup(app: &mut App) {
     match word {
         Some((row, start, w)) if app.skill_dismissed != Some((row, start)) => {
             let query = &w[1..];
-            match app.popup.as_mut() {
+            match app.popups.top_mut() {
                 Some(Popup::Skills(p)) => p.set_query(query),
-                None => app.popup = Some(Popup::Skills(Picker::new(app.skills.clone(), query))),
+                None => app
+                    .popups
+                    .push(Popup::Skills(Picker::new(app.skills.clone(), query))),
                 Some(_) => {}
             }
         }
         _ => {
-            if matches!(app.popup, Some(Popup::Skills(_))) {
-                app.popup = None;
-            }
+            app.popups.close(|p| matches!(p, Popup::Skills(_)));
             if word.is_none() {
                 app.skill_dismissed = None;
             }

@@ -1,8 +1,8 @@
 //! Key bindings as data.
 //!
 //! One table says which keys do what, in which context, and how to describe it. The same table
-//! drives behaviour (`Keymap::action`), the footer hints and the help popup, so they can never
-//! disagree, and users can rebind any action from `config.toml`:
+//! drives behaviour (`Keymap::is`), the footer hints, the hints inside popups and the help
+//! popup, so they can never disagree, and users can rebind any action from `config.toml`:
 //!
 //! ```toml
 //! [keys]
@@ -14,6 +14,41 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where an action applies: the help groups by it, and each view asks only for its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Anywhere (unless a popup takes the key first).
+    Global,
+    /// Typing in the prompt box.
+    Prompt,
+    /// A focused pane, and the lists inside popups.
+    Pane,
+    /// Any popup.
+    Popup,
+    /// The approval modal.
+    Approval,
+}
+
+impl Context {
+    pub const ALL: [Context; 5] = [
+        Self::Global,
+        Self::Prompt,
+        Self::Pane,
+        Self::Popup,
+        Self::Approval,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Global => "anywhere",
+            Self::Prompt => "in the prompt",
+            Self::Pane => "in a pane or list",
+            Self::Popup => "in a popup",
+            Self::Approval => "when Codex asks for approval",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -32,10 +67,16 @@ pub enum Action {
     Activate,
     Help,
     Dismiss,
+    Select,
+    Close,
+    Accept,
+    AcceptForSession,
+    Decline,
+    Cancel,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 21] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -51,7 +92,36 @@ impl Action {
         Self::Activate,
         Self::Help,
         Self::Dismiss,
+        Self::Select,
+        Self::Close,
+        Self::Accept,
+        Self::AcceptForSession,
+        Self::Decline,
+        Self::Cancel,
     ];
+
+    pub fn context(self) -> Context {
+        match self {
+            Self::Interrupt
+            | Self::Quit
+            | Self::FocusNext
+            | Self::FocusPrev
+            | Self::Help
+            | Self::Dismiss => Context::Global,
+            Self::Send | Self::Newline => Context::Prompt,
+            Self::Up
+            | Self::Down
+            | Self::PageUp
+            | Self::PageDown
+            | Self::Top
+            | Self::Bottom
+            | Self::Activate => Context::Pane,
+            Self::Select | Self::Close => Context::Popup,
+            Self::Accept | Self::AcceptForSession | Self::Decline | Self::Cancel => {
+                Context::Approval
+            }
+        }
+    }
 
     /// The name used in `config.toml`.
     pub fn name(self) -> &'static str {
@@ -71,6 +141,12 @@ impl Action {
             Self::Activate => "activate",
             Self::Help => "help",
             Self::Dismiss => "dismiss",
+            Self::Select => "select",
+            Self::Close => "close",
+            Self::Accept => "accept",
+            Self::AcceptForSession => "accept_for_session",
+            Self::Decline => "decline",
+            Self::Cancel => "cancel",
         }
     }
 
@@ -90,7 +166,13 @@ impl Action {
             Self::Bottom => "to the bottom (follow the tail)",
             Self::Activate => "expand a row / open a file or folder",
             Self::Help => "this help",
-            Self::Dismiss => "close popup / dismiss error",
+            Self::Dismiss => "dismiss the error",
+            Self::Select => "pick the highlighted entry",
+            Self::Close => "close the popup",
+            Self::Accept => "accept",
+            Self::AcceptForSession => "accept for this session",
+            Self::Decline => "decline",
+            Self::Cancel => "cancel the turn",
         }
     }
 }
@@ -239,6 +321,12 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Action::Activate, &["enter", "space"]),
         (Action::Help, &["f1", "?"]),
         (Action::Dismiss, &["esc"]),
+        (Action::Select, &["enter", "tab"]),
+        (Action::Close, &["esc"]),
+        (Action::Accept, &["a", "y"]),
+        (Action::AcceptForSession, &["s"]),
+        (Action::Decline, &["d", "n"]),
+        (Action::Cancel, &["c", "esc"]),
     ]
 }
 
@@ -301,12 +389,27 @@ impl Keymap {
             .join(", ")
     }
 
-    /// Rows for the help popup: keys, description.
-    pub fn help_rows(&self) -> Vec<(String, &'static str)> {
-        self.bindings
-            .iter()
-            .map(|(a, _)| (self.label(*a), a.describe()))
-            .collect()
+    /// Rows for the help popup, grouped by context: `(Some(title), ..)` opens a group,
+    /// then `(None, keys, description)` per action.
+    pub fn help_rows(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
+        let mut rows = Vec::new();
+        for ctx in Context::ALL {
+            rows.push((Some(ctx.title()), String::new(), ""));
+            rows.extend(
+                self.bindings
+                    .iter()
+                    .filter(|(a, _)| a.context() == ctx)
+                    .map(|(a, _)| (None, self.label(*a), a.describe())),
+            );
+        }
+        rows
+    }
+
+    /// The first key of `action`, for an inline hint (`?` when it has none).
+    pub fn first(&self, action: Action) -> String {
+        self.keys(action)
+            .first()
+            .map_or_else(|| "?".into(), ToString::to_string)
     }
 
     /// The footer: a few actions with their first key.

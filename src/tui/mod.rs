@@ -10,8 +10,11 @@
 
 pub mod agent_view;
 pub mod app;
+pub mod chat;
 mod conversation;
+pub mod event_pane;
 pub mod files;
+mod history;
 pub mod input;
 pub mod keymap;
 pub mod pickers;
@@ -19,7 +22,9 @@ pub mod replay;
 pub mod rows;
 pub mod run;
 mod services;
+pub mod turn;
 pub mod ui;
+pub mod views;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -9,34 +9,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::engine::event::{ItemKind, Status};
 use crate::engine::{CodexEvent, DeltaStream, Item};
+use crate::present::{self, lines};
+pub use crate::present::{Kind as RowKind, MAX_LINES as MAX_OUTPUT_LINES, State as RowState};
 use crate::text::{one_line, sanitize};
 
 pub const MAX_ROWS: usize = 2_000;
-pub const MAX_OUTPUT_LINES: usize = 200;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
-    Reasoning,
-    Command,
-    FileChange,
-    Message,
-    Tool,
-    Search,
-    Todo,
-    Warning,
-    Error,
-    Info,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowState {
-    Running,
-    Ok,
-    Failed,
-    Info,
-}
 
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -141,62 +119,15 @@ impl Rows {
                 self.append(run, item_id, *stream, delta, now);
                 Vec::new()
             }
-            CodexEvent::ApprovalRequested {
-                kind,
-                command,
-                reason,
-                ..
-            } => {
-                let what = command.clone().unwrap_or_else(|| "file changes".into());
-                let why = reason
-                    .as_deref()
-                    .map(|r| format!(" — {r}"))
-                    .unwrap_or_default();
-                self.note(
-                    run,
-                    RowKind::Warning,
-                    &format!("approval requested ({kind}): {what}{why}"),
-                );
+            other => {
+                if let Some((kind, text)) = present::notice(other) {
+                    self.note(run, kind, &text);
+                }
+                if let CodexEvent::TurnInterrupted { .. } = other {
+                    self.stop_running(run, now);
+                }
                 Vec::new()
             }
-            CodexEvent::ApprovalResolved { decision, by, .. } => {
-                self.note(
-                    run,
-                    RowKind::Info,
-                    &format!("approval: {decision} (by {by})"),
-                );
-                Vec::new()
-            }
-            CodexEvent::Error { message } => {
-                self.note(run, RowKind::Warning, message);
-                Vec::new()
-            }
-            CodexEvent::TurnFailed { message } => {
-                self.note(run, RowKind::Error, &format!("turn failed: {message}"));
-                Vec::new()
-            }
-            CodexEvent::EngineError { message, .. } => {
-                self.note(run, RowKind::Error, message);
-                Vec::new()
-            }
-            CodexEvent::TurnInterrupted { reason } => {
-                self.note(run, RowKind::Warning, &format!("interrupted: {reason}"));
-                self.stop_running(run, now);
-                Vec::new()
-            }
-            CodexEvent::Malformed { reason, .. } => {
-                self.note(
-                    run,
-                    RowKind::Warning,
-                    &format!("unreadable output from codex: {reason}"),
-                );
-                Vec::new()
-            }
-            CodexEvent::Unknown { event_type, .. } => {
-                self.note(run, RowKind::Info, &format!("unknown event {event_type}"));
-                Vec::new()
-            }
-            _ => Vec::new(),
         }
     }
 
@@ -283,179 +214,14 @@ impl Row {
     }
 
     fn from_item(run: u64, item: &Item, now: Instant, done: bool) -> Self {
-        let running = if done {
-            RowState::Ok
-        } else {
-            RowState::Running
-        };
-        let by_status = |s: Status| match s {
-            Status::InProgress if !done => RowState::Running,
-            Status::Failed | Status::Declined => RowState::Failed,
-            _ => RowState::Ok,
-        };
-        let mut row = match &item.kind {
-            ItemKind::Reasoning { text } => {
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::Reasoning,
-                    RowState::Info,
-                    one_line(text, 300),
-                );
-                r.body = lines(text);
-                r
-            }
-            ItemKind::AgentMessage { text } => {
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::Message,
-                    RowState::Ok,
-                    one_line(text, 300),
-                );
-                r.body = lines(text);
-                r
-            }
-            ItemKind::CommandExecution {
-                command,
-                aggregated_output,
-                exit_code,
-                status,
-            } => {
-                let state = match (status, exit_code) {
-                    (Status::InProgress, _) if !done => RowState::Running,
-                    (_, Some(c)) if *c != 0 => RowState::Failed,
-                    (s, _) => by_status(*s),
-                };
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::Command,
-                    state,
-                    one_line(&strip_shell(command), 300),
-                );
-                r.body = lines(aggregated_output);
-                r.exit_code = *exit_code;
-                r
-            }
-            ItemKind::FileChange { changes, status } => {
-                let title = match changes.as_slice() {
-                    [one] => format!("{} {}", one.kind, one_line(&short_path(&one.path), 200)),
-                    many => format!("{} files changed", many.len()),
-                };
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::FileChange,
-                    by_status(*status),
-                    title,
-                );
-                r.body = changes
-                    .iter()
-                    .map(|c| format!("{} {}", c.kind, one_line(&c.path, 300)))
-                    .collect();
-                r.files = changes.iter().map(|c| c.path.clone()).collect();
-                r
-            }
-            ItemKind::McpToolCall {
-                server,
-                tool,
-                error,
-                status,
-                ..
-            } => {
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::Tool,
-                    by_status(*status),
-                    one_line(&format!("{server}.{tool}"), 200),
-                );
-                r.body = error.iter().map(|e| one_line(e, 300)).collect();
-                r
-            }
-            ItemKind::WebSearch { query, .. } => Row::new(
-                run,
-                item.id.clone(),
-                RowKind::Search,
-                running,
-                one_line(query, 200),
-            ),
-            ItemKind::TodoList { items } => {
-                let done_n = items.iter().filter(|t| t.completed).count();
-                let mut r = Row::new(
-                    run,
-                    item.id.clone(),
-                    RowKind::Todo,
-                    running,
-                    format!("plan {done_n}/{}", items.len()),
-                );
-                r.body = items
-                    .iter()
-                    .map(|t| {
-                        format!(
-                            "{} {}",
-                            if t.completed { "☑" } else { "☐" },
-                            one_line(&t.text, 200)
-                        )
-                    })
-                    .collect();
-                r
-            }
-            ItemKind::Error { message } => Row::new(
-                run,
-                item.id.clone(),
-                RowKind::Warning,
-                RowState::Info,
-                one_line(message, 300),
-            ),
-            ItemKind::Other { item_type, .. } => Row::new(
-                run,
-                item.id.clone(),
-                RowKind::Info,
-                RowState::Info,
-                format!("{} item", one_line(item_type, 60)),
-            ),
-        };
+        let shown = present::item(item, done);
+        let mut row = Row::new(run, item.id.clone(), shown.kind, shown.state, shown.title);
+        row.body = shown.body;
+        row.exit_code = shown.exit_code;
+        row.files = shown.changes.into_iter().map(|(_, path)| path).collect();
         if !done {
             row.started = Some(now);
         }
         row
     }
-}
-
-/// `/bin/bash -lc 'echo hi'` → `echo hi`: the wrapper is noise in a narrow pane.
-fn strip_shell(command: &str) -> String {
-    for prefix in [
-        "/bin/bash -lc ",
-        "bash -lc ",
-        "/bin/sh -c ",
-        "/bin/zsh -lc ",
-    ] {
-        if let Some(rest) = command.strip_prefix(prefix) {
-            let rest = rest.trim();
-            if rest.len() >= 2 && rest.starts_with('\'') && rest.ends_with('\'') {
-                return rest[1..rest.len() - 1].replace("'\\''", "'");
-            }
-            return rest.to_string();
-        }
-    }
-    command.to_string()
-}
-
-fn short_path(p: &str) -> String {
-    let parts: Vec<&str> = p.rsplitn(3, '/').collect();
-    match parts.as_slice() {
-        [file, dir, _] => format!("{dir}/{file}"),
-        _ => p.to_string(),
-    }
-}
-
-fn lines(text: &str) -> Vec<String> {
-    let clean = sanitize(text);
-    let all: Vec<&str> = clean.lines().collect();
-    all[all.len().saturating_sub(MAX_OUTPUT_LINES)..]
-        .iter()
-        .map(|l| l.chars().take(1000).collect())
-        .collect()
 }

@@ -280,7 +280,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             None => eprintln!("{report}"),
         }
     }
-    if let Some(id) = &app.thread_id {
+    if let Some(id) = app.thread_id() {
         let id = crate::text::one_line(id, 80);
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }

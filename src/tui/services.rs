@@ -110,15 +110,15 @@ impl Services {
             Effect::LoadTranscript(id) => self.conversation.send(Command::Load(id)),
             Effect::Quit => {}
             Effect::Rescan => {
-                let root = app.files.root.clone();
-                let expanded = app.files.expanded.clone();
+                let root = app.files.root().to_path_buf();
+                let expanded = app.files.expanded();
                 self.blocking(move || {
                     let (entries, truncated) = files::scan(&root, &expanded);
                     Some(Msg::Tree { entries, truncated })
                 });
             }
             Effect::LoadPreview(path) => {
-                let root = app.files.root.clone();
+                let root = app.files.root().to_path_buf();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
             }
             Effect::ListSessions => {

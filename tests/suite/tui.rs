@@ -135,10 +135,7 @@ fn a_running_turn_with_a_command_in_progress() {
             item: item("item_2", cmd(Status::InProgress, None, "")),
         },
     );
-    assert_eq!(
-        a.thread_id.as_deref(),
-        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
-    );
+    assert_eq!(a.thread_id(), Some("01a2112e-cb31-7fd3-b664-466522ce36c8"));
     insta::assert_snapshot!(render(&a, 120, 24));
 }
 
@@ -282,11 +279,11 @@ fn skill_popup_filters_and_inserts() {
     let mut a = app();
     type_str(&mut a, "please run $");
     assert!(
-        matches!(a.popup, Some(Popup::Skills(_))),
+        matches!(a.popup(), Some(Popup::Skills(_))),
         "$ opens the picker"
     );
     type_str(&mut a, "smk");
-    let Some(Popup::Skills(p)) = &a.popup else {
+    let Some(Popup::Skills(p)) = a.popup() else {
         panic!("picker closed")
     };
     assert_eq!(
@@ -295,23 +292,23 @@ fn skill_popup_filters_and_inserts() {
     );
     insta::assert_snapshot!(render(&a, 100, 20));
     key(&mut a, KeyCode::Tab);
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
     assert_eq!(a.input.lines()[0], "please run $mcp-skill-smoke ");
     // Esc closes it and it stays closed for that word; `$` mid-word does not open it.
     type_str(&mut a, "$im");
     key(&mut a, KeyCode::Esc);
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
     type_str(&mut a, "a");
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
     type_str(&mut a, " x$");
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
 }
 
 #[test]
 fn help_is_generated_from_the_keymap() {
     let mut a = app();
     key(&mut a, KeyCode::F(1));
-    assert!(matches!(a.popup, Some(Popup::Help)));
+    assert!(matches!(a.popup(), Some(Popup::Help { .. })));
     insta::assert_snapshot!(render(&a, 100, 32));
     let overridden = Keymap::with_overrides(
         &[("send".to_string(), vec!["ctrl+s".to_string()])]
@@ -422,4 +419,18 @@ fn hostile_output_is_sanitized() {
     let screen = render(&a, 120, 20);
     assert!(!screen.contains('\x1b') && !screen.contains('\x07') && !screen.contains('\u{9b}'));
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_scrolls_to_the_approval_keys_and_commands() {
+    let mut a = app();
+    key(&mut a, KeyCode::F(1));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Down);
+    }
+    let screen = render(&a, 100, 32);
+    assert!(screen.contains("cancel the turn") && screen.contains("/resume [id]"));
+    insta::assert_snapshot!(screen);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.popup().is_none());
 }

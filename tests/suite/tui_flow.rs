@@ -42,7 +42,7 @@ fn follow_ups_continue_the_thread_and_new_starts_fresh() {
     // While it runs, Enter queues; the queued prompt goes out when the turn ends.
     type_str(&mut a, "third");
     assert!(key(&mut a, KeyCode::Enter).is_empty());
-    let run2 = a.turn.map(|t| t.run).unwrap();
+    let run2 = a.turn.running().map(|t| t.run).unwrap();
     let fx = a.update(Msg::TurnDone {
         run: run2,
         outcome: TurnOutcome {
@@ -55,7 +55,7 @@ fn follow_ups_continue_the_thread_and_new_starts_fresh() {
     assert!(
         matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.prompt == "third" && spec.resume.as_deref() == Some("t-1"))
     );
-    let run3 = a.turn.map(|t| t.run).unwrap();
+    let run3 = a.turn.running().map(|t| t.run).unwrap();
     a.update(Msg::TurnDone {
         run: run3,
         outcome: TurnOutcome {
@@ -122,9 +122,9 @@ fn memory_is_bounded_over_a_long_session() {
             },
         );
     }
-    assert_eq!(a.rows.len(), codexmcp::tui::rows::MAX_ROWS);
+    assert_eq!(a.events.rows().len(), codexmcp::tui::rows::MAX_ROWS);
     assert_eq!(
-        a.rows.dropped,
+        a.events.rows().dropped,
         20_000 - codexmcp::tui::rows::MAX_ROWS as u64
     );
     assert!(render(&a, 120, 20).contains("thought 19999"));
@@ -141,7 +141,7 @@ fn memory_is_bounded_over_a_long_session() {
             ),
         },
     );
-    assert!(a.rows.iter().any(|r| r.title == "revised"));
+    assert!(a.events.rows().iter().any(|r| r.title == "revised"));
     assert_eq!(a.focus, Focus::Input);
 }
 
@@ -237,10 +237,7 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
             output_tokens: 800,
         }),
     );
-    assert_eq!(
-        a.thread_id.as_deref(),
-        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
-    );
+    assert_eq!(a.thread_id(), Some("01a2112e-cb31-7fd3-b664-466522ce36c8"));
     assert_eq!(
         a.chat
             .iter()
@@ -375,7 +372,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
         }]
     );
     assert!(
-        matches!(&a.popup, Some(codexmcp::tui::app::Popup::Approval(v)) if v.request_id == "1")
+        matches!(a.popup(), Some(codexmcp::tui::app::Popup::Approval(v)) if v.request_id == "1")
     );
     assert_eq!(
         key(&mut a, KeyCode::Esc),
@@ -385,7 +382,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
             decision: "cancel".parse().unwrap()
         }]
     );
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
     // A request resolved by policy closes without a key.
     codex(
         &mut a,
@@ -408,7 +405,7 @@ fn an_approval_request_opens_a_modal_that_must_be_answered() {
             by: "policy".into(),
         },
     );
-    assert!(a.popup.is_none());
+    assert!(a.popup().is_none());
 }
 
 #[test]
@@ -443,4 +440,106 @@ fn every_default_binding_is_reachable_from_a_real_key_event() {
         Action::Newline,
         &KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)
     ));
+}
+
+/// `/new` while a turn runs used to do nothing (the agent's lock) or be undone when the turn
+/// ended: now it interrupts the turn, and what that turn still reports does not bring the old
+/// thread back.
+#[test]
+fn new_during_a_turn_interrupts_it_and_stays_new() {
+    let mut a = app();
+    let run = send(&mut a, "first");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "t-old".into(),
+        },
+    );
+    type_str(&mut a, "/new");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert_eq!(fx, [Effect::NewThread], "the actor interrupts, then resets");
+    assert_eq!(a.thread_id(), None);
+    assert!(a.turn.running().is_some_and(|t| t.interrupting));
+    // The old turn's last words arrive after /new.
+    codex(
+        &mut a,
+        run,
+        CodexEvent::TurnCompleted {
+            usage: Usage {
+                input_tokens: 5,
+                ..Usage::default()
+            },
+            total: Usage {
+                input_tokens: 500,
+                ..Usage::default()
+            },
+        },
+    );
+    a.update(Msg::TurnDone {
+        run,
+        outcome: TurnOutcome {
+            thread_id: Some("t-old".into()),
+            status: TurnStatus::Interrupted,
+            total: Usage::default(),
+            last_message: None,
+        },
+    });
+    assert_eq!(
+        a.thread_id(),
+        None,
+        "the interrupted turn did not undo /new"
+    );
+    assert_eq!(a.turn.total().input_tokens, 0);
+    assert!(!a.is_running());
+    type_str(&mut a, "fresh");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.is_none()));
+}
+
+/// Approval keys are data: rebinding them changes what answers and what the modal says.
+#[test]
+fn approval_keys_follow_the_keymap() {
+    let keys = codexmcp::tui::keymap::Keymap::with_overrides(
+        &[
+            ("accept".to_string(), vec!["ctrl+y".to_string()]),
+            ("cancel".to_string(), vec!["ctrl+x".to_string()]),
+        ]
+        .into_iter()
+        .collect(),
+    )
+    .unwrap();
+    let mut a = codexmcp::tui::app::App::new(keys, codexmcp::tui::app::Info::default());
+    let run = send(&mut a, "touch");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ApprovalRequested {
+            request_id: "7".into(),
+            kind: "command".parse().unwrap(),
+            command: Some("touch /etc/x".into()),
+            cwd: None,
+            reason: None,
+            diff: None,
+        },
+    );
+    let screen = render(&a, 120, 24);
+    assert!(
+        screen.contains("Ctrl+Y") && screen.contains("Ctrl+X"),
+        "{screen}"
+    );
+    assert!(!screen.contains("c/Esc"), "{screen}");
+    assert!(
+        key(&mut a, KeyCode::Char('a')).is_empty(),
+        "a is no longer bound"
+    );
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::CONTROL),
+        [Effect::Approve {
+            run,
+            request_id: "7".into(),
+            decision: codexmcp::engine::ApprovalDecision::Accept,
+        }]
+    );
+    assert!(a.popup().is_none());
 }

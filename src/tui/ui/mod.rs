@@ -81,7 +81,7 @@ pub fn render(frame: &mut Frame, app: &App) {
 }
 
 pub(crate) fn border_style(app: &App, pane: Focus) -> Style {
-    if app.focus == pane && app.popup.is_none() {
+    if app.focus == pane && app.popup().is_none() {
         Style::new().fg(Color::Cyan)
     } else {
         Style::new().fg(Color::DarkGray)
@@ -109,7 +109,7 @@ pub fn secs(d: std::time::Duration) -> String {
 fn status(frame: &mut Frame, app: &App, area: Rect) {
     let sep = || Span::raw(" │ ").dark_gray();
     let mut spans = Vec::new();
-    match &app.turn {
+    match app.turn.running() {
         Some(t) => {
             let word = if t.interrupting {
                 "interrupting"
@@ -132,12 +132,12 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         None if app.read_only => spans.push(Span::raw("▶ replay").magenta()),
         None => spans.push(Span::raw("● ready").green()),
     }
-    if !app.queued.is_empty() {
-        spans.push(Span::raw(format!(" · {} queued", app.queued.len())).dark_gray());
+    if app.turn.queued() > 0 {
+        spans.push(Span::raw(format!(" · {} queued", app.turn.queued())).dark_gray());
     }
     spans.push(sep());
-    spans.push(match &app.thread_id {
-        Some(id) => Span::raw(format!("thread {id}")),
+    spans.push(match app.thread_id() {
+        Some(id) => Span::raw(format!("thread {}", crate::text::one_line(id, 60))),
         None => Span::raw("new thread").dark_gray(),
     });
     if app.agent_mode {
@@ -163,8 +163,8 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     spans.push(sep());
     spans.push(Span::raw(format!(
         "codex tok {} turn / {} thread",
-        tokens(app.turn_usage.total_tokens()),
-        tokens(app.total.total_tokens())
+        tokens(app.turn.turn_usage().total_tokens()),
+        tokens(app.turn.total().total_tokens())
     )));
     let mut line = Line::from(spans);
     if app.quit_armed {
@@ -183,20 +183,28 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn footer(frame: &mut Frame, app: &App, area: Rect) {
-    let mut wanted: Vec<(Action, &'static str)> = match app.focus {
-        Focus::Input => vec![(Action::Send, "send"), (Action::Newline, "newline")],
-        Focus::Events => vec![(Action::Activate, "expand"), (Action::Up, "move")],
-        Focus::Files => vec![(Action::Activate, "open"), (Action::Up, "move")],
-        Focus::Chat => vec![(Action::Up, "scroll"), (Action::PageUp, "page")],
+    let wanted: Vec<(Action, &'static str)> = match app.popup() {
+        // A popup on top takes the keys: only its own are offered (the skill picker is part
+        // of typing, so the prompt's keys stay).
+        Some(p) if !matches!(p, crate::tui::app::Popup::Skills(_)) => p.hints(),
+        _ => {
+            let mut wanted = match app.focus {
+                Focus::Input => vec![(Action::Send, "send"), (Action::Newline, "newline")],
+                Focus::Events => vec![(Action::Activate, "expand"), (Action::Up, "move")],
+                Focus::Files => vec![(Action::Activate, "open"), (Action::Up, "move")],
+                Focus::Chat => vec![(Action::Up, "scroll"), (Action::PageUp, "page")],
+            };
+            if app.is_running() {
+                wanted.push((Action::Interrupt, "interrupt"));
+            }
+            wanted.extend([
+                (Action::FocusNext, "focus"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]);
+            wanted
+        }
     };
-    if app.is_running() {
-        wanted.push((Action::Interrupt, "interrupt"));
-    }
-    wanted.extend([
-        (Action::FocusNext, "focus"),
-        (Action::Help, "help"),
-        (Action::Quit, "quit"),
-    ]);
     let mut spans = Vec::new();
     for (key, what) in app.keymap.hints(&wanted) {
         spans.push(Span::styled(

@@ -21,7 +21,7 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width.saturating_sub(2) as usize;
-    let need = inner.height as usize + app.chat_scroll;
+    let need = inner.height as usize + app.chat.scroll();
     let mut lines: Vec<Line> = Vec::new();
     for entry in app.chat.iter().rev() {
         let (label, style) = match entry.who {
@@ -114,8 +114,7 @@ pub fn input(frame: &mut Frame, app: &App, area: Rect) {
     ta.set_cursor_line_style(Style::new());
     if app.focus != Focus::Input
         || app
-            .popup
-            .as_ref()
+            .popup()
             .is_some_and(|p| !matches!(p, crate::tui::app::Popup::Skills(_)))
     {
         ta.set_cursor_style(Style::new());
@@ -207,7 +206,8 @@ fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'stat
 }
 
 pub fn events(frame: &mut Frame, app: &App, area: Rect) {
-    let title = match app.rows.dropped {
+    let rows = app.events.rows();
+    let title = match rows.dropped {
         0 => " Codex events ".to_string(),
         n => format!(" Codex events ({n} older in the session log) "),
     };
@@ -219,7 +219,7 @@ pub fn events(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let height = inner.height as usize;
-    if app.rows.is_empty() {
+    if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(
                 "Reasoning, commands, file changes and messages appear here live.".dark_gray(),
@@ -228,11 +228,11 @@ pub fn events(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let anchor = app.row_selected.unwrap_or(app.rows.len() - 1);
+    let anchor = app.events.selected().unwrap_or(rows.len() - 1);
     let mut lines: Vec<Line> = Vec::new();
-    for i in (0..=anchor.min(app.rows.len() - 1)).rev() {
-        let Some(r) = app.rows.get(i) else { break };
-        let selected = app.focus == Focus::Events && app.row_selected == Some(i);
+    for i in (0..=anchor.min(rows.len() - 1)).rev() {
+        let Some(r) = rows.get(i) else { break };
+        let selected = app.focus == Focus::Events && app.events.selected() == Some(i);
         for l in row_lines(app, r, width, selected).into_iter().rev() {
             lines.push(l);
         }
@@ -260,14 +260,14 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let t = &app.files;
-    if t.entries.is_empty() {
+    if t.entries().is_empty() {
         frame.render_widget(Paragraph::new("(empty)".dark_gray()), inner);
         return;
     }
     let height = inner.height as usize;
-    let top = t.selected.saturating_sub(height.saturating_sub(1));
+    let top = t.selected().saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = t
-        .entries
+        .entries()
         .iter()
         .enumerate()
         .skip(top)
@@ -278,7 +278,7 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
             let mut spans = vec![Span::raw(indent)];
             match &e.kind {
                 EntryKind::Dir => {
-                    let open = t.expanded.contains(&e.path);
+                    let open = t.is_expanded(&e.path);
                     spans.push(Span::raw(if open { "▾ " } else { "▸ " }).dark_gray());
                     spans.push(Span::raw(format!("{name}/")).blue().bold());
                 }
@@ -303,7 +303,7 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
                 }
             }
             let mut line = Line::from(spans);
-            if i == t.selected && app.focus == Focus::Files {
+            if i == t.selected() && app.focus == Focus::Files {
                 line = line.patch_style(Style::new().add_modifier(Modifier::REVERSED));
             }
             line

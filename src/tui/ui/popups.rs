@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::layout;
 use crate::tui::app::{App, Popup};
 use crate::tui::files::PreviewBody;
+use crate::tui::keymap::Action;
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
@@ -38,13 +39,33 @@ fn selectable(selected: bool, spans: Vec<Span<'static>>) -> Line<'static> {
     }
 }
 
+/// Draws the popup stack, bottom to top.
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
-    match &app.popup {
-        None => {}
-        Some(Popup::Approval(a)) => {
+    for popup in app.popups.iter() {
+        draw(frame, app, popup, area);
+    }
+}
+
+/// ` a/y ` reversed (every key bound to `action`), then what it does.
+fn hint(app: &App, action: Action, what: &str) -> [Span<'static>; 2] {
+    let keys: Vec<String> = app
+        .keymap
+        .keys(action)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    [
+        Span::raw(format!(" {} ", keys.join("/"))).reversed(),
+        Span::raw(format!(" {what}   ")),
+    ]
+}
+
+fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
+    match popup {
+        Popup::Approval(a) => {
             let rect = centered(area, 90, 18);
             let mut lines: Vec<Line> = Vec::new();
-            let what = if a.kind == "command" {
+            let what = if a.kind == crate::engine::ApprovalKind::Command {
                 "Codex wants to run a command"
             } else {
                 "Codex wants to change files"
@@ -81,16 +102,17 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 }
             }
             lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::raw(" a ").reversed(),
-                Span::raw(" accept   "),
-                Span::raw(" s ").reversed(),
-                Span::raw(" accept for this session   "),
-                Span::raw(" d ").reversed(),
-                Span::raw(" decline   "),
-                Span::raw(" c/Esc ").reversed(),
-                Span::raw(" cancel the turn"),
-            ]));
+            lines.push(Line::from(
+                [
+                    (Action::Accept, "accept"),
+                    (Action::AcceptForSession, "accept for this session"),
+                    (Action::Decline, "decline"),
+                    (Action::Cancel, "cancel the turn"),
+                ]
+                .into_iter()
+                .flat_map(|(a, what)| hint(app, a, what))
+                .collect::<Vec<_>>(),
+            ));
             let more = app.approvals.len().saturating_sub(1);
             let title = if more > 0 {
                 format!(" approval ({more} more waiting) ")
@@ -100,7 +122,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(Clear, rect);
             frame.render_widget(Paragraph::new(lines).block(frame_block(title)), rect);
         }
-        Some(Popup::Skills(p)) => {
+        Popup::Skills(p) => {
             let input = layout(area).input;
             let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))
                 as u16;
@@ -146,7 +168,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 rect,
             );
         }
-        Some(Popup::Resume(p)) => {
+        Popup::Resume(p) => {
             let rect = centered(area, 100, 16);
             let now = crate::session::now_ms();
             let lines: Vec<Line> =
@@ -180,34 +202,44 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                     .collect();
             frame.render_widget(Clear, rect);
             frame.render_widget(
-                Paragraph::new(lines).block(frame_block(
-                    " resume a thread — type to filter, Enter resumes, Esc closes ".into(),
-                )),
+                Paragraph::new(lines).block(frame_block(format!(
+                    " resume a thread — type to filter, {} resumes, {} closes ",
+                    app.keymap.first(Action::Select),
+                    app.keymap.first(Action::Close)
+                ))),
                 rect,
             );
         }
-        Some(Popup::Help) => {
-            let rows = app.keymap.help_rows();
-            let rect = centered(area, 84, rows.len() as u16 + 11);
-            let mut lines: Vec<Line> = rows
-                .into_iter()
-                .map(|(keys, what)| {
-                    Line::from(vec![
-                        Span::raw(format!("{keys:<32}  ")).cyan(),
+        Popup::Help { scroll } => {
+            let mut lines: Vec<Line> = Vec::new();
+            for (title, keys, what) in app.keymap.help_rows() {
+                match title {
+                    Some(t) if lines.is_empty() => lines.push(Line::from(t.bold())),
+                    Some(t) => {
+                        lines.push(Line::raw(""));
+                        lines.push(Line::from(t.bold()));
+                    }
+                    None => lines.push(Line::from(vec![
+                        Span::raw(format!("  {keys:<30}  ")).cyan(),
                         Span::raw(what),
-                    ])
-                })
-                .collect();
+                    ])),
+                }
+            }
             lines.push(Line::raw(""));
+            lines.push(Line::from("commands".bold()));
             for (cmd, what) in [
                 ("/new", "start a new thread"),
                 ("/resume [id]", "resume a stored thread (no id: pick one)"),
+                (
+                    "/agent, /direct",
+                    "prompts through the agent, or straight to Codex",
+                ),
                 ("/help", "this help"),
                 ("/quit", "quit"),
                 ("$name", "mention a skill ($ opens the picker)"),
             ] {
                 lines.push(Line::from(vec![
-                    Span::raw(format!("{cmd:<32}  ")).cyan(),
+                    Span::raw(format!("  {cmd:<30}  ")).cyan(),
                     Span::raw(what),
                 ]));
             }
@@ -215,13 +247,28 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::from(
                 "keys can be changed in config.toml under [keys]".dark_gray(),
             ));
+            let rect = centered(area, 84, lines.len() as u16 + 2);
+            let room = rect.height.saturating_sub(2);
+            let max = (lines.len() as u16).saturating_sub(room);
+            let title = if max > 0 {
+                format!(
+                    " help — {}/{} scroll, {} closes ",
+                    app.keymap.first(Action::Up),
+                    app.keymap.first(Action::Down),
+                    app.keymap.first(Action::Close)
+                )
+            } else {
+                format!(" help — {} closes ", app.keymap.first(Action::Close))
+            };
             frame.render_widget(Clear, rect);
             frame.render_widget(
-                Paragraph::new(lines).block(frame_block(" help ".into())),
+                Paragraph::new(lines)
+                    .scroll(((*scroll).min(max), 0))
+                    .block(frame_block(title)),
                 rect,
             );
         }
-        Some(Popup::Preview(p)) => {
+        Popup::Preview(p) => {
             let rect = centered(
                 area,
                 area.width.saturating_sub(8),
@@ -252,8 +299,9 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(body)
                     .scroll((p.scroll, 0))
                     .block(frame_block(format!(
-                        " {} (read-only, Esc closes) ",
-                        crate::text::one_line(&name, 60)
+                        " {} (read-only, {} closes) ",
+                        crate::text::one_line(&name, 60),
+                        app.keymap.first(Action::Close)
                     ))),
                 inner,
             );

@@ -1,0 +1,138 @@
+//! The chat pane's state: the transcript (user prompts, Codex's and the agent's answers,
+//! notices, errors), how far it is scrolled, and which answer is still streaming in.
+//!
+//! Text is sanitised on the way in, so rendering never sees raw model output. Memory is
+//! bounded: the last [`MAX_CHAT`] entries are kept (the session log keeps everything).
+
+use std::collections::VecDeque;
+
+use crate::text::sanitize;
+
+/// Chat lines kept in memory.
+pub const MAX_CHAT: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    User,
+    Codex,
+    Agent,
+    Notice,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChatLine {
+    pub who: Who,
+    /// Sanitized.
+    pub text: String,
+}
+
+/// What is streaming into the last entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stream {
+    /// A Codex message (app-server deltas), by item id.
+    Codex(String),
+    /// The agent's reply.
+    Agent,
+}
+
+#[derive(Debug, Default)]
+pub struct Chat {
+    lines: VecDeque<ChatLine>,
+    /// Lines scrolled up from the bottom (0 = follow).
+    scroll: usize,
+    streaming: Option<Stream>,
+}
+
+impl Chat {
+    pub fn say(&mut self, who: Who, text: &str) {
+        self.streaming = None;
+        if self.lines.len() == MAX_CHAT {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(ChatLine {
+            who,
+            text: sanitize(text.trim_end()),
+        });
+        self.scroll = 0;
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &ChatLine> + ExactSizeIterator {
+        self.lines.iter()
+    }
+
+    pub fn back(&self) -> Option<&ChatLine> {
+        self.lines.back()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.streaming = None;
+        self.scroll = 0;
+    }
+
+    pub fn scroll(&self) -> usize {
+        self.scroll
+    }
+
+    /// Scrolls by `delta` lines (negative = up, into the past).
+    pub fn scroll_by(&mut self, delta: i64) {
+        self.scroll = (self.scroll as i64 - delta).clamp(0, (usize::MAX / 4) as i64) as usize;
+    }
+
+    /// Appends streamed text to the entry `stream` owns, starting one when needed.
+    fn stream_into(&mut self, stream: Stream, who: Who, delta: &str) {
+        let clean = sanitize(delta);
+        match self.lines.back_mut() {
+            Some(last) if self.streaming.as_ref() == Some(&stream) && last.who == who => {
+                last.text.push_str(&clean);
+            }
+            _ => {
+                self.say(who, "");
+                if let Some(last) = self.lines.back_mut() {
+                    last.text = clean;
+                }
+                self.streaming = Some(stream);
+            }
+        }
+        self.scroll = 0;
+    }
+
+    /// A piece of a Codex message that is still being written.
+    pub fn codex_delta(&mut self, item_id: &str, delta: &str) {
+        self.stream_into(Stream::Codex(item_id.to_string()), Who::Codex, delta);
+    }
+
+    /// A finished Codex message: replaces its streamed version, or is added.
+    pub fn codex_message(&mut self, item_id: &str, text: &str) {
+        let streamed = self.streaming == Some(Stream::Codex(item_id.to_string()));
+        match self.lines.back_mut() {
+            Some(last) if streamed && last.who == Who::Codex => {
+                last.text = sanitize(text.trim_end());
+                self.streaming = None;
+            }
+            _ => self.say(Who::Codex, text),
+        }
+    }
+
+    /// A piece of the agent's reply.
+    pub fn agent_delta(&mut self, delta: &str) {
+        self.stream_into(Stream::Agent, Who::Agent, delta);
+    }
+
+    /// The agent's whole reply: shown unless it already streamed in.
+    pub fn agent_message(&mut self, text: &str) {
+        if self.streaming != Some(Stream::Agent) {
+            self.say(Who::Agent, text);
+        }
+        self.streaming = None;
+    }
+}

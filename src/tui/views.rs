@@ -1,0 +1,213 @@
+//! Popups as a stack of views. The top view gets every key first and answers what it did
+//! with it ([`Reaction`]): consumed, ignored (the key goes on to the prompt or the panes), or
+//! a request the App carries out (answer an approval, resume a thread, insert a skill). Keys
+//! are looked up in the keymap's popup, approval and pane contexts — no literal key here
+//! but the typing that filters a picker.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::files::Preview;
+use super::keymap::{Action, Keymap};
+use super::pickers::Picker;
+use crate::engine::{ApprovalDecision, ApprovalKind};
+use crate::session::SessionRecord;
+use crate::skills::Skill;
+
+/// An approval request waiting for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalView {
+    pub run: u64,
+    pub request_id: String,
+    pub kind: ApprovalKind,
+    pub command: Option<String>,
+    pub cwd: Option<String>,
+    pub reason: Option<String>,
+    pub diff: Option<String>,
+}
+
+pub enum Popup {
+    Approval(ApprovalView),
+    Skills(Picker<Skill>),
+    Resume(Picker<SessionRecord>),
+    Help { scroll: u16 },
+    Preview(Preview),
+}
+
+/// What a view did with a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reaction {
+    /// Handled; nothing else to do.
+    Consumed,
+    /// Not this view's key: it goes on (typing into the prompt under the skill picker).
+    Ignored,
+    /// Close this view.
+    Close,
+    /// The approval on screen was answered.
+    Answer(ApprovalDecision),
+    /// Resume this thread (from the resume picker).
+    Resume(String),
+    /// Insert `$name ` for this skill (from the skill picker).
+    InsertSkill(String),
+}
+
+impl Popup {
+    pub fn on_key(&mut self, key: &KeyEvent, km: &Keymap) -> Reaction {
+        let is = |a: Action| km.is(a, key);
+        match self {
+            Popup::Approval(_) => {
+                let decision = [
+                    (Action::Accept, ApprovalDecision::Accept),
+                    (Action::AcceptForSession, ApprovalDecision::AcceptForSession),
+                    (Action::Decline, ApprovalDecision::Decline),
+                    (Action::Cancel, ApprovalDecision::Cancel),
+                ]
+                .into_iter()
+                .find(|(a, _)| is(*a));
+                match decision {
+                    Some((_, d)) => Reaction::Answer(d),
+                    // The modal holds the keyboard until it is answered.
+                    None => Reaction::Consumed,
+                }
+            }
+            Popup::Help { scroll } => {
+                if is(Action::Close) || is(Action::Help) || is(Action::Select) {
+                    Reaction::Close
+                } else {
+                    *scroll = scrolled(*scroll, key, km);
+                    Reaction::Consumed
+                }
+            }
+            Popup::Preview(p) => {
+                if is(Action::Close) || is(Action::Select) {
+                    Reaction::Close
+                } else {
+                    p.scroll = scrolled(p.scroll, key, km);
+                    Reaction::Consumed
+                }
+            }
+            Popup::Resume(picker) => {
+                if is(Action::Close) {
+                    return Reaction::Close;
+                }
+                if is(Action::Select) && key.code != KeyCode::Tab {
+                    return match picker.current() {
+                        Some(r) => Reaction::Resume(r.id.clone()),
+                        None => Reaction::Close,
+                    };
+                }
+                match key.code {
+                    KeyCode::Up => picker.up(),
+                    KeyCode::Down => picker.down(),
+                    KeyCode::Backspace => {
+                        let mut q = picker.query.clone();
+                        q.pop();
+                        picker.set_query(&q);
+                    }
+                    KeyCode::Char(c)
+                        if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
+                    {
+                        let q = format!("{}{c}", picker.query);
+                        picker.set_query(&q);
+                    }
+                    _ => return Reaction::Ignored,
+                }
+                Reaction::Consumed
+            }
+            Popup::Skills(picker) => {
+                if is(Action::Close) {
+                    return Reaction::Close;
+                }
+                if is(Action::Select) {
+                    return match picker.current() {
+                        Some(s) => Reaction::InsertSkill(s.name.clone()),
+                        None => Reaction::Close,
+                    };
+                }
+                match key.code {
+                    KeyCode::Up => picker.up(),
+                    KeyCode::Down => picker.down(),
+                    // Typing goes on into the prompt, which refilters the picker.
+                    _ => return Reaction::Ignored,
+                }
+                Reaction::Consumed
+            }
+        }
+    }
+
+    /// The keys this view offers, for the footer while it is on top.
+    pub fn hints(&self) -> Vec<(Action, &'static str)> {
+        match self {
+            Popup::Approval(_) => vec![
+                (Action::Accept, "accept"),
+                (Action::AcceptForSession, "for session"),
+                (Action::Decline, "decline"),
+                (Action::Cancel, "cancel"),
+            ],
+            Popup::Skills(_) | Popup::Resume(_) => vec![
+                (Action::Up, "move"),
+                (Action::Select, "pick"),
+                (Action::Close, "close"),
+            ],
+            Popup::Help { .. } | Popup::Preview(_) => {
+                vec![(Action::Down, "scroll"), (Action::Close, "close")]
+            }
+        }
+    }
+}
+
+/// A scroll offset moved by the pane keys (up, down, page up, page down, top).
+fn scrolled(at: u16, key: &KeyEvent, km: &Keymap) -> u16 {
+    if km.is(Action::Up, key) {
+        at.saturating_sub(1)
+    } else if km.is(Action::Down, key) {
+        at.saturating_add(1)
+    } else if km.is(Action::PageUp, key) {
+        at.saturating_sub(20)
+    } else if km.is(Action::PageDown, key) {
+        at.saturating_add(20)
+    } else if km.is(Action::Top, key) {
+        0
+    } else {
+        at
+    }
+}
+
+/// The open popups, bottom to top.
+#[derive(Default)]
+pub struct Popups(Vec<Popup>);
+
+impl Popups {
+    pub fn top(&self) -> Option<&Popup> {
+        self.0.last()
+    }
+
+    pub fn top_mut(&mut self) -> Option<&mut Popup> {
+        self.0.last_mut()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Bottom to top, for drawing.
+    pub fn iter(&self) -> impl Iterator<Item = &Popup> {
+        self.0.iter()
+    }
+
+    pub fn push(&mut self, p: Popup) {
+        self.0.push(p);
+    }
+
+    pub fn pop(&mut self) -> Option<Popup> {
+        self.0.pop()
+    }
+
+    /// Closes every view `which` picks.
+    pub fn close(&mut self, which: impl Fn(&Popup) -> bool) {
+        self.0.retain(|p| !which(p));
+    }
+
+    pub fn any(&self, which: impl Fn(&Popup) -> bool) -> bool {
+        self.0.iter().any(which)
+    }
+}
