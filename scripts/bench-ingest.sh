@@ -2,14 +2,15 @@
 # Ingest benchmark: how fast does `codexmcp exec --json` take in a Codex event stream, and at
 # what CPU cost per event, compared with a plain reader of the same stream?
 #
-#   - a stand-in Codex (a shell script) answers `--version`, reads the prompt to EOF like
-#     `codex exec`, then writes N pregenerated JSONL events as fast as they are read;
+#   - a stand-in Codex (scripts/standin-codex) answers `--version`, reads the prompt to EOF
+#     like `codex exec`, then writes N pregenerated JSONL events as fast as they are read;
 #   - codexmcp runs one turn against it (`exec --json`, its output read through a pipe): the
 #     session parses, sanitises, records (the session log) and prints every event;
 #   - the plain reader reads the same stream and decodes each line as JSON (Python), no more.
 # Prints events/s of both, the time ratio, and codexmcp's own CPU µs per event (its rusage,
 # less the stand-in's). Goals (issue #10): <= 1.2x the plain reader, <= 5 µs CPU per event.
-# BENCH_EVENTS (default 50000) and BENCH_RUNS (default 5) set the size.
+# BENCH_EVENTS (default 50000) and BENCH_RUNS (default 5) set the size; CODEXMCP_BENCH_BIN
+# measures another build (e.g. an older commit's) against the same stream.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,23 +20,16 @@ cargo build --release --quiet --bin codexmcp
 WORK="$(mktemp -d "$ROOT/target/bench-ingest.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 python3 scripts/gen-events.py "$EVENTS" "$WORK/events.jsonl"
-cat > "$WORK/codex" <<SH
-#!/bin/sh
-# A stand-in for \`codex\`: the version probe, then one scripted \`exec --json\` turn.
-[ "\$1" = --version ] && { echo "codex-cli 0.169.0"; exit 0; }
-cat > /dev/null
-exec cat "$WORK/events.jsonl"
-SH
-chmod +x "$WORK/codex"
+export STANDIN_EVENTS="$WORK/events.jsonl"
 mkdir -p "$WORK/home" "$WORK/out"
 # A custom provider satisfies the credential pre-check: no key anywhere.
 printf 'model_provider = "standin"\n' > "$WORK/home/config.toml"
 
-python3 - "$RUNS" "$EVENTS" "$ROOT/target/release/codexmcp" "$WORK" <<'PY'
+python3 - "$RUNS" "$EVENTS" "${CODEXMCP_BENCH_BIN:-$ROOT/target/release/codexmcp}" "$WORK" "$ROOT/scripts/standin-codex" <<'PY'
 import os, statistics, subprocess, sys, time
-runs, events, codexmcp, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+runs, events, codexmcp, work, standin = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 env = dict(os.environ, CODEX_HOME=f"{work}/home", XDG_DATA_HOME=f"{work}/data", XDG_STATE_HOME=f"{work}/state",
-           XDG_CONFIG_HOME=f"{work}/config", XDG_CACHE_HOME=f"{work}/cache", CODEX_BIN=f"{work}/codex", NO_COLOR="1")
+           XDG_CONFIG_HOME=f"{work}/config", XDG_CACHE_HOME=f"{work}/cache", CODEX_BIN=standin, NO_COLOR="1")
 for k in ("OPENAI_API_KEY", "CODEX_API_KEY", "CODEXMCP_CONFIG"):
     env.pop(k, None)
 reader = "import json, sys\nn = 0\nfor line in sys.stdin.buffer:\n    json.loads(line); n += 1\nprint(n)"
@@ -52,10 +46,10 @@ def timed(cmd, **kw):
     return wall, ru.ru_utime + ru.ru_stime, out
 
 def standin():
-    return timed(["sh", "-c", f"echo x | {work}/codex exec --json -"])
+    return timed(["sh", "-c", f"echo x | {standin} exec --json -"])
 
 def plain():
-    return timed(["sh", "-c", f"echo x | {work}/codex exec --json - | python3 -c '{reader}'"])
+    return timed(["sh", "-c", f"echo x | {standin} exec --json - | python3 -c '{reader}'"])
 
 def ours():
     wall, cpu, out = timed([codexmcp, "exec", "--json", "-C", f"{work}/out", "go"], stdin=subprocess.DEVNULL)

@@ -254,7 +254,9 @@ pub fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Option<notify::RecommendedWa
     use notify::Watcher;
     let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if res.is_ok() {
+        // Reads change nothing, and our own rescan opens every folder: counting those
+        // (inotify reports opens and closes) made an idle TUI rescan four times a second.
+        if res.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
             let _ = raw_tx.send(());
         }
     })

@@ -88,9 +88,9 @@ struct Stats {
     /// A key waiting for its frame, and how long keys waited (keystroke to screen).
     key_at: Option<Instant>,
     key_latency: Vec<std::time::Duration>,
-    /// Recorded events applied by `replay`, and when the first and last arrived.
-    replayed: u64,
-    replay_span: Option<(Instant, Instant)>,
+    /// Codex events applied (live or replayed), and when the first and last arrived.
+    events: u64,
+    events_span: Option<(Instant, Instant)>,
 }
 
 impl Stats {
@@ -102,7 +102,7 @@ impl Stats {
                 .map_or(0.0, |d| d.as_secs_f64() * 1e3)
         };
         format!(
-            "stats: msgs={} frames={} elapsed_ms={:.1} first_frame_ms={:.1} fps={:.1} keys={} key_to_frame_ms_p50={:.2} p99={:.2} max={:.2} replayed={} replay_events_per_s={:.0}",
+            "stats: msgs={} frames={} elapsed_ms={:.1} first_frame_ms={:.1} fps={:.1} keys={} key_to_frame_ms_p50={:.2} p99={:.2} max={:.2} events={} events_per_s={:.0}",
             self.msgs,
             self.frames,
             elapsed.as_secs_f64() * 1e3,
@@ -112,8 +112,8 @@ impl Stats {
             pct(0.5),
             pct(0.99),
             pct(1.0),
-            self.replayed,
-            self.replay_span.map_or(0.0, |(a, b)| self.replayed as f64
+            self.events,
+            self.events_span.map_or(0.0, |(a, b)| self.events as f64
                 / b.duration_since(a).as_secs_f64().max(1e-9)),
         )
     }
@@ -253,10 +253,10 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                 }
                 for m in batch {
                     stats.msgs += 1;
-                    if matches!(m, Msg::Replay { .. }) {
-                        stats.replayed += 1;
+                    if matches!(m, Msg::Replay { .. } | Msg::Codex { .. }) {
+                        stats.events += 1;
                         let now = Instant::now();
-                        stats.replay_span = Some((stats.replay_span.map_or(now, |(a, _)| a), now));
+                        stats.events_span = Some((stats.events_span.map_or(now, |(a, _)| a), now));
                     }
                     fx.extend(app.update(m));
                 }

@@ -119,3 +119,29 @@ fn versions_parse_and_gate_mcp_server() {
     assert!(bin(Version(0, 153, 0)).has_mcp_server());
     assert!(!bin(Version(0, 154, 0)).has_mcp_server());
 }
+
+#[test]
+fn an_unknown_backend_in_config_toml_names_the_valid_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("config.toml");
+    std::fs::write(&p, "backend = \"app_server\"\n").expect("write");
+    let err = format!(
+        "{:#}",
+        FileConfig::load_from(&p).expect_err("a typo is an error")
+    );
+    assert!(
+        err.contains("app_server") && err.contains("app-server") && err.contains("exec"),
+        "{err}"
+    );
+    std::fs::write(&p, "sandbox = \"yolo\"\n").expect("write");
+    let err = format!(
+        "{:#}",
+        FileConfig::load_from(&p).expect_err("a bad sandbox")
+    );
+    assert!(err.contains("workspace-write"), "{err}");
+    std::fs::write(&p, "backnd = \"exec\"\n").expect("write");
+    assert!(
+        FileConfig::load_from(&p).is_err(),
+        "a misspelt key is an error too"
+    );
+}

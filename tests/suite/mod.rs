@@ -12,6 +12,7 @@ mod printer;
 mod ship;
 mod skills;
 mod store;
+mod supervisor;
 mod text;
 pub mod tui;
 mod tui_flow;

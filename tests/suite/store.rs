@@ -130,3 +130,48 @@ fn titles_are_one_clean_line() {
     assert_eq!(title_of("x".repeat(100).as_str()).chars().count(), 81);
     assert_eq!(title_of("   "), "(empty prompt)");
 }
+
+#[test]
+fn the_recorder_merges_delta_runs_and_flushes_on_its_deadline() {
+    use codexmcp::engine::DeltaStream;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::at(dir.path());
+    let mut rec = Recorder::new(store.clone(), None, "stream it", "/w", "app-server");
+    rec.observe(&CodexEvent::ThreadStarted {
+        thread_id: "th-2".into(),
+    });
+    let delta = |item: &str, text: &str| CodexEvent::ItemDelta {
+        item_id: item.into(),
+        stream: DeltaStream::AgentMessage,
+        delta: text.into(),
+    };
+    for piece in ["Hel", "lo, ", "world"] {
+        rec.observe(&delta("m1", piece));
+    }
+    rec.observe(&delta("m2", "next item"));
+    assert!(
+        rec.flush_due().is_some(),
+        "buffered entries have a deadline"
+    );
+    rec.flush();
+    assert!(rec.flush_due().is_none());
+    let log = store.read_log("th-2").expect("log");
+    let deltas: Vec<_> = log
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Event {
+                event: CodexEvent::ItemDelta { item_id, delta, .. },
+                ..
+            } => Some((item_id.as_str(), delta.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        deltas,
+        [("m1", "Hello, world"), ("m2", "next item")],
+        "one entry per run of deltas, readable before the turn ends"
+    );
+    rec.finish();
+    assert_eq!(store.read_log("th-2").expect("log").entries.len(), 4);
+}

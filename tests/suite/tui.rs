@@ -434,3 +434,31 @@ fn help_scrolls_to_the_approval_keys_and_commands() {
     key(&mut a, KeyCode::Esc);
     assert!(a.popup().is_none());
 }
+
+/// The file watcher reports changes, not reads: the tree's own rescan opens every folder,
+/// and counting those opens kept an idle TUI rescanning four times a second.
+#[tokio::test]
+async fn the_tree_watcher_ignores_its_own_rescans() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let _watcher = codexmcp::tui::files::watch(dir.path(), tx).expect("a watcher");
+    let expanded = [dir.path().join("sub")].into_iter().collect();
+    for _ in 0..3 {
+        let (entries, _) = codexmcp::tui::files::scan(dir.path(), &expanded);
+        assert_eq!(entries.len(), 1);
+        let _ = std::fs::read_dir(dir.path().join("sub")).unwrap().count();
+    }
+    // The watcher batches for 250 ms: a report would have come by now.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "reading the tree must not look like a change"
+    );
+    std::fs::write(dir.path().join("sub/new.txt"), "x").unwrap();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
+    assert!(
+        matches!(got, Ok(Some(Msg::FilesChanged))),
+        "a real change is reported"
+    );
+}
