@@ -45,7 +45,7 @@ def timed(cmd, **kw):
         sys.exit(f"failed: {' '.join(cmd)}\n{out[-2000:].decode(errors='replace')}")
     return wall, ru.ru_utime + ru.ru_stime, out
 
-def standin():
+def standin_alone():
     return timed(["sh", "-c", f"echo x | {standin} exec --json -"])
 
 def plain():
@@ -53,12 +53,13 @@ def plain():
 
 def ours():
     wall, cpu, out = timed([codexmcp, "exec", "--json", "-C", f"{work}/out", "go"], stdin=subprocess.DEVNULL)
-    if out.count(b"\n") < events:
-        sys.exit(f"codexmcp printed {out.count(b'\n')} lines for {events} events")
+    lines = out.count(b"\n")
+    if lines < events:
+        sys.exit(f"codexmcp printed {lines} lines for {events} events")
     return wall, cpu
 
 ours(); plain()  # warm caches (and the version probe cache)
-cat_cpu = statistics.median(standin()[1] for _ in range(runs))
+cat_cpu = statistics.median(standin_alone()[1] for _ in range(runs))
 w_plain, w_ours, cpu_ours = [], [], []
 for _ in range(runs):
     w_plain.append(plain()[0])

@@ -32,8 +32,15 @@ wait_screen() { # $1 = text, $2 = seconds
 }
 start() { # args...
   tmux -L "$SOCK" kill-server 2>/dev/null || true
-  tmux -L "$SOCK" -f /dev/null new-session -d -s bench -x 160 -y 48 \
-    "cd '$WORK' && env CODEXMCP_STATS='$WORK/stats' CODEX_BIN='$CODEX_BIN' STANDIN_EVENTS='${STANDIN_EVENTS:-}' '$BIN' -C '$WORK/out' $*; sleep 60"
+  # A server that is still going away can refuse the new session ("server exited
+  # unexpectedly"): try again briefly.
+  for _ in 1 2 3 4 5; do
+    tmux -L "$SOCK" -f /dev/null new-session -d -s bench -x 160 -y 48 \
+      "cd '$WORK' && env CODEXMCP_STATS='$WORK/stats' CODEX_BIN='$CODEX_BIN' STANDIN_EVENTS='${STANDIN_EVENTS:-}' '$BIN' -C '$WORK/out' $*; sleep 60" \
+      && return 0
+    sleep 0.3
+  done
+  return 1
 }
 quit() { tmux -L "$SOCK" send-keys -t bench C-c C-c; for _ in $(seq 100); do [ -s "$WORK/stats" ] && break; sleep 0.05; done; }
 field() { tr ' ' '\n' < "$WORK/stats" | sed -n "s/^$1=//p"; }

@@ -81,10 +81,14 @@ pub async fn run(
                 _ if printed => false,
                 _ => mid_text,
             };
+            if rx.is_empty() {
+                out.flush(); // the end of a burst: show it
+            }
         }
         if mid_text {
             out.write("\n");
         }
+        out.flush();
         out
     });
     let result = agent

@@ -76,6 +76,11 @@ async fn run_direct(
     let mut out = Output::new(json, config.cwd.clone());
     while let Some(event) = turn.next().await {
         out.codex(&event);
+        // A burst goes out in one write.
+        while let Some(event) = turn.try_next() {
+            out.codex(&event);
+        }
+        out.flush();
     }
     let outcome = turn.finish().await;
     if let Some(id) = &outcome.thread_id {
@@ -96,10 +101,11 @@ fn failed(e: &EngineError) -> i32 {
 }
 
 /// Where exec's output goes: JSONL or readable lines on stdout, closing hints after.
+/// Buffered: callers flush after each burst, so a reader sees events as they happen.
 pub(crate) struct Output {
     json: bool,
     printer: HumanPrinter,
-    stdout: std::io::Stdout,
+    stdout: std::io::BufWriter<std::io::Stdout>,
 }
 
 impl Output {
@@ -109,7 +115,7 @@ impl Output {
         Self {
             json,
             printer: HumanPrinter::new(color, cwd),
-            stdout: std::io::stdout(),
+            stdout: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
         }
     }
 
@@ -139,16 +145,21 @@ impl Output {
 
     /// Raw text (already safe); a closed stdout (`| head`) stops printing, not the turn.
     pub(crate) fn write(&mut self, text: &str) {
-        let mut lock = self.stdout.lock();
-        let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());
+        let _ = self.stdout.write_all(text.as_bytes());
+    }
+
+    pub(crate) fn flush(&mut self) {
+        let _ = self.stdout.flush();
     }
 
     /// The closing lines: on stdout for people, on stderr when stdout carries JSON.
     pub(crate) fn closing(&mut self, text: &str) {
+        self.flush();
         if self.json {
             eprintln!("{text}");
         } else {
             self.write(&format!("{text}\n"));
+            self.flush();
         }
     }
 }

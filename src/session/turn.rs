@@ -71,17 +71,7 @@ impl SessionTurn<'_> {
         loop {
             let flush_at = self.recorder.as_ref().and_then(Recorder::flush_due);
             tokio::select! {
-                ev = self.turn.events.recv() => {
-                    let mut ev = ev?;
-                    sanitise(&mut ev);
-                    if let CodexEvent::ThreadStarted { thread_id } = &ev {
-                        self.session.thread_id = Some(thread_id.clone());
-                    }
-                    if let Some(r) = &mut self.recorder {
-                        r.observe(&ev);
-                    }
-                    return Some(ev);
-                }
+                ev = self.turn.events.recv() => return Some(self.take(ev?)),
                 Some((id, decision)) = self.session.answers_rx.recv() => {
                     match &self.approver {
                         Some(a) => a.answer(&id, decision),
@@ -99,6 +89,25 @@ impl SessionTurn<'_> {
                 }
             }
         }
+    }
+
+    /// The next event if one is ready now, without waiting (for draining a burst before
+    /// flushing output); `None` does not mean the turn is over.
+    pub fn try_next(&mut self) -> Option<CodexEvent> {
+        let ev = self.turn.events.try_recv().ok()?;
+        Some(self.take(ev))
+    }
+
+    /// Sanitises, notes the thread id, records.
+    fn take(&mut self, mut ev: CodexEvent) -> CodexEvent {
+        sanitise(&mut ev);
+        if let CodexEvent::ThreadStarted { thread_id } = &ev {
+            self.session.thread_id = Some(thread_id.clone());
+        }
+        if let Some(r) = &mut self.recorder {
+            r.observe(&ev);
+        }
+        ev
     }
 
     /// The thread this turn runs on, as far as known.
