@@ -3,6 +3,8 @@
 #   1. wall time of `codexmcp exec --json` vs bare `codex exec --json` (goal: <= 1.05x)
 #   2. peak RSS of codexmcp itself, without its Codex child (goal: <= 25 MB)
 #   3. JSONL frame+parse+normalize throughput (criterion; goal: >= 500k events/s)
+#   4. ingest: exec --json fed 50,000 events vs a plain reader (scripts/bench-ingest.sh)
+#   5. the TUI in tmux (scripts/bench-tui.sh), first token to first cell (examples/first_token.rs)
 # Prints medians and ratios. BENCH_RUNS (default 10) sets the runs per variant.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,6 +90,7 @@ PY
 
 echo "JSONL throughput (criterion, goal >= 500k events/s):"
 cargo bench --quiet --bench parse 2>/dev/null | grep -E 'thrpt|time:' || cargo bench --bench parse
+scripts/bench-ingest.sh
 scripts/bench-tui.sh
 
 echo "First token to first visible cell, exec vs app-server (real Codex, scripted stream):"

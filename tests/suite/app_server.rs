@@ -325,3 +325,36 @@ async fn the_legacy_0153_app_server_works_the_same() {
         .collect();
     assert_eq!(text, "Legacy app server streamed this");
 }
+
+/// A Codex whose app-server cannot start: the turn runs on exec, says so, and what is
+/// recorded and listed is the backend that really ran.
+#[tokio::test]
+async fn a_failed_app_server_falls_back_and_records_exec() {
+    let server = MockServer::start(vec![Step::message("ran on exec")]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let wrapper = sbx.root.path().join("codex-without-app-server");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = app-server ] && {{ echo 'no app-server here' >&2; exit 3; }}\nexec '{}' \"$@\"\n",
+            codex_bin(CODEX_VERSION).display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let mut cmd = sbx.codexmcp(&["exec", "--json", "--backend", "app-server", "hello"]);
+    cmd.env("CODEX_BIN", &wrapper);
+    // Off the runtime's thread: the scripted server runs on it.
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let run = crate::support::codex::Run::from(out);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("using the exec backend"), "{}", run.stderr);
+    let list = sbx.run(&["sessions", "--json"]).await;
+    let listing: Value = serde_json::from_str(&list.stdout).unwrap();
+    let record = &listing["sessions"][0];
+    assert_eq!(record["id"], run.thread_id().as_str());
+    assert_eq!(record["backend"], "exec", "{listing}");
+}

@@ -145,3 +145,24 @@ fn an_unknown_backend_in_config_toml_names_the_valid_ones() {
         "a misspelt key is an error too"
     );
 }
+
+#[test]
+fn the_version_probe_is_cached_per_binary_identity() {
+    use codexmcp::engine::locate::VersionCache;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = dir.path().join("codex");
+    std::fs::write(&bin, "#!/bin/sh\necho codex-cli 0.169.0\n").expect("write");
+    let cache = VersionCache::at(dir.path().join("cache/versions.json"));
+    let key = VersionCache::key(&bin).expect("a key");
+    assert_eq!(cache.get(&key), None, "nothing cached yet");
+    cache.put(&key, Version(0, 169, 0));
+    assert_eq!(cache.get(&key), Some(Version(0, 169, 0)));
+    // A replaced binary (another size) is another key: it is probed again.
+    std::fs::write(&bin, "#!/bin/sh\necho codex-cli 0.171.0 # newer\n").expect("write");
+    let new_key = VersionCache::key(&bin).expect("a key");
+    assert_ne!(new_key, key);
+    assert_eq!(cache.get(&new_key), None);
+    // A torn cache file is a miss, not an error.
+    std::fs::write(dir.path().join("cache/versions.json"), "{\"torn").expect("write");
+    assert_eq!(cache.get(&key), None);
+}
