@@ -63,13 +63,7 @@ impl Run {
     }
 
     async fn fail(&self, e: EngineError, thread: Option<String>) -> TurnOutcome {
-        let _ = self
-            .tx
-            .send(CodexEvent::EngineError {
-                kind: e.kind().into(),
-                message: e.to_string(),
-            })
-            .await;
+        let _ = self.tx.send(e.event()).await;
         self.outcome(thread, TurnStatus::Failed(e), None, None)
     }
 

@@ -44,6 +44,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The `engine.error` event that tells listeners about this failure.
+    pub fn event(&self) -> super::CodexEvent {
+        super::CodexEvent::EngineError {
+            kind: self.kind().into(),
+            message: self.to_string(),
+        }
+    }
+
     /// A stable, machine-readable name for the kind of failure.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -256,10 +256,7 @@ impl Run {
             _ => None,
         };
         if let TurnStatus::Failed(e) = &turn_status {
-            let _ = self.tx.try_send(CodexEvent::EngineError {
-                kind: e.kind().into(),
-                message: e.to_string(),
-            });
+            let _ = self.tx.try_send(e.event());
         }
         if let Some(ev) = closing {
             let _ = self.tx.try_send(ev);

@@ -352,12 +352,7 @@ impl McpClient {
                     status: "MCP server error".into(),
                     detail: e.to_string(),
                 };
-                let _ = tx
-                    .send(CodexEvent::EngineError {
-                        kind: e.kind().into(),
-                        message: e.to_string(),
-                    })
-                    .await;
+                let _ = tx.send(e.event()).await;
                 return fail(e, thread);
             }
         };
@@ -388,12 +383,7 @@ impl McpClient {
                     message: content.clone(),
                 })
                 .await;
-            let _ = tx
-                .send(CodexEvent::EngineError {
-                    kind: e.kind().into(),
-                    message: e.to_string(),
-                })
-                .await;
+            let _ = tx.send(e.event()).await;
             return fail(e, thread);
         }
         if !decoder.completed {

@@ -341,8 +341,11 @@ async fn a_failed_app_server_falls_back_and_records_exec() {
         ),
     )
     .unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let mut cmd = sbx.codexmcp(&["exec", "--json", "--backend", "app-server", "hello"]);
     cmd.env("CODEX_BIN", &wrapper);
     // Off the runtime's thread: the scripted server runs on it.
@@ -351,7 +354,11 @@ async fn a_failed_app_server_falls_back_and_records_exec() {
         .unwrap();
     let run = crate::support::codex::Run::from(out);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stderr.contains("using the exec backend"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("using the exec backend"),
+        "{}",
+        run.stderr
+    );
     let list = sbx.run(&["sessions", "--json"]).await;
     let listing: Value = serde_json::from_str(&list.stdout).unwrap();
     let record = &listing["sessions"][0];
