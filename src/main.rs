@@ -24,7 +24,13 @@ fn main() {
     .enable_all()
     .build();
     let code = match runtime {
-        Ok(rt) => rt.block_on(codexmcp::run(cli)),
+        Ok(rt) => {
+            let code = rt.block_on(codexmcp::run(cli));
+            // Tasks still running are dropped now (their guards reap their processes), but a
+            // blocking read of stdin (mcp-server's transport) would hold the exit forever.
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+            code
+        }
         Err(e) => {
             eprintln!("codexmcp: cannot start the async runtime: {e}");
             1

@@ -37,18 +37,63 @@ pub struct CodexServer {
     busy: Arc<Mutex<HashSet<String>>>,
     /// Cancelled by SIGINT / SIGTERM / SIGHUP: every running call is interrupted.
     stop: tokio_util::sync::CancellationToken,
+    inflight: Inflight,
+}
+
+/// The calls still running, so a shutdown lets their interrupted turns wind down (Codex
+/// stops cleanly, the threads stay resumable) before the process exits.
+#[derive(Clone, Default)]
+struct Inflight(Arc<(std::sync::atomic::AtomicUsize, tokio::sync::Notify)>);
+
+struct InflightCall(Inflight);
+
+impl Inflight {
+    fn enter(&self) -> InflightCall {
+        self.0.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InflightCall(self.clone())
+    }
+
+    /// Returns once no call runs.
+    async fn drained(&self) {
+        loop {
+            let notified = self.0.1.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.0.0.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for InflightCall {
+    fn drop(&mut self) {
+        if self.0.0.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.0.0.1.notify_waiters();
+        }
+    }
 }
 
 /// Serves on stdin/stdout until the client goes away or a signal arrives. Returns the exit
 /// code. Running turns are interrupted on the way out and the backend is shut down.
 pub async fn run(settings: &Settings) -> i32 {
     let signals = Signals::watch();
+    // The server *is* the MCP backend: were it to use `--backend mcp` itself (read from the
+    // same config.toml), it would start another server, which would start another...
+    let mut settings = settings.clone();
+    if settings.backend == crate::cli::BackendKind::Mcp {
+        tracing::info!("mcp-server: backend = mcp names this server itself; using exec");
+        settings.backend = crate::cli::BackendKind::Exec;
+    }
     let server = CodexServer {
-        base: engine::connect(settings).await,
+        base: engine::connect(&settings).await,
         store: Session::open_store(),
         busy: Arc::default(),
         stop: signals.token(),
+        inflight: Inflight::default(),
     };
+    let inflight = server.inflight.clone();
     if let Err(e) = &server.base {
         tracing::error!("mcp-server: {e}");
     }
@@ -65,7 +110,15 @@ pub async fn run(settings: &Settings) -> i32 {
                     }
                 },
                 _ = stop.cancelled() => {
-                    tracing::info!("mcp-server: stopping on a signal");
+                    tracing::info!("mcp-server: stopping on a signal; interrupting running calls");
+                    let wound_down = tokio::time::timeout(
+                        std::time::Duration::from_secs(8),
+                        inflight.drained(),
+                    )
+                    .await;
+                    if wound_down.is_err() {
+                        tracing::warn!("mcp-server: calls still running after 8 s; exiting anyway");
+                    }
                     EXIT_OK
                 }
             }
@@ -198,6 +251,7 @@ impl CodexServer {
         resume: Option<String>,
         ctx: &RequestContext<RoleServer>,
     ) -> CallToolResult {
+        let _call = self.inflight.enter();
         let cwd = cfg.cwd.display().to_string();
         let session = match &resume {
             Some(id) => Session::resume(cfg, self.store.clone(), id),

@@ -85,3 +85,39 @@ async fn sigkill_of_codexmcp_leaves_no_codex_behind() {
         "the command Codex ran outlived codexmcp"
     );
 }
+
+#[tokio::test]
+async fn sigterm_stops_mcp_server_and_its_running_call_cleanly() {
+    let marker = "sleep 42.29";
+    let server = MockServer::start(vec![Step::shell(marker)]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let cmd = sbx.codexmcp(&["mcp-server"]);
+    let mut mcp = crate::support::mcp_raw::RawMcp::start(tokio::process::Command::from(cmd)).await;
+    mcp.call(
+        1,
+        "codex",
+        serde_json::json!({"prompt": "wait a long time"}),
+    )
+    .await;
+    assert!(
+        wait_for(60, || !procs_with_cmdline(marker).is_empty()).await,
+        "the command never started"
+    );
+    let pid = mcp.child.id().expect("running") as i32;
+    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("SIGTERM");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), mcp.child.wait())
+        .await
+        .expect("the server exits on SIGTERM")
+        .expect("wait");
+    assert_eq!(status.code(), Some(0), "a clean exit");
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    assert!(
+        wait_for(5, || procs_with_env(&home).is_empty()).await,
+        "processes left: {:?}",
+        procs_with_env(&home)
+    );
+    assert!(
+        procs_with_cmdline(marker).is_empty(),
+        "the command survived"
+    );
+}
