@@ -93,10 +93,16 @@ impl FileConfig {
     }
 }
 
-/// Loads `.env` from the current directory into the environment (real variables win).
+/// Loads `.env` from the current directory — only there, never from a parent — into the
+/// environment (real variables win). A `.env` planted higher up (in a folder Codex could write
+/// to) cannot redirect the key this way.
 pub fn load_dotenv() {
-    match dotenvy::dotenv() {
-        Ok(path) => tracing::info!("loaded {}", path.display()),
+    let Ok(cwd) = std::env::current_dir() else {
+        return;
+    };
+    let path = cwd.join(".env");
+    match dotenvy::from_path(&path) {
+        Ok(()) => tracing::info!("loaded {}", path.display()),
         Err(e) if e.not_found() => {}
         Err(e) => tracing::warn!(".env ignored: {e}"),
     }

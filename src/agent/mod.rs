@@ -243,9 +243,10 @@ impl Agent {
                 r = self.request(tx) => r?,
                 _ = cancel.cancelled() => return Err(AgentError::Cancelled),
             };
-            self.state.input_tokens += reply.input_tokens;
-            self.state.cached_tokens += reply.cached_tokens;
-            self.state.output_tokens += reply.output_tokens;
+            let st = &mut self.state;
+            st.input_tokens = st.input_tokens.saturating_add(reply.input_tokens);
+            st.cached_tokens = st.cached_tokens.saturating_add(reply.cached_tokens);
+            st.output_tokens = st.output_tokens.saturating_add(reply.output_tokens);
             let usage = AgentEvent::Usage {
                 input_tokens: reply.input_tokens,
                 cached_tokens: reply.cached_tokens,
@@ -339,7 +340,9 @@ impl Agent {
                 Api::Responses => {
                     wire::fold_responses(&mut reply, &ev).map_err(AgentError::Http)?
                 }
-                Api::Chat => wire::fold_chat(&mut reply, &mut pending, &ev),
+                Api::Chat => {
+                    wire::fold_chat(&mut reply, &mut pending, &ev).map_err(AgentError::Http)?
+                }
             };
             if let Some(text) = delta {
                 let _ = tx.send(AgentMsg::Agent(AgentEvent::Delta { text })).await;

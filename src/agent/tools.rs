@@ -132,7 +132,7 @@ impl CodexTools {
         };
         while let Some(ev) = turn.next().await {
             if let CodexEvent::TurnCompleted { usage, .. } = &ev {
-                self.add_usage(usage);
+                self.usage.add(usage);
             }
             let _ = tx.send(AgentMsg::Codex(ev)).await;
         }
@@ -161,12 +161,5 @@ impl CodexTools {
                     .to_string(),
             },
         }
-    }
-
-    fn add_usage(&mut self, u: &Usage) {
-        self.usage.input_tokens += u.input_tokens;
-        self.usage.cached_input_tokens += u.cached_input_tokens;
-        self.usage.output_tokens += u.output_tokens;
-        self.usage.reasoning_output_tokens += u.reasoning_output_tokens;
     }
 }

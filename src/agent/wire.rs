@@ -165,12 +165,18 @@ pub fn fold_responses(reply: &mut Reply, event: &Value) -> Result<Option<String>
     Ok(None)
 }
 
-/// Folds Chat Completions stream chunks (tool call fragments are joined by index).
+/// Most tool calls one reply may carry (a model's `index` sizes a buffer: bounded).
+pub const MAX_TOOL_CALLS: usize = 64;
+/// Most bytes of one tool call's name plus arguments.
+pub const MAX_CALL_BYTES: usize = 1 << 20;
+
+/// Folds Chat Completions stream chunks (tool call fragments are joined by index). A chunk
+/// that would exceed the bounds above is an error, not an allocation.
 pub fn fold_chat(
     reply: &mut Reply,
     pending: &mut Vec<(String, String, String)>,
     chunk: &Value,
-) -> Option<String> {
+) -> Result<Option<String>, String> {
     if let Some(u) = chunk.get("usage").filter(|u| !u.is_null()) {
         reply.input_tokens = u["prompt_tokens"].as_u64().unwrap_or(0);
         reply.cached_tokens = u["prompt_tokens_details"]["cached_tokens"]
@@ -180,22 +186,33 @@ pub fn fold_chat(
     }
     let delta = &chunk["choices"][0]["delta"];
     for call in delta["tool_calls"].as_array().into_iter().flatten() {
-        let index = call["index"].as_u64().unwrap_or(0) as usize;
+        let index = call["index"].as_u64().unwrap_or(0);
+        if index >= MAX_TOOL_CALLS as u64 {
+            return Err(format!(
+                "the model sent tool call number {index}; at most {MAX_TOOL_CALLS} are taken per reply"
+            ));
+        }
+        let index = index as usize;
         while pending.len() <= index {
             pending.push(Default::default());
         }
         let slot = &mut pending[index];
         if let Some(id) = call["id"].as_str() {
-            slot.0 = id.to_string();
+            slot.0 = id.chars().take(256).collect();
         }
-        if let Some(name) = call["function"]["name"].as_str() {
-            slot.1.push_str(name);
+        let name = call["function"]["name"].as_str().unwrap_or("");
+        let args = call["function"]["arguments"].as_str().unwrap_or("");
+        if slot.1.len() + slot.2.len() + name.len() + args.len() > MAX_CALL_BYTES {
+            return Err(format!(
+                "the model's tool call {index} is larger than {MAX_CALL_BYTES} bytes"
+            ));
         }
-        if let Some(args) = call["function"]["arguments"].as_str() {
-            slot.2.push_str(args);
-        }
+        slot.1.push_str(name);
+        slot.2.push_str(args);
     }
-    let text = delta["content"].as_str().filter(|t| !t.is_empty())?;
+    let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
     reply.text.push_str(text);
-    Some(text.to_string())
+    Ok(Some(text.to_string()))
 }

@@ -39,7 +39,7 @@ fn text(v: &Value) -> String {
 
 /// The thread's usage from `thread/tokenUsage/updated` (`total` or `last`).
 fn usage(v: &Value) -> Option<Usage> {
-    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    let n = |k: &str| super::event::count(&v[k]);
     v.is_object().then(|| Usage {
         input_tokens: n("inputTokens"),
         cached_input_tokens: n("cachedInputTokens"),

@@ -228,15 +228,38 @@ pub struct Todo {
     pub completed: bool,
 }
 
-/// Token usage. Missing fields (older CLIs) count as zero.
+/// Token usage. Missing fields (older CLIs) count as zero; every figure is read leniently
+/// ([`count`]): a number from outside never turns a completed turn into a failure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Usage {
+    #[serde(deserialize_with = "lenient_count")]
     pub input_tokens: u64,
+    #[serde(deserialize_with = "lenient_count")]
     pub cached_input_tokens: u64,
+    #[serde(deserialize_with = "lenient_count")]
     pub cache_write_input_tokens: u64,
+    #[serde(deserialize_with = "lenient_count")]
     pub output_tokens: u64,
+    #[serde(deserialize_with = "lenient_count")]
     pub reasoning_output_tokens: u64,
+}
+
+/// A token count from outside: a negative number is 0, a fraction is rounded down, one too
+/// large for `u64` is `u64::MAX`, anything that is not a number is 0.
+pub fn count(v: &Value) -> u64 {
+    match v {
+        Value::Number(n) => n.as_u64().unwrap_or_else(|| match n.as_f64() {
+            Some(f) if f >= u64::MAX as f64 => u64::MAX,
+            Some(f) if f > 0.0 => f as u64,
+            _ => 0,
+        }),
+        _ => 0,
+    }
+}
+
+fn lenient_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(count(&Value::deserialize(d)?))
 }
 
 impl Usage {
@@ -263,6 +286,21 @@ impl Usage {
     }
 
     pub fn total_tokens(&self) -> u64 {
-        self.input_tokens + self.output_tokens
+        self.input_tokens.saturating_add(self.output_tokens)
+    }
+
+    /// Adds another turn's figures (saturating: sums of outside numbers never overflow).
+    pub fn add(&mut self, other: &Usage) {
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.cached_input_tokens = self
+            .cached_input_tokens
+            .saturating_add(other.cached_input_tokens);
+        self.cache_write_input_tokens = self
+            .cache_write_input_tokens
+            .saturating_add(other.cache_write_input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.reasoning_output_tokens = self
+            .reasoning_output_tokens
+            .saturating_add(other.reasoning_output_tokens);
     }
 }

@@ -46,6 +46,9 @@ pub fn server_command(
             vec![
                 me.display().to_string(),
                 "mcp-server".into(),
+                // Never `mcp` again inside: the child reads the same config.toml.
+                "--backend".into(),
+                "exec".into(),
                 "--codex-bin".into(),
                 codex.path.display().to_string(),
             ]

@@ -54,17 +54,35 @@ impl Store {
         self.load_json(id, "meta.json")
     }
 
+    /// The thread's folder, created private (0700): logs hold whole command output.
+    fn private_dir(&self, id: &str) -> Result<PathBuf> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = self.dir(id)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir)
+    }
+
     /// Saves a JSON document in a thread's folder: temp file, then rename. No fsync: the
     /// rename keeps the file whole across a crash of codexmcp, which is the failure that
     /// matters here; an fsync per turn cost more than all of codexmcp's own work
     /// (`scripts/bench.sh`).
     pub fn save_json<T: Serialize>(&self, id: &str, name: &str, value: &T) -> Result<()> {
-        let dir = self.dir(id)?;
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = self.private_dir(id)?;
         let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(value)?;
         bytes.push(b'\n');
-        fs::write(&tmp, bytes)?;
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?
+            .write_all(&bytes)?;
         fs::rename(&tmp, dir.join(name))?;
         Ok(())
     }
@@ -90,31 +108,30 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let dir = self.dir(id)?;
-        fs::create_dir_all(&dir)?;
+        let dir = self.private_dir(id)?;
         let mut buf = Vec::new();
         for e in entries {
             serde_json::to_writer(&mut buf, e)?;
             buf.push(b'\n');
         }
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("log.jsonl"))?;
+        let mut f = Self::append_private(&dir.join("log.jsonl"))?;
         f.write_all(&buf)?;
         Ok(())
     }
 
     /// The thread's log, opened for appending (the recorder keeps it open for a turn).
     pub fn open_log(&self, id: &str) -> Result<File> {
-        let dir = self.dir(id)?;
-        fs::create_dir_all(&dir)?;
-        let path = dir.join("log.jsonl");
+        let path = self.private_dir(id)?.join("log.jsonl");
+        Self::append_private(&path).with_context(|| format!("opening {}", path.display()))
+    }
+
+    fn append_private(path: &Path) -> std::io::Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
         OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))
+            .mode(0o600)
+            .open(path)
     }
 
     /// Reads a thread's log, skipping lines that do not parse (a torn tail after a crash).

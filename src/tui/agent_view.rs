@@ -74,9 +74,10 @@ impl App {
                 cached_tokens,
                 output_tokens,
             }) => {
-                self.agent.input_tokens += input_tokens;
-                self.agent.cached_tokens += cached_tokens;
-                self.agent.output_tokens += output_tokens;
+                let a = &mut self.agent;
+                a.input_tokens = a.input_tokens.saturating_add(input_tokens);
+                a.cached_tokens = a.cached_tokens.saturating_add(cached_tokens);
+                a.output_tokens = a.output_tokens.saturating_add(output_tokens);
             }
         }
     }

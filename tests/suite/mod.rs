@@ -6,6 +6,7 @@ mod architecture;
 mod config;
 mod doctor;
 mod exec_real;
+mod hostile;
 mod mcp;
 mod parser;
 mod printer;

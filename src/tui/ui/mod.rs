@@ -147,7 +147,7 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
             Span::raw(format!(
                 "agent {} {} {}",
                 a.model,
-                tokens(a.input_tokens + a.output_tokens),
+                tokens(a.input_tokens.saturating_add(a.output_tokens)),
                 crate::agent::cost::dollars(a.cost())
             ))
             .magenta(),

@@ -1,0 +1,168 @@
+//! Input from outside, as an attacker or a buggy peer would send it: numbers that are not
+//! counts, sizes that would allocate gigabytes, a `.env` planted above the working dir, a
+//! config that would make codexmcp start itself forever, and session files others could read.
+
+use std::os::unix::fs::PermissionsExt;
+
+use codexmcp::engine::jsonl::ExecParser;
+use codexmcp::engine::{CodexEvent, Usage};
+use serde_json::json;
+
+use crate::support::codex::{Run, Sandbox, procs_with_env, wait_for};
+use crate::support::mock_openai::{MockServer, Step};
+
+#[test]
+fn hostile_usage_figures_still_complete_the_turn() {
+    let mut p = ExecParser::default();
+    let ev = p.parse_str(
+        r#"{"type":"turn.completed","usage":{"input_tokens":-5,"output_tokens":1.9,"cached_input_tokens":1e300,"reasoning_output_tokens":"many"}}"#,
+    );
+    let CodexEvent::TurnCompleted { total, .. } = ev else {
+        panic!("a completed turn stays completed: {ev:?}");
+    };
+    assert_eq!(
+        (
+            total.input_tokens,
+            total.output_tokens,
+            total.cached_input_tokens,
+            total.reasoning_output_tokens
+        ),
+        (0, 1, u64::MAX, 0)
+    );
+    let mut sum = Usage {
+        input_tokens: u64::MAX,
+        ..Usage::default()
+    };
+    sum.add(&total);
+    sum.add(&Usage {
+        input_tokens: 7,
+        ..Usage::default()
+    });
+    assert_eq!(sum.input_tokens, u64::MAX, "sums saturate");
+    assert_eq!(total.total_tokens(), 1);
+}
+
+#[test]
+fn a_huge_tool_call_index_is_an_error_not_an_allocation() {
+    use codexmcp::agent::wire::{Reply, fold_chat};
+    let mut reply = Reply::default();
+    let mut pending = Vec::new();
+    let chunk = json!({"choices": [{"delta": {"tool_calls": [
+        {"index": 4_000_000_000u64, "id": "c", "function": {"name": "codex", "arguments": "{}"}}]}}]});
+    let err = fold_chat(&mut reply, &mut pending, &chunk).expect_err("refused");
+    assert!(err.contains("4000000000"), "{err}");
+    assert!(pending.len() <= codexmcp::agent::wire::MAX_TOOL_CALLS);
+    let huge = "x".repeat(codexmcp::agent::wire::MAX_CALL_BYTES + 1);
+    let chunk = json!({"choices": [{"delta": {"tool_calls": [
+        {"index": 0, "function": {"name": "codex", "arguments": huge}}]}}]});
+    assert!(fold_chat(&mut reply, &mut pending, &chunk).is_err());
+}
+
+#[test]
+fn session_files_are_private() {
+    use codexmcp::session::{Recorder, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("sessions"));
+    let mut rec = Recorder::new(store.clone(), None, "secret output", "/w", "exec");
+    rec.observe(&CodexEvent::ThreadStarted {
+        thread_id: "th-p".into(),
+    });
+    rec.finish();
+    let mode = |p: std::path::PathBuf| std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.path().join("sessions")), 0o700);
+    assert_eq!(mode(dir.path().join("sessions/th-p")), 0o700);
+    assert_eq!(mode(dir.path().join("sessions/th-p/meta.json")), 0o600);
+    assert_eq!(mode(dir.path().join("sessions/th-p/log.jsonl")), 0o600);
+}
+
+#[tokio::test]
+async fn a_dotenv_above_the_working_dir_is_not_read() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    // Planted one level up: it would widen the sandbox if it were read.
+    std::fs::write(
+        sbx.work().join(".env"),
+        "CODEX_SANDBOX_MODE=danger-full-access\n",
+    )
+    .unwrap();
+    let sub = sbx.work().join("project");
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut cmd = sbx.codexmcp(&["doctor"]);
+    cmd.current_dir(&sub);
+    let run = Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert!(
+        !run.stdout.contains("danger-full-access"),
+        "the parent's .env was read:\n{}",
+        run.stdout
+    );
+    // The working dir's own .env is still read.
+    std::fs::write(sub.join(".env"), "CODEX_SANDBOX_MODE=danger-full-access\n").unwrap();
+    let mut cmd = sbx.codexmcp(&["doctor"]);
+    cmd.current_dir(&sub);
+    let run = Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert!(run.stdout.contains("danger-full-access"), "{}", run.stdout);
+}
+
+/// `backend = "mcp"` in config.toml on a Codex without `mcp-server`: codexmcp starts its own
+/// server, which reads the same file — it must not start another, and so on.
+#[tokio::test]
+async fn backend_mcp_in_config_does_not_start_servers_forever() {
+    let server = MockServer::start(vec![Step::message("one server was enough")]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let config = sbx.root.path().join("codexmcp.toml");
+    std::fs::write(&config, "backend = \"mcp\"\n").unwrap();
+    let mut cmd = sbx.codexmcp(&["exec", "--json", "hello"]);
+    cmd.env("CODEXMCP_CONFIG", &config);
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    let watch_home = home.clone();
+    // Count our processes while it runs: a fork bomb shows up within a second.
+    let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = most.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let watcher = std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let n = procs_with_env(&watch_home).len();
+            seen.fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+            if n > 40 {
+                // Stop the bomb before it hurts the machine.
+                for p in procs_with_env(&watch_home) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(p),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watcher.join().unwrap();
+    let run = Run::from(out);
+    assert!(
+        most.load(std::sync::atomic::Ordering::SeqCst) <= 12,
+        "{} processes at once",
+        most.load(std::sync::atomic::Ordering::SeqCst)
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("one server was enough"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        wait_for(5, || procs_with_env(&home).is_empty()).await,
+        "processes left: {:?}",
+        procs_with_env(&home)
+    );
+}
