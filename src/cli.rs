@@ -139,13 +139,24 @@ pub enum Command {
     /// Open the TUI on a recorded Codex JSONL stream.
     Replay {
         file: PathBuf,
-        #[arg(long, default_value_t = 1.0)]
+        /// Playback speed: 2 is twice as fast, 0 as fast as possible.
+        #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
         speed: f64,
     },
     /// List the skills `$name` can invoke.
     Skills,
     /// Check the Codex binary, auth, sandbox and skills; say how to fix each problem.
     Doctor,
+}
+
+/// `--speed`: a finite number, 0 or more.
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a speed: use a number like 0.5, 2 or 0 (as fast as possible)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

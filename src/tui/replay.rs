@@ -3,7 +3,13 @@
 //! Three formats are accepted, line by line, so any capture can be reviewed: a stored session
 //! log (`{"entry": ...}` lines with timestamps), the normalized `codexmcp exec --json` output,
 //! and raw `codex exec --json` output. Timing follows the recorded timestamps divided by
-//! `--speed` (50 ms per event when there are none); `--speed 0` replays as fast as possible.
+//! `--speed` (50 ms per event when there are none, 5 s at most); `--speed 0` replays as fast
+//! as possible.
+//!
+//! A replay file is somebody else's capture: untrusted. Lines are framed with the engine's
+//! limit (a longer one becomes a `malformed` event, the rest of it is skipped), bytes that
+//! are not UTF-8 are replaced, and only regular files and pipes are read (a device such as
+//! `/dev/zero` would never end).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -13,7 +19,7 @@ use tokio::sync::mpsc;
 
 use super::Msg;
 use crate::engine::CodexEvent;
-use crate::engine::jsonl::ExecParser;
+use crate::engine::jsonl::{ExecParser, MAX_LINE};
 use crate::session::LogEntry;
 
 /// One recorded step: (timestamp in ms if known, prompt or event).
@@ -40,15 +46,66 @@ pub fn parse_line(line: &str, raw: &mut ExecParser) -> Option<Step> {
     Some(Step::Event(None, raw.parse_str(line)))
 }
 
+/// Reads one `\n`-terminated line of at most `max` bytes into `buf`; returns `None` at the
+/// end, else whether the line was longer (its rest is read and dropped).
+pub fn read_line(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let mut truncated = false;
+    let mut any = false;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(truncated));
+        }
+        any = true;
+        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        let room = max.saturating_sub(buf.len());
+        truncated |= part.len() > room;
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+        let used = done.unwrap_or(chunk.len());
+        r.consume(used);
+        if done.is_some() {
+            return Ok(Some(truncated));
+        }
+    }
+}
+
+/// The pause before a step recorded `gap` after the previous one, at `speed`.
+pub fn pause(gap: Duration, speed: f64) -> Duration {
+    let max = Duration::from_secs(5);
+    if speed <= 0.0 || !speed.is_finite() {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(gap.min(max).as_secs_f64() / speed).map_or(max, |d| d.min(max))
+}
+
+pub fn open_capture(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(path)?.file_type();
+    if !(kind.is_file() || kind.is_fifo()) {
+        return Err(std::io::Error::other(
+            "not a regular file or a pipe; replay reads a recorded JSONL stream",
+        ));
+    }
+    std::fs::File::open(path)
+}
+
 /// Reads the file on a blocking thread and sends its steps with the recorded pacing.
 pub fn spawn(path: PathBuf, speed: f64, tx: mpsc::Sender<Msg>) {
     tokio::task::spawn_blocking(move || {
-        let file = match std::fs::File::open(&path) {
+        let file = match open_capture(&path) {
             Ok(f) => f,
             Err(e) => {
                 let event = CodexEvent::EngineError {
                     kind: "replay".into(),
-                    message: format!("cannot read {}: {e}", path.display()),
+                    message: format!("cannot replay {}: {e}", path.display()),
                 };
                 let _ = tx.blocking_send(Msg::Replay {
                     prompt: None,
@@ -59,20 +116,42 @@ pub fn spawn(path: PathBuf, speed: f64, tx: mpsc::Sender<Msg>) {
         };
         let mut raw = ExecParser::default();
         let mut last_ts: Option<u64> = None;
-        for line in std::io::BufReader::new(file).lines() {
-            let Ok(line) = line else { break };
-            let Some(step) = parse_line(&line, &mut raw) else {
+        let mut reader = std::io::BufReader::new(file);
+        let mut buf = Vec::new();
+        loop {
+            let truncated = match read_line(&mut reader, &mut buf, MAX_LINE) {
+                Ok(Some(t)) => t,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!("replay stopped: {e}");
+                    break;
+                }
+            };
+            let line = String::from_utf8_lossy(&buf);
+            let step = if truncated {
+                Some(Step::Event(
+                    None,
+                    CodexEvent::Malformed {
+                        reason: format!("line longer than {MAX_LINE} bytes; skipped"),
+                        line: line.chars().take(256).collect(),
+                    },
+                ))
+            } else {
+                parse_line(&line, &mut raw)
+            };
+            let Some(step) = step else {
                 continue;
             };
             let ts = match &step {
                 Step::Prompt(ts, _) | Step::Event(ts, _) => *ts,
             };
-            if speed > 0.0 {
-                let gap = match (last_ts, ts) {
-                    (Some(a), Some(b)) => Duration::from_millis(b.saturating_sub(a).min(5_000)),
-                    _ => Duration::from_millis(50),
-                };
-                std::thread::sleep(gap.div_f64(speed));
+            let gap = match (last_ts, ts) {
+                (Some(a), Some(b)) => Duration::from_millis(b.saturating_sub(a)),
+                _ => Duration::from_millis(50),
+            };
+            let wait = pause(gap, speed);
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
             }
             last_ts = ts.or(last_ts);
             let msg = match step {

@@ -166,3 +166,58 @@ async fn backend_mcp_in_config_does_not_start_servers_forever() {
         procs_with_env(&home)
     );
 }
+
+#[test]
+fn replay_files_are_framed_bounded_and_lossy() {
+    use codexmcp::tui::replay::{open_capture, pause, read_line};
+    let data: &[u8] =
+        b"{\"type\":\"turn.started\"}\nabcdefghijklmnopqrstuvwxyz\n\xff\xfe bad utf-8\nlast";
+    let mut r = std::io::BufReader::with_capacity(4, data);
+    let mut buf = Vec::new();
+    assert_eq!(read_line(&mut r, &mut buf, 64).unwrap(), Some(false));
+    assert_eq!(buf, b"{\"type\":\"turn.started\"}");
+    assert_eq!(
+        read_line(&mut r, &mut buf, 8).unwrap(),
+        Some(true),
+        "too long"
+    );
+    assert_eq!(buf, b"abcdefgh", "kept up to the limit, the rest dropped");
+    assert_eq!(read_line(&mut r, &mut buf, 64).unwrap(), Some(false));
+    assert!(
+        String::from_utf8_lossy(&buf).contains("bad utf-8"),
+        "the line after goes on"
+    );
+    assert_eq!(read_line(&mut r, &mut buf, 64).unwrap(), Some(false));
+    assert_eq!(buf, b"last", "a last line without a newline counts");
+    assert_eq!(read_line(&mut r, &mut buf, 64).unwrap(), None);
+
+    let ms = std::time::Duration::from_millis;
+    assert_eq!(pause(ms(100), 2.0), ms(50));
+    assert_eq!(pause(ms(100), 0.0), ms(0), "0 is as fast as possible");
+    assert_eq!(
+        pause(ms(100), 1e-300),
+        ms(5000),
+        "a tiny speed waits at most 5 s, no panic"
+    );
+    assert_eq!(pause(ms(60_000), 1.0), ms(5000));
+
+    assert!(
+        open_capture(std::path::Path::new("/dev/zero")).is_err(),
+        "a device never ends"
+    );
+}
+
+#[tokio::test]
+async fn replay_speed_must_be_a_number_of_zero_or_more() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    for bad in ["-1", "NaN", "inf", "fast"] {
+        let flag = format!("--speed={bad}");
+        let run = sbx.run(&["replay", "x.jsonl", &flag]).await;
+        assert_eq!(run.code, Some(2), "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is not a speed"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}
