@@ -214,7 +214,26 @@ pub enum PreviewBody {
     Refused(String),
 }
 
-/// Reads a preview (size-capped, binary detected, symlinks refused). Blocking.
+/// Opens a regular file for reading without following a symlink and without blocking (a
+/// FIFO would wait for a writer forever); what was opened is checked again, not assumed.
+fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
+        .open(path)?;
+    let m = f.metadata()?;
+    if !m.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a pipe, socket or device)",
+        ));
+    }
+    Ok((f, m))
+}
+
+/// Reads a preview (size-capped, binary detected, symlinks and special files refused).
+/// Blocking, but never stuck.
 pub fn load_preview(root: &Path, path: &Path) -> Preview {
     let body = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
@@ -224,8 +243,11 @@ pub fn load_preview(root: &Path, path: &Path) -> Preview {
         Ok(m) if !path.starts_with(root) => {
             PreviewBody::Refused(format!("outside the working dir ({} bytes)", m.len()))
         }
-        Ok(m) => match std::fs::File::open(path) {
-            Ok(f) => {
+        Ok(m) if !m.is_file() => {
+            PreviewBody::Refused("not a regular file (a pipe, socket or device)".into())
+        }
+        Ok(_) => match open_regular(path) {
+            Ok((f, m)) => {
                 let mut buf = Vec::with_capacity(PREVIEW_BYTES.min(m.len() as usize));
                 let _ = f.take(PREVIEW_BYTES as u64).read_to_end(&mut buf);
                 if buf.contains(&0) {
@@ -253,15 +275,19 @@ pub fn load_preview(root: &Path, path: &Path) -> Preview {
 pub fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
     let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<()>();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+    let handler = move |res: notify::Result<notify::Event>| {
         // Reads change nothing, and our own rescan opens every folder: counting those
         // (inotify reports opens and closes) made an idle TUI rescan four times a second.
         if res.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
             let _ = raw_tx.send(());
         }
-    })
-    .map_err(|e| tracing::warn!("file watcher unavailable: {e}"))
-    .ok()?;
+    };
+    // Never into symlinks: Codex can `ln -s / output/r`, and following it would watch (and
+    // walk, before the first frame) the whole filesystem.
+    let config = notify::Config::default().with_follow_symlinks(false);
+    let mut watcher = notify::RecommendedWatcher::new(handler, config)
+        .map_err(|e| tracing::warn!("file watcher unavailable: {e}"))
+        .ok()?;
     if let Err(e) = watcher.watch(root, notify::RecursiveMode::Recursive) {
         tracing::warn!("cannot watch {}: {e}", root.display());
         return None;

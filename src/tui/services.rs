@@ -2,6 +2,9 @@
 //! `/resume`), and disk or network work (tree scans, previews, session lists, skills) on
 //! background tasks and blocking threads, so the UI task never waits.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+
 use tokio::sync::mpsc;
 
 use super::app::{App, Effect};
@@ -15,6 +18,7 @@ use crate::session::{Session, SessionRecord, Store};
 /// Carries out effects.
 pub(super) struct Services {
     tx: mpsc::Sender<Msg>,
+    scanner: Scanner,
     engine: Result<EngineConfig, EngineError>,
     store: Option<Store>,
     conversation: Conversation,
@@ -40,6 +44,7 @@ impl Services {
             Err(e) => (None, Some(e.to_string())),
         };
         Self {
+            scanner: Scanner::start(tx.clone()),
             agent_available: agent.is_some(),
             conversation: Conversation::start(session, agent, tx.clone()),
             tx,
@@ -109,14 +114,9 @@ impl Services {
             Effect::NewThread => self.conversation.send(Command::Reset),
             Effect::LoadTranscript(id) => self.conversation.send(Command::Load(id)),
             Effect::Quit => {}
-            Effect::Rescan => {
-                let root = app.files.root().to_path_buf();
-                let expanded = app.files.expanded();
-                self.blocking(move || {
-                    let (entries, truncated) = files::scan(&root, &expanded);
-                    Some(Msg::Tree { entries, truncated })
-                });
-            }
+            Effect::Rescan => self
+                .scanner
+                .request(app.files.root().to_path_buf(), app.files.expanded()),
             Effect::LoadPreview(path) => {
                 let root = app.files.root().to_path_buf();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
@@ -164,5 +164,50 @@ impl Services {
         if let Ok(e) = engine {
             e.shutdown().await;
         }
+    }
+}
+
+/// The root and the expanded folders of the tree to scan.
+type ScanRequest = (PathBuf, HashSet<PathBuf>);
+
+/// Scans the tree one at a time: requests that arrive while a scan runs collapse into one
+/// more scan of the latest state, so a burst of changes never piles up blocking walks.
+struct Scanner {
+    latest: std::sync::Arc<std::sync::Mutex<Option<ScanRequest>>>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Scanner {
+    fn start(tx: mpsc::Sender<Msg>) -> Self {
+        let me = Self {
+            latest: Default::default(),
+            wake: Default::default(),
+        };
+        let (latest, wake) = (me.latest.clone(), me.wake.clone());
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                let Some((root, expanded)) = latest.lock().ok().and_then(|mut l| l.take()) else {
+                    continue;
+                };
+                let scanned =
+                    tokio::task::spawn_blocking(move || files::scan(&root, &expanded)).await;
+                let Ok((entries, truncated)) = scanned else {
+                    continue;
+                };
+                if tx.send(Msg::Tree { entries, truncated }).await.is_err() {
+                    return;
+                }
+            }
+        });
+        me
+    }
+
+    fn request(&self, root: PathBuf, expanded: HashSet<PathBuf>) {
+        if let Ok(mut l) = self.latest.lock() {
+            *l = Some((root, expanded));
+        }
+        // One stored permit at most: many requests during a scan wake it once.
+        self.wake.notify_one();
     }
 }

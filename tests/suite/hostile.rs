@@ -221,3 +221,38 @@ async fn replay_speed_must_be_a_number_of_zero_or_more() {
         );
     }
 }
+
+#[test]
+fn a_pipe_in_the_tree_is_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    // Opening a FIFO for reading waits for a writer: this returning at all is the test.
+    let preview = codexmcp::tui::files::load_preview(dir.path(), &fifo);
+    assert!(
+        matches!(&preview.body, codexmcp::tui::files::PreviewBody::Refused(why) if why.contains("regular file")),
+        "{preview:?}"
+    );
+}
+
+/// Codex can `ln -s / output/r`: the watcher must not follow it (it would watch, and walk,
+/// everything the link reaches).
+#[tokio::test]
+async fn the_tree_watcher_does_not_follow_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, elsewhere) = (dir.path().join("out"), dir.path().join("elsewhere"));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("r")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let _watcher = codexmcp::tui::files::watch(&out, tx).expect("a watcher");
+    std::fs::write(elsewhere.join("far.txt"), "x").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a change behind the link was watched"
+    );
+    std::fs::write(out.join("near.txt"), "x").unwrap();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
+    assert!(matches!(got, Ok(Some(codexmcp::tui::Msg::FilesChanged))));
+}
