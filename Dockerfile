@@ -48,9 +48,10 @@ FROM codex-${CODEX_SOURCE} AS codex-bin
 # --- runtime -----------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 # bash runs Codex's commands; ca-certificates for HTTPS to the model; git because Codex and
-# its users expect it in a workspace.
+# its users expect it in a workspace; tini as PID 1, so zombies are reaped and signals reach
+# codexmcp (which interrupts the turn cleanly on SIGTERM: `docker stop`).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bash ca-certificates git \
+ && apt-get install -y --no-install-recommends bash ca-certificates git tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /bin/bash app \
  && mkdir -p /app/output /app/.codex/skills /app/state \
@@ -70,6 +71,7 @@ ENV CODEX_HOME=/app/.codex \
     XDG_STATE_HOME=/app/state \
     HOME=/home/app
 USER 10001
-WORKDIR /app/output
+# Not the output folder: nothing codexmcp reads at start (.env) may sit where Codex writes.
+WORKDIR /app
 HEALTHCHECK --interval=60s --timeout=20s --start-period=10s --retries=3 CMD ["codexmcp", "doctor", "-C", "/app/output"]
-ENTRYPOINT ["/app/entrypoint.sh"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/app/entrypoint.sh"]

@@ -107,6 +107,11 @@ fi
 echo "==> the image declares its HEALTHCHECK"
 $ENGINE image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q doctor \
   || { echo "==> FAIL: no HEALTHCHECK in the image" >&2; exit 1; }
+echo "==> PID 1 is an init (tini) that reaps zombies and forwards signals"
+$ENGINE image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE" | grep -q tini \
+  || { echo "==> FAIL: the entrypoint does not run under tini" >&2; exit 1; }
+$ENGINE run --rm --entrypoint /usr/bin/tini "$IMAGE" --version >/dev/null \
+  || { echo "==> FAIL: tini is not installed in the image" >&2; exit 1; }
 echo "==> the HEALTHCHECK command (codexmcp doctor) in the same setup"
 OPENAI_API_KEY="$KEY" $ENGINE run --rm "${RUN_FLAGS[@]}" --entrypoint codexmcp \
   -e OPENAI_API_KEY -e CODEX_SANDBOX_MODE="${CODEX_SANDBOX_MODE:-danger-full-access}" \

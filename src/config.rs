@@ -100,6 +100,16 @@ pub fn load_dotenv() {
     let Ok(cwd) = std::env::current_dir() else {
         return;
     };
+    if let Some(codex_dir) = codex_dir_hint().map(|d| absolute(&d))
+        && cwd.starts_with(&codex_dir)
+    {
+        tracing::warn!(
+            "not reading .env: {} is inside Codex's working dir {}, which Codex can write",
+            cwd.display(),
+            codex_dir.display()
+        );
+        return;
+    }
     let path = cwd.join(".env");
     match dotenvy::from_path(&path) {
         Ok(()) => tracing::info!("loaded {}", path.display()),
@@ -211,6 +221,20 @@ impl Settings {
 
 fn pick<T: Clone>(flag: &Option<T>, file: &Option<T>) -> Option<T> {
     flag.clone().or_else(|| file.clone())
+}
+
+/// Codex's working dir as named before the command line is parsed (`-C`/`--cd` or
+/// `CODEXMCP_CD`); `None` for the default `./output`, which never contains the cwd.
+fn codex_dir_hint() -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = args.iter().enumerate().find_map(|(i, a)| {
+        if a == "-C" || a == "--cd" {
+            args.get(i + 1).cloned()
+        } else {
+            a.strip_prefix("--cd=").map(str::to_string)
+        }
+    });
+    flag.or_else(|| env_value("CODEXMCP_CD")).map(PathBuf::from)
 }
 
 /// An environment variable that is set to something other than blanks.

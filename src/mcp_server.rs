@@ -78,6 +78,12 @@ impl Drop for InflightCall {
 /// Serves on stdin/stdout until the client goes away or a signal arrives. Returns the exit
 /// code. Running turns are interrupted on the way out and the backend is shut down.
 pub async fn run(settings: &Settings) -> i32 {
+    if settings.approvals == Some(crate::cli::ApprovalMode::Ask) {
+        eprintln!(
+            "codexmcp mcp-server: --approvals ask needs a person to answer, and an MCP server has none: use accept or decline"
+        );
+        return crate::cli::EXIT_USAGE;
+    }
     let signals = Signals::watch();
     // The server *is* the MCP backend: were it to use `--backend mcp` itself (read from the
     // same config.toml), it would start another server, which would start another...

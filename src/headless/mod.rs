@@ -34,6 +34,12 @@ pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if settings.approvals == Some(crate::cli::ApprovalMode::Ask) {
+        eprintln!(
+            "codexmcp exec: --approvals ask needs a person to answer, and exec has none: use accept or decline (or the TUI)"
+        );
+        return EXIT_USAGE;
+    }
     let signals = Signals::watch();
     if settings.agent == Some(true) {
         return agent::run(prompt, req.resume, req.json, settings, &signals).await;

@@ -256,3 +256,20 @@ async fn the_tree_watcher_does_not_follow_symlinks() {
     let got = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
     assert!(matches!(got, Ok(Some(codexmcp::tui::Msg::FilesChanged))));
 }
+
+#[tokio::test]
+async fn approvals_ask_without_a_person_is_a_usage_error() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    for args in [
+        &["exec", "--approvals", "ask", "hello"][..],
+        &["mcp-server", "--approvals", "ask"][..],
+    ] {
+        let run = sbx.run(args).await;
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("needs a person"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
