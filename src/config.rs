@@ -198,11 +198,6 @@ impl Settings {
         }
     }
 
-    /// Is an agent endpoint configured (a key in the environment)?
-    pub fn agent_configured(&self) -> bool {
-        env_value("OPENAI_API_KEY").is_some()
-    }
-
     /// The agent's endpoint: `OPENAI_BASE_URL`, else `agent_base_url` in config.toml, else
     /// OpenAI's.
     pub fn agent_base_url(&self) -> String {

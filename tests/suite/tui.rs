@@ -462,3 +462,23 @@ async fn the_tree_watcher_ignores_its_own_rescans() {
         "a real change is reported"
     );
 }
+
+#[test]
+fn a_capped_tree_says_it_is_partial() {
+    let mut a = app();
+    let entries = codexmcp::tui::files::scan(&fixture_tree(), &Default::default()).0;
+    a.update(Msg::Tree {
+        entries: entries.clone(),
+        truncated: false,
+    });
+    assert!(!render(&a, 120, 24).contains("(first "));
+    a.update(Msg::Tree {
+        entries,
+        truncated: true,
+    });
+    let screen = render(&a, 120, 24);
+    assert!(
+        screen.contains(&format!("(first {})", codexmcp::tui::files::MAX_ENTRIES)),
+        "{screen}"
+    );
+}

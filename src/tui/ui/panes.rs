@@ -252,7 +252,16 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| ".".into());
-    let title = format!(" {}/ ", crate::text::one_line(&name, 30));
+    let title = if app.files.is_truncated() {
+        // The walk stopped at its cap: say so rather than show a silently partial tree.
+        format!(
+            " {}/ (first {}) ",
+            crate::text::one_line(&name, 30),
+            crate::tui::files::MAX_ENTRIES
+        )
+    } else {
+        format!(" {}/ ", crate::text::one_line(&name, 30))
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
