@@ -8,7 +8,7 @@ use codexmcp::engine::jsonl::ExecParser;
 use codexmcp::engine::{CodexEvent, Usage};
 use serde_json::json;
 
-use crate::support::codex::{Run, Sandbox, procs_with_env, wait_for};
+use crate::support::codex::{Run, Sandbox, procs_with_env};
 use crate::support::mock_openai::{MockServer, Step};
 
 #[test]
@@ -75,6 +75,17 @@ fn session_files_are_private() {
     assert_eq!(mode(dir.path().join("sessions/th-p/log.jsonl")), 0o600);
 }
 
+/// `codexmcp doctor ARGS` run in `dir`.
+async fn doctor_in(sbx: &Sandbox, dir: &std::path::Path, args: &[&str]) -> Run {
+    let mut cmd = sbx.codexmcp(&[&["doctor"], args].concat());
+    cmd.current_dir(dir);
+    Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    )
+}
+
 #[tokio::test]
 async fn a_dotenv_above_the_working_dir_is_not_read() {
     let sbx = Sandbox::new("http://127.0.0.1:9/v1");
@@ -86,28 +97,24 @@ async fn a_dotenv_above_the_working_dir_is_not_read() {
     .unwrap();
     let sub = sbx.work().join("project");
     std::fs::create_dir_all(&sub).unwrap();
-    let mut cmd = sbx.codexmcp(&["doctor"]);
-    cmd.current_dir(&sub);
-    let run = Run::from(
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap(),
-    );
+    let run = doctor_in(&sbx, &sub, &[]).await;
     assert!(
         !run.stdout.contains("danger-full-access"),
         "the parent's .env was read:\n{}",
         run.stdout
     );
-    // The working dir's own .env is still read.
+    // The working dir's own .env is still read...
     std::fs::write(sub.join(".env"), "CODEX_SANDBOX_MODE=danger-full-access\n").unwrap();
-    let mut cmd = sbx.codexmcp(&["doctor"]);
-    cmd.current_dir(&sub);
-    let run = Run::from(
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap(),
-    );
+    let run = doctor_in(&sbx, &sub, &[]).await;
     assert!(run.stdout.contains("danger-full-access"), "{}", run.stdout);
+    // ...unless Codex works in that very folder: Codex could have written it.
+    let dir = sub.display().to_string();
+    let run = doctor_in(&sbx, &sub, &["-C", &dir]).await;
+    assert!(
+        !run.stdout.contains("danger-full-access"),
+        "a .env inside Codex's folder was read:\n{}",
+        run.stdout
+    );
 }
 
 /// `backend = "mcp"` in config.toml on a Codex without `mcp-server`: codexmcp starts its own
@@ -120,8 +127,7 @@ async fn backend_mcp_in_config_does_not_start_servers_forever() {
     std::fs::write(&config, "backend = \"mcp\"\n").unwrap();
     let mut cmd = sbx.codexmcp(&["exec", "--json", "hello"]);
     cmd.env("CODEXMCP_CONFIG", &config);
-    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
-    let watch_home = home.clone();
+    let watch_home = format!("CODEX_HOME={}", sbx.codex_home().display());
     // Count our processes while it runs: a fork bomb shows up within a second.
     let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = most.clone();
@@ -160,11 +166,7 @@ async fn backend_mcp_in_config_does_not_start_servers_forever() {
         "{}",
         run.stdout
     );
-    assert!(
-        wait_for(5, || procs_with_env(&home).is_empty()).await,
-        "processes left: {:?}",
-        procs_with_env(&home)
-    );
+    sbx.assert_nothing_left("after the turn").await;
 }
 
 #[test]

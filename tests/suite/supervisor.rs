@@ -47,12 +47,7 @@ async fn sigterm_interrupts_the_turn_like_ctrl_c() {
             Some(serde_json::Value::from("turn.interrupted")),
             "{signal}"
         );
-        let home = format!("CODEX_HOME={}", sbx.codex_home().display());
-        assert!(
-            wait_for(5, || procs_with_env(&home).is_empty()).await,
-            "{signal}: processes left: {:?}",
-            procs_with_env(&home)
-        );
+        sbx.assert_nothing_left(signal.as_ref()).await;
         assert!(
             procs_with_cmdline(marker).is_empty(),
             "{signal}: the command survived"

@@ -148,6 +148,17 @@ impl Sandbox {
         }
     }
 
+    /// Waits (up to 5 s) until no process of this sandbox runs any more (every process
+    /// carries its CODEX_HOME), and fails the test with their pids otherwise.
+    pub async fn assert_nothing_left(&self, what: &str) {
+        let home = format!("CODEX_HOME={}", self.codex_home().display());
+        assert!(
+            wait_for(5, || procs_with_env(&home).is_empty()).await,
+            "{what}: processes left: {:?}",
+            procs_with_env(&home)
+        );
+    }
+
     /// The codexmcp log written during this test.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root.path().join("state/codexmcp/codexmcp.log"))
