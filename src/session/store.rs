@@ -119,6 +119,41 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the thread for this process: one writer per thread across processes (the TUI
+    /// and an `mcp-server` on the same thread would interleave the log and lose usage). The
+    /// lock is an `flock` on `sessions/<id>/lock`, released when the returned value drops or
+    /// the process dies. `Err` says which process holds it.
+    pub fn lock(&self, id: &str) -> Result<ThreadLock, String> {
+        use nix::fcntl::{Flock, FlockArg};
+        use std::io::{Read, Seek};
+        let path = self
+            .private_dir(id)
+            .map_err(|e| format!("{e:#}"))?
+            .join("lock");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(mut lock) => {
+                let _ = lock.set_len(0);
+                let _ = lock.write_all(std::process::id().to_string().as_bytes());
+                Ok(ThreadLock(lock))
+            }
+            Err((mut file, _)) => {
+                let mut holder = String::new();
+                let _ = file.rewind().and_then(|_| file.read_to_string(&mut holder));
+                Err(format!(
+                    "thread {id} is in use by another codexmcp (pid {}): wait for its turn to end, or start a new thread",
+                    holder.trim()
+                ))
+            }
+        }
+    }
+
     /// The thread's log, opened for appending (the recorder keeps it open for a turn).
     pub fn open_log(&self, id: &str) -> Result<File> {
         let path = self.private_dir(id)?.join("log.jsonl");
@@ -178,6 +213,9 @@ impl Store {
         Ok(listing)
     }
 }
+
+/// A thread held by this process (see [`Store::lock`]).
+pub struct ThreadLock(#[allow(dead_code)] nix::fcntl::Flock<File>);
 
 #[derive(Debug, Default)]
 pub struct LogRead {

@@ -9,6 +9,7 @@
 
 use tokio_util::sync::CancellationToken;
 
+use super::store::ThreadLock;
 use super::{Recorder, Session};
 use crate::engine::{
     self, Approver, CodexEvent, EngineError, Item, ItemKind, Turn, TurnOutcome, TurnSpec,
@@ -19,6 +20,8 @@ pub struct SessionTurn<'a> {
     session: &'a mut Session,
     turn: Turn,
     recorder: Option<Recorder>,
+    /// This process's hold on the thread while the turn runs.
+    lock: Option<ThreadLock>,
     approver: Option<Approver>,
     cancel: CancellationToken,
     interrupted: bool,
@@ -35,6 +38,11 @@ impl Session {
         if let Some(why) = &self.blocked {
             return Err(EngineError::NoCredential(why.clone()));
         }
+        // A thread another process is working on is refused before anything starts.
+        let lock = match (&self.store, &self.thread_id) {
+            (Some(store), Some(id)) => Some(store.lock(id).map_err(EngineError::Usage)?),
+            _ => None,
+        };
         let existing = self
             .thread_id
             .as_deref()
@@ -59,6 +67,7 @@ impl Session {
             session: self,
             turn,
             recorder,
+            lock,
             cancel,
             interrupted: false,
         })
@@ -103,6 +112,12 @@ impl SessionTurn<'_> {
         sanitise(&mut ev);
         if let CodexEvent::ThreadStarted { thread_id } = &ev {
             self.session.thread_id = Some(thread_id.clone());
+            if self.lock.is_none()
+                && let Some(store) = &self.session.store
+            {
+                // A new thread: nobody else can know it yet, but hold it like any other.
+                self.lock = store.lock(thread_id).ok();
+            }
         }
         if let Some(r) = &mut self.recorder {
             r.observe(&ev);
@@ -126,6 +141,7 @@ impl SessionTurn<'_> {
             session,
             turn,
             recorder,
+            lock,
             ..
         } = self;
         let mut outcome = turn.finish().await;
@@ -142,6 +158,7 @@ impl SessionTurn<'_> {
         if let Some(r) = recorder {
             r.finish();
         }
+        drop(lock);
         outcome
     }
 }

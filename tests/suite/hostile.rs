@@ -275,3 +275,56 @@ async fn approvals_ask_without_a_person_is_a_usage_error() {
         );
     }
 }
+
+/// Two processes on one thread would interleave its log and lose usage updates: the second
+/// is refused, saying who holds the thread, and the thread is free again once the first ends.
+#[tokio::test]
+async fn a_thread_has_one_writer_across_processes() {
+    use std::io::BufRead;
+    let marker = "sleep 42.31";
+    let server = MockServer::start(vec![Step::shell(marker)]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let mut cmd = sbx.codexmcp(&["exec", "--json", "wait a while"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut first = cmd.spawn().unwrap();
+    let stdout = first.stdout.take().unwrap();
+    let id = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(&l).ok()?;
+                (v["type"] == "thread.started")
+                    .then(|| v["thread_id"].as_str().map(str::to_string))?
+            })
+    })
+    .await
+    .unwrap()
+    .expect("a thread id");
+    assert!(
+        crate::support::codex::wait_for(60, || !crate::support::codex::procs_with_cmdline(marker)
+            .is_empty())
+        .await
+    );
+    let second = sbx.run(&["exec", "--resume", &id, "me too"]).await;
+    assert_eq!(second.code, Some(1), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("in use by another codexmcp")
+            && second.stderr.contains(&first.id().to_string()),
+        "{}",
+        second.stderr
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    tokio::task::spawn_blocking(move || first.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    server.push(Step::message("my turn now"));
+    let third = sbx.run(&["exec", "--resume", &id, "now me"]).await;
+    assert_eq!(third.code, Some(0), "{}", third.stderr);
+}
