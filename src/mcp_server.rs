@@ -220,6 +220,23 @@ impl CodexServer {
     /// The engine configuration for one `codex` call: the server's, with the call's overrides.
     fn config_for(&self, args: &Map<String, Value>) -> Result<EngineConfig, String> {
         let mut cfg = self.base.clone().map_err(|e| e.to_string())?;
+        // A value of the wrong type is an error, never silently the server's default.
+        for key in [
+            "sandbox",
+            "approval-policy",
+            "cwd",
+            "model",
+            "base-instructions",
+            "developer-instructions",
+            "compact-prompt",
+        ] {
+            if args.get(key).is_some_and(|v| !v.is_string()) {
+                return Err(format!("`{key}` must be a string"));
+            }
+        }
+        if args.get("config").is_some_and(|v| !v.is_object()) {
+            return Err("`config` must be an object of settings".into());
+        }
         let text = |k: &str| args.get(k).and_then(Value::as_str);
         if let Some(s) = text("sandbox") {
             cfg.sandbox = s.parse()?;
@@ -415,7 +432,16 @@ impl ServerHandler for CodexServer {
                     )
                 } else if let Some(_claim) = Busy::claim(&self.busy, &id) {
                     match self.base.clone() {
-                        Ok(cfg) => self.run_turn(cfg, prompt, Some(id.clone()), &ctx).await,
+                        Ok(mut cfg) => {
+                            // The thread continues with its own settings (sandbox, approval
+                            // policy, cwd, model, config), not the server's defaults.
+                            let stored =
+                                self.store.as_ref().and_then(|s| s.load(&id).ok().flatten());
+                            if let Some(policy) = stored.and_then(|r| r.policy) {
+                                policy.apply(&mut cfg);
+                            }
+                            self.run_turn(cfg, prompt, Some(id.clone()), &ctx).await
+                        }
                         Err(e) => result(&id, &e.to_string(), true),
                     }
                 } else {

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::app_lists::CodexThread;
 use crate::engine::{ApprovalDecision, EngineConfig, EngineError, Usage};
-pub use record::{FLUSH_EVERY, LogEntry, Recorder, SessionRecord, now_ms, title_of};
+pub use record::{FLUSH_EVERY, LogEntry, Policy, Recorder, SessionRecord, now_ms, title_of};
 pub use store::Store;
 pub use turn::SessionTurn;
 
@@ -172,6 +172,7 @@ impl SessionRecord {
             updated_ms: t.updated_ms,
             usage: Usage::default(),
             turns: 0,
+            policy: None,
         }
     }
 }

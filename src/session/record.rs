@@ -33,6 +33,44 @@ pub struct SessionRecord {
     pub usage: Usage,
     #[serde(default)]
     pub turns: u32,
+    /// What the thread's last turn ran with, so a later turn elsewhere (`codex-reply` in
+    /// mcp-server) continues with the thread's settings, not its own defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+/// The settings a turn runs with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub sandbox: crate::cli::SandboxMode,
+    pub approval_policy: crate::cli::ApprovalPolicy,
+    pub cwd: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// `-c key=value` overrides, in order.
+    #[serde(default)]
+    pub overrides: Vec<String>,
+}
+
+impl Policy {
+    pub fn of(engine: &crate::engine::EngineConfig) -> Self {
+        Self {
+            sandbox: engine.sandbox,
+            approval_policy: engine.approval_policy,
+            cwd: engine.cwd.display().to_string(),
+            model: engine.model.clone(),
+            overrides: engine.overrides.clone(),
+        }
+    }
+
+    /// `engine` with this policy in place of its own.
+    pub fn apply(&self, engine: &mut crate::engine::EngineConfig) {
+        engine.sandbox = self.sandbox;
+        engine.approval_policy = self.approval_policy;
+        engine.cwd = std::path::PathBuf::from(&self.cwd);
+        engine.model = self.model.clone();
+        engine.overrides = self.overrides.clone();
+    }
 }
 
 /// One line of a thread's log.
@@ -77,6 +115,7 @@ pub struct Recorder {
     prompt: String,
     cwd: String,
     backend: String,
+    policy: Option<Policy>,
 }
 
 impl Recorder {
@@ -100,7 +139,14 @@ impl Recorder {
             prompt: prompt.to_string(),
             cwd: cwd.to_string(),
             backend: backend.to_string(),
+            policy: None,
         }
+    }
+
+    /// Records `policy` as what this turn ran with.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
     }
 
     pub fn record(&self) -> Option<&SessionRecord> {
@@ -142,8 +188,12 @@ impl Recorder {
                 updated_ms: now,
                 usage: Usage::default(),
                 turns: 0,
+                policy: None,
             }));
             self.log = None;
+        }
+        if let (Some(record), Some(policy)) = (&mut self.record, &self.policy) {
+            record.policy = Some(policy.clone());
         }
         self.save_record();
     }

@@ -141,7 +141,7 @@ impl Store {
             Ok(mut lock) => {
                 let _ = lock.set_len(0);
                 let _ = lock.write_all(std::process::id().to_string().as_bytes());
-                Ok(ThreadLock(lock))
+                Ok(ThreadLock { _held: lock })
             }
             Err((mut file, _)) => {
                 let mut holder = String::new();
@@ -214,8 +214,10 @@ impl Store {
     }
 }
 
-/// A thread held by this process (see [`Store::lock`]).
-pub struct ThreadLock(#[allow(dead_code)] nix::fcntl::Flock<File>);
+/// A thread held by this process (see [`Store::lock`]); dropping it lets go.
+pub struct ThreadLock {
+    _held: nix::fcntl::Flock<File>,
+}
 
 #[derive(Debug, Default)]
 pub struct LogRead {

@@ -55,6 +55,7 @@ impl Session {
                 &self.engine.cwd.display().to_string(),
                 &self.label,
             )
+            .with_policy(super::Policy::of(&self.engine))
         });
         let spec = TurnSpec {
             prompt: prompt.to_string(),

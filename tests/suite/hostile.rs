@@ -328,3 +328,54 @@ async fn a_thread_has_one_writer_across_processes() {
     let third = sbx.run(&["exec", "--resume", &id, "now me"]).await;
     assert_eq!(third.code, Some(0), "{}", third.stderr);
 }
+
+/// `codex-reply` used to continue a read-only thread with the server's default sandbox, and a
+/// `sandbox` that was not a string was silently ignored.
+#[tokio::test]
+async fn codex_reply_keeps_the_threads_own_settings() {
+    let codex = MockServer::start(vec![Step::message("first"), Step::message("second")]).await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let cmd = sbx.codexmcp(&["mcp-server"]);
+    let mut mcp = crate::support::mcp_raw::RawMcp::start(tokio::process::Command::from(cmd)).await;
+    mcp.call(1, "codex", json!({"prompt": "x", "sandbox": 5}))
+        .await;
+    let bad = mcp.response(1, 30).await;
+    assert_eq!(bad["result"]["isError"], true, "{bad}");
+    assert!(
+        bad.to_string().contains("`sandbox` must be a string"),
+        "{bad}"
+    );
+
+    mcp.call(
+        2,
+        "codex",
+        json!({"prompt": "look only", "sandbox": "read-only"}),
+    )
+    .await;
+    let first = mcp.response(2, 60).await;
+    let thread = first["result"]["structuredContent"]["threadId"]
+        .as_str()
+        .expect("a thread id")
+        .to_string();
+    mcp.call(
+        3,
+        "codex-reply",
+        json!({"threadId": thread, "prompt": "and again"}),
+    )
+    .await;
+    let second = mcp.response(3, 60).await;
+    assert_ne!(second["result"]["isError"], true, "{second}");
+    let sandbox_of = |i: usize| {
+        codex.requests()[i]
+            .header("x-codex-turn-metadata")
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(sandbox_of(0).contains("read-only"), "{}", sandbox_of(0));
+    let last = codex.requests().len() - 1;
+    assert!(
+        sandbox_of(last).contains("read-only") && !sandbox_of(last).contains("workspace-write"),
+        "the reply ran with the server's default: {}",
+        sandbox_of(last)
+    );
+}

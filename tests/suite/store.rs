@@ -14,6 +14,7 @@ fn record(id: &str, updated: u64) -> SessionRecord {
         updated_ms: updated,
         usage: Usage::default(),
         turns: 0,
+        policy: None,
     }
 }
 

@@ -349,6 +349,7 @@ fn resume_picker_filters_sessions() {
             ..Usage::default()
         },
         turns: 1,
+        policy: None,
     };
     a.update(Msg::Sessions(vec![
         rec(
