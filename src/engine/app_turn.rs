@@ -23,6 +23,16 @@ use super::{
     Turn, TurnOutcome, TurnSpec, TurnStatus,
 };
 
+/// How long `thread/start`, `thread/resume` and `turn/start` may take.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a start request ended.
+enum Start {
+    Done(Value),
+    Failed(String),
+    Cancelled,
+}
+
 pub fn start(config: &EngineConfig, backend: Arc<Handle>, spec: TurnSpec) -> Turn {
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();
@@ -60,6 +70,33 @@ impl Run {
             total: decoder.map_or(self.spec.prior_total, Decoder::total),
             last_message: last,
         }
+    }
+
+    /// `thread/start`, `thread/resume` or `turn/start`: bounded in time, and given up at once
+    /// when the turn is interrupted (an app-server that never answers must not hang Ctrl+C).
+    async fn start_request(&self, server: &AppServer, method: &str, params: Value) -> Start {
+        tokio::select! {
+            r = tokio::time::timeout(START_TIMEOUT, server.request(method, params)) => match r {
+                Ok(Ok(v)) => Start::Done(v),
+                Ok(Err(e)) => Start::Failed(e),
+                Err(_) => Start::Failed(format!(
+                    "{method}: no answer from codex app-server in {}s",
+                    START_TIMEOUT.as_secs()
+                )),
+            },
+            _ = self.cancel.cancelled() => Start::Cancelled,
+        }
+    }
+
+    /// The turn was interrupted before it started.
+    async fn cancelled(&self, thread: Option<String>) -> TurnOutcome {
+        let _ = self
+            .tx
+            .send(CodexEvent::TurnInterrupted {
+                reason: "interrupted by the user".into(),
+            })
+            .await;
+        self.outcome(thread, TurnStatus::Interrupted, None, None)
     }
 
     async fn fail(&self, e: EngineError, thread: Option<String>) -> TurnOutcome {
@@ -102,13 +139,14 @@ impl Run {
             Some(id) => {
                 params["threadId"] = json!(id);
                 params["excludeTurns"] = json!(true);
-                server.request("thread/resume", params).await
+                self.start_request(&server, "thread/resume", params).await
             }
-            None => server.request("thread/start", params).await,
+            None => self.start_request(&server, "thread/start", params).await,
         };
         let thread = match started {
-            Ok(r) => r["thread"]["id"].as_str().unwrap_or_default().to_string(),
-            Err(e) => {
+            Start::Done(r) => r["thread"]["id"].as_str().unwrap_or_default().to_string(),
+            Start::Cancelled => return self.cancelled(wanted).await,
+            Start::Failed(e) => {
                 let err =
                     EngineError::classify(&e, wanted.as_deref()).unwrap_or(EngineError::Crashed {
                         status: "thread start failed".into(),
@@ -125,12 +163,20 @@ impl Run {
             .await;
         let mut inbox = server.route(&thread);
         let input = user_input(&self.spec.prompt, &self.config.cwd);
-        let turn_id = match server
-            .request("turn/start", json!({"threadId": thread, "input": input}))
+        let turn_id = match self
+            .start_request(
+                &server,
+                "turn/start",
+                json!({"threadId": thread, "input": input}),
+            )
             .await
         {
-            Ok(r) => r["turn"]["id"].as_str().unwrap_or_default().to_string(),
-            Err(e) => {
+            Start::Done(r) => r["turn"]["id"].as_str().unwrap_or_default().to_string(),
+            Start::Cancelled => {
+                server.unroute(&thread);
+                return self.cancelled(Some(thread)).await;
+            }
+            Start::Failed(e) => {
                 server.unroute(&thread);
                 let err = EngineError::classify(&e, None).unwrap_or(EngineError::Crashed {
                     status: "turn/start failed".into(),

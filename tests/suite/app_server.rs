@@ -365,3 +365,50 @@ async fn a_failed_app_server_falls_back_and_records_exec() {
     assert_eq!(record["id"], run.thread_id().as_str());
     assert_eq!(record["backend"], "exec", "{listing}");
 }
+
+/// An app-server that never answers `thread/start` must not hang the turn: Ctrl+C (SIGINT)
+/// ends it at once as interrupted.
+#[tokio::test]
+async fn a_silent_app_server_does_not_hang_an_interrupt() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let fake = sbx.root.path().join("silent-codex");
+    std::fs::write(
+        &fake,
+        "#!/usr/bin/env python3\n\
+         import json, sys\n\
+         if sys.argv[1:2] == ['--version']:\n    print('codex-cli 0.169.0'); sys.exit(0)\n\
+         for line in sys.stdin:\n\
+         \x20   m = json.loads(line)\n\
+         \x20   if m.get('method') == 'initialize':\n\
+         \x20       print(json.dumps({'id': m['id'], 'result': {'userAgent': 'silent'}}), flush=True)\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut cmd = tokio::process::Command::from(sbx.codexmcp(&[
+        "exec",
+        "--json",
+        "--backend",
+        "app-server",
+        "hello",
+    ]));
+    // The sandbox's CODEX_HOME names a custom provider: no key is needed.
+    cmd.env("CODEX_BIN", &fake)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true); // a hung run is killed when the test gives up on it
+    let child = cmd.spawn().unwrap();
+    // Give it time to reach thread/start, which is never answered.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id().unwrap() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(15), child.wait_with_output())
+        .await
+        .expect("the interrupt is honoured while thread/start waits")
+        .unwrap();
+    let run = crate::support::codex::Run::from(out);
+    assert_eq!(run.code, Some(130), "{}", run.stderr);
+    sbx.assert_nothing_left("after the interrupt").await;
+}
