@@ -14,7 +14,7 @@ use super::{Recorder, Session};
 use crate::engine::{
     self, Approver, CodexEvent, EngineError, Item, ItemKind, Turn, TurnOutcome, TurnSpec,
 };
-use crate::text::clean;
+use crate::text::{clean, literal};
 
 pub struct SessionTurn<'a> {
     session: &'a mut Session,
@@ -147,7 +147,7 @@ impl SessionTurn<'_> {
         } = self;
         let mut outcome = turn.finish().await;
         if let Some(id) = &outcome.thread_id {
-            outcome.thread_id = Some(clean(id));
+            outcome.thread_id = Some(literal(id));
         }
         outcome.last_message = outcome.last_message.as_deref().map(clean);
         if session.thread_id.is_none() {
@@ -171,12 +171,14 @@ async fn sleep_until(at: Option<std::time::Instant>) {
     }
 }
 
-/// Strips escape sequences and control characters from every text an event carries, so no
-/// front end can forget to (raw JSON values stay: they are only ever shown JSON-encoded).
+/// Makes every text an event carries safe to show, so no front end can forget to (raw JSON
+/// values stay: they are only ever shown JSON-encoded). Prose and output lose colour codes;
+/// what a person approves, runs or copies (commands, paths, ids) keeps every character, shown.
 pub fn sanitise(ev: &mut CodexEvent) {
     let c = |s: &mut String| *s = clean(s);
+    let l = |s: &mut String| *s = literal(s);
     match ev {
-        CodexEvent::ThreadStarted { thread_id } => c(thread_id),
+        CodexEvent::ThreadStarted { thread_id } => l(thread_id),
         CodexEvent::ItemStarted { item }
         | CodexEvent::ItemUpdated { item }
         | CodexEvent::ItemCompleted { item } => sanitise_item(item),
@@ -185,7 +187,7 @@ pub fn sanitise(ev: &mut CodexEvent) {
         | CodexEvent::EngineError { message, .. } => c(message),
         CodexEvent::TurnInterrupted { reason } => c(reason),
         CodexEvent::ItemDelta { item_id, delta, .. } => {
-            c(item_id);
+            l(item_id);
             c(delta);
         }
         CodexEvent::ApprovalRequested {
@@ -196,13 +198,16 @@ pub fn sanitise(ev: &mut CodexEvent) {
             diff,
             ..
         } => {
-            c(request_id);
-            for s in [command, cwd, reason, diff].into_iter().flatten() {
+            l(request_id);
+            for s in [command, cwd].into_iter().flatten() {
+                l(s);
+            }
+            for s in [reason, diff].into_iter().flatten() {
                 c(s);
             }
         }
         CodexEvent::ApprovalResolved { request_id, by, .. } => {
-            c(request_id);
+            l(request_id);
             c(by);
         }
         CodexEvent::Unknown { event_type, .. } => c(event_type),
@@ -216,7 +221,8 @@ pub fn sanitise(ev: &mut CodexEvent) {
 
 fn sanitise_item(item: &mut Item) {
     let c = |s: &mut String| *s = clean(s);
-    c(&mut item.id);
+    let l = |s: &mut String| *s = literal(s);
+    l(&mut item.id);
     match &mut item.kind {
         ItemKind::AgentMessage { text } | ItemKind::Reasoning { text } => c(text),
         ItemKind::CommandExecution {
@@ -224,13 +230,13 @@ fn sanitise_item(item: &mut Item) {
             aggregated_output,
             ..
         } => {
-            c(command);
+            l(command);
             c(aggregated_output);
         }
         ItemKind::FileChange { changes, .. } => {
             for ch in changes {
-                c(&mut ch.path);
-                c(&mut ch.kind);
+                l(&mut ch.path);
+                l(&mut ch.kind);
             }
         }
         ItemKind::McpToolCall {
@@ -239,8 +245,8 @@ fn sanitise_item(item: &mut Item) {
             error,
             ..
         } => {
-            c(server);
-            c(tool);
+            l(server);
+            l(tool);
             if let Some(e) = error {
                 c(e);
             }
