@@ -262,6 +262,8 @@ impl App {
                     cwd: cwd.clone(),
                     reason: reason.clone(),
                     diff: diff.clone(),
+                    armed_at: None,
+                    scroll: 0,
                 });
                 self.show_next_approval();
             }
@@ -286,9 +288,10 @@ impl App {
         if self.popups.any(|p| matches!(p, Popup::Approval(_))) {
             return;
         }
-        if let Some(a) = self.approvals.front().cloned() {
+        if let Some(mut a) = self.approvals.front().cloned() {
             // The skill picker belongs to the prompt being typed: the modal replaces it.
             self.popups.close(|p| matches!(p, Popup::Skills(_)));
+            a.armed_at = Some(self.now + super::views::APPROVAL_GUARD);
             self.popups.push(Popup::Approval(a));
         }
     }

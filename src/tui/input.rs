@@ -232,7 +232,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
     let Some(top) = app.popups.top_mut() else {
         return false;
     };
-    let reaction = top.on_key(&key, &km);
+    let reaction = top.on_key(&key, &km, app.now);
     let skills = matches!(top, Popup::Skills(_));
     match reaction {
         Reaction::Consumed => true,

@@ -224,6 +224,8 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                         let soon = (last_frame + FRAME / 2).max(tokio::time::Instant::now());
                         next_frame = Some(next_frame.map_or(soon, |at| at.min(soon)));
                     }
+                    // The app's clock is the arrival time: the approval guard compares it.
+                    app.now = Instant::now();
                     fx = app.update(Msg::Term(ev));
                 }
                 _ => break, // the terminal went away
@@ -251,6 +253,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                     let Ok(m) = rx.try_recv() else { break };
                     batch.push(m);
                 }
+                app.now = Instant::now();
                 for m in batch {
                     stats.msgs += 1;
                     if matches!(m, Msg::Replay { .. } | Msg::Codex { .. }) {

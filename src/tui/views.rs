@@ -4,6 +4,8 @@
 //! are looked up in the keymap's popup, approval and pane contexts — no literal key here
 //! but the typing that filters a picker.
 
+use std::time::{Duration, Instant};
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::files::Preview;
@@ -12,6 +14,10 @@ use super::pickers::Picker;
 use crate::engine::{ApprovalDecision, ApprovalKind};
 use crate::session::SessionRecord;
 use crate::skills::Skill;
+
+/// How long an approval modal ignores answers after it opens: a key typed into the prompt
+/// just as it appears (`s` of a word, Esc) must not accept or cancel anything.
+pub const APPROVAL_GUARD: Duration = Duration::from_millis(500);
 
 /// An approval request waiting for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +29,10 @@ pub struct ApprovalView {
     pub cwd: Option<String>,
     pub reason: Option<String>,
     pub diff: Option<String>,
+    /// When answers start to count (set as the modal opens: now + [`APPROVAL_GUARD`]).
+    pub armed_at: Option<Instant>,
+    /// First line shown: long commands and diffs scroll rather than being cut.
+    pub scroll: u16,
 }
 
 pub enum Popup {
@@ -51,10 +61,12 @@ pub enum Reaction {
 }
 
 impl Popup {
-    pub fn on_key(&mut self, key: &KeyEvent, km: &Keymap) -> Reaction {
+    /// `now` is when the key arrived (the App's clock).
+    pub fn on_key(&mut self, key: &KeyEvent, km: &Keymap, now: Instant) -> Reaction {
         let is = |a: Action| km.is(a, key);
         match self {
-            Popup::Approval(_) => {
+            Popup::Approval(a) => {
+                let armed = a.armed_at.is_none_or(|at| now >= at);
                 let decision = [
                     (Action::Accept, ApprovalDecision::Accept),
                     (Action::AcceptForSession, ApprovalDecision::AcceptForSession),
@@ -64,9 +76,12 @@ impl Popup {
                 .into_iter()
                 .find(|(a, _)| is(*a));
                 match decision {
-                    Some((_, d)) => Reaction::Answer(d),
+                    Some((_, d)) if armed => Reaction::Answer(d),
                     // The modal holds the keyboard until it is answered.
-                    None => Reaction::Consumed,
+                    _ => {
+                        a.scroll = scrolled(a.scroll, key, km);
+                        Reaction::Consumed
+                    }
                 }
             }
             Popup::Help { scroll } => {

@@ -5,12 +5,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::layout;
 use crate::tui::app::{App, Popup};
 use crate::tui::files::PreviewBody;
 use crate::tui::keymap::Action;
+use crate::tui::views::ApprovalView;
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
@@ -62,66 +63,7 @@ fn hint(app: &App, action: Action, what: &str) -> [Span<'static>; 2] {
 
 fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
     match popup {
-        Popup::Approval(a) => {
-            let rect = centered(area, 90, 18);
-            let mut lines: Vec<Line> = Vec::new();
-            let what = if a.kind == crate::engine::ApprovalKind::Command {
-                "Codex wants to run a command"
-            } else {
-                "Codex wants to change files"
-            };
-            lines.push(Line::from(what.yellow().bold()));
-            if let Some(c) = &a.command {
-                lines.push(Line::from(vec![
-                    Span::raw("$ ").dark_gray(),
-                    Span::raw(crate::text::one_line(c, 300)).cyan(),
-                ]));
-            }
-            if let Some(cwd) = &a.cwd {
-                lines.push(Line::from(
-                    format!("in {}", crate::text::one_line(cwd, 200)).dark_gray(),
-                ));
-            }
-            if let Some(r) = &a.reason {
-                lines.push(Line::from(format!(
-                    "reason: {}",
-                    crate::text::one_line(r, 300)
-                )));
-            }
-            if let Some(d) = &a.diff {
-                let room = rect.height.saturating_sub(lines.len() as u16 + 5) as usize;
-                for l in crate::text::sanitize(d).lines().take(room) {
-                    let style = if l.starts_with('+') {
-                        Style::new().fg(Color::Green)
-                    } else if l.starts_with('-') {
-                        Style::new().fg(Color::Red)
-                    } else {
-                        Style::new()
-                    };
-                    lines.push(Line::from(Span::styled(l.to_string(), style)));
-                }
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::from(
-                [
-                    (Action::Accept, "accept"),
-                    (Action::AcceptForSession, "accept for this session"),
-                    (Action::Decline, "decline"),
-                    (Action::Cancel, "cancel the turn"),
-                ]
-                .into_iter()
-                .flat_map(|(a, what)| hint(app, a, what))
-                .collect::<Vec<_>>(),
-            ));
-            let more = app.approvals.len().saturating_sub(1);
-            let title = if more > 0 {
-                format!(" approval ({more} more waiting) ")
-            } else {
-                " approval ".into()
-            };
-            frame.render_widget(Clear, rect);
-            frame.render_widget(Paragraph::new(lines).block(frame_block(title)), rect);
-        }
+        Popup::Approval(a) => draw_approval(frame, app, a, area),
         Popup::Skills(p) => {
             let input = layout(area).input;
             let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))
@@ -307,4 +249,101 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             );
         }
     }
+}
+
+/// Lines of a command or diff shown in the modal at most; more is said, not drawn.
+const MAX_APPROVAL_LINES: usize = 2000;
+
+/// The approval modal: the whole command (every line, wrapped, never cut at the edge), where it
+/// runs, why, the diff; the keys stay on the last line however far the body scrolls.
+fn draw_approval(frame: &mut Frame, app: &App, a: &ApprovalView, area: Rect) {
+    let mut body: Vec<Line> = Vec::new();
+    let what = if a.kind == crate::engine::ApprovalKind::Command {
+        "Codex wants to run a command"
+    } else {
+        "Codex wants to change files"
+    };
+    body.push(Line::from(what.yellow().bold()));
+    let capped = |text: &str| -> Vec<String> {
+        let clean = crate::text::sanitize(text);
+        let total = clean.lines().count();
+        let mut lines: Vec<String> = clean
+            .lines()
+            .take(MAX_APPROVAL_LINES)
+            .map(str::to_string)
+            .collect();
+        if total > MAX_APPROVAL_LINES {
+            lines.push(format!("… {} more lines", total - MAX_APPROVAL_LINES));
+        }
+        lines
+    };
+    if let Some(c) = &a.command {
+        for (i, l) in capped(c).into_iter().enumerate() {
+            let lead = if i == 0 { "$ " } else { "  " };
+            body.push(Line::from(vec![lead.dark_gray(), Span::raw(l).cyan()]));
+        }
+    }
+    if let Some(cwd) = &a.cwd {
+        body.push(Line::from(
+            format!("in {}", crate::text::sanitize(cwd)).dark_gray(),
+        ));
+    }
+    if let Some(r) = &a.reason {
+        body.push(Line::from(format!("reason: {}", crate::text::sanitize(r))));
+    }
+    for l in a.diff.as_deref().map(capped).unwrap_or_default() {
+        let style = if l.starts_with('+') {
+            Style::new().fg(Color::Green)
+        } else if l.starts_with('-') {
+            Style::new().fg(Color::Red)
+        } else {
+            Style::new()
+        };
+        body.push(Line::from(Span::styled(l, style)));
+    }
+    let keys = Line::from(
+        [
+            (Action::Accept, "accept"),
+            (Action::AcceptForSession, "accept for this session"),
+            (Action::Decline, "decline"),
+            (Action::Cancel, "cancel the turn"),
+        ]
+        .into_iter()
+        .flat_map(|(act, what)| hint(app, act, what))
+        .collect::<Vec<_>>(),
+    );
+    let width = area.width.saturating_sub(2).min(100);
+    let inner_width = width.saturating_sub(2);
+    let body = Paragraph::new(body).wrap(Wrap { trim: false });
+    let keys = Paragraph::new(keys).wrap(Wrap { trim: true });
+    let needed = body.line_count(inner_width) as u16;
+    let keys_height = keys.line_count(inner_width) as u16;
+    let rect = centered(area, width, needed.saturating_add(keys_height + 3));
+    let room = rect.height.saturating_sub(keys_height + 3);
+    let last = needed.saturating_sub(room);
+    let scroll = a.scroll.min(last);
+    let mut title = String::from(" approval ");
+    let more = app.approvals.len().saturating_sub(1);
+    if more > 0 {
+        title = format!(" approval ({more} more waiting) ");
+    }
+    if last > 0 {
+        title.push_str(&format!(
+            "— lines {}–{} of {needed}, ↑↓ scroll ",
+            scroll + 1,
+            (scroll + room).min(needed)
+        ));
+    }
+    frame.render_widget(Clear, rect);
+    let block = frame_block(title);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text, _, keys_row] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(keys_height),
+    ])
+    .areas(inner);
+    frame.render_widget(body.scroll((scroll, 0)), text);
+    frame.render_widget(keys, keys_row);
 }
