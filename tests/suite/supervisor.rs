@@ -81,38 +81,79 @@ async fn sigkill_of_codexmcp_leaves_no_codex_behind() {
     );
 }
 
+/// Every signal that ends a process, in the order a user or a supervisor would send them.
+const SIGNALS: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGKILL,
+];
+
+/// After `signal`, no process of the sandbox and no command Codex started is left.
+async fn nothing_left(sbx: &Sandbox, marker: &str, signal: Signal) {
+    sbx.assert_nothing_left(signal.as_ref()).await;
+    assert!(
+        wait_for(5, || procs_with_cmdline(marker).is_empty()).await,
+        "{signal}: the command Codex ran survived"
+    );
+}
+
 #[tokio::test]
-async fn sigterm_stops_mcp_server_and_its_running_call_cleanly() {
-    let marker = "sleep 42.29";
-    let server = MockServer::start(vec![Step::shell(marker)]).await;
-    let sbx = Sandbox::new(&server.base_url());
-    let cmd = sbx.codexmcp(&["mcp-server"]);
-    let mut mcp = crate::support::mcp_raw::RawMcp::start(tokio::process::Command::from(cmd)).await;
-    mcp.call(
-        1,
-        "codex",
-        serde_json::json!({"prompt": "wait a long time"}),
-    )
-    .await;
-    assert!(
-        wait_for(60, || !procs_with_cmdline(marker).is_empty()).await,
-        "the command never started"
-    );
-    let pid = mcp.child.id().expect("running") as i32;
-    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("SIGTERM");
-    let status = tokio::time::timeout(std::time::Duration::from_secs(20), mcp.child.wait())
-        .await
-        .expect("the server exits on SIGTERM")
-        .expect("wait");
-    assert_eq!(status.code(), Some(0), "a clean exit");
-    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
-    assert!(
-        wait_for(5, || procs_with_env(&home).is_empty()).await,
-        "processes left: {:?}",
-        procs_with_env(&home)
-    );
-    assert!(
-        procs_with_cmdline(marker).is_empty(),
-        "the command survived"
-    );
+async fn every_signal_stops_exec_agent_and_leaves_nothing() {
+    for (n, signal) in SIGNALS.into_iter().enumerate() {
+        let marker = format!("sleep 43.1{n}");
+        let agent = MockServer::start(vec![Step::call(
+            "codex",
+            serde_json::json!({"prompt": "wait a while"}),
+        )])
+        .await;
+        let codex = MockServer::start(vec![Step::shell(&marker)]).await;
+        let sbx = Sandbox::new(&codex.base_url());
+        let mut cmd = sbx.codexmcp(&["exec", "--agent", "--json", "wait a while"]);
+        cmd.env("OPENAI_API_KEY", "sk-test-agent")
+            .env("OPENAI_BASE_URL", agent.base_url())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().expect("spawn");
+        assert!(
+            wait_for(60, || !procs_with_cmdline(&marker).is_empty()).await,
+            "{signal}: the command never started"
+        );
+        kill(Pid::from_raw(child.id() as i32), signal).expect("signal");
+        let run = finish(child).await;
+        let want = (signal != Signal::SIGKILL).then_some(130);
+        assert_eq!(run.code, want, "{signal}: {}\n{}", run.stdout, run.stderr);
+        nothing_left(&sbx, &marker, signal).await;
+    }
+}
+
+#[tokio::test]
+async fn every_signal_stops_mcp_server_and_its_running_call() {
+    for (n, signal) in SIGNALS.into_iter().enumerate() {
+        let marker = format!("sleep 43.2{n}");
+        let server = MockServer::start(vec![Step::shell(&marker)]).await;
+        let sbx = Sandbox::new(&server.base_url());
+        let cmd = sbx.codexmcp(&["mcp-server"]);
+        let mut mcp =
+            crate::support::mcp_raw::RawMcp::start(tokio::process::Command::from(cmd)).await;
+        mcp.call(
+            1,
+            "codex",
+            serde_json::json!({"prompt": "wait a long time"}),
+        )
+        .await;
+        assert!(
+            wait_for(60, || !procs_with_cmdline(&marker).is_empty()).await,
+            "{signal}: the command never started"
+        );
+        let pid = mcp.child.id().expect("running") as i32;
+        kill(Pid::from_raw(pid), signal).expect("signal");
+        let status = tokio::time::timeout(std::time::Duration::from_secs(20), mcp.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{signal}: the server did not exit"))
+            .expect("wait");
+        let want = (signal != Signal::SIGKILL).then_some(0);
+        assert_eq!(status.code(), want, "{signal}: a clean exit, or killed");
+        nothing_left(&sbx, &marker, signal).await;
+    }
 }

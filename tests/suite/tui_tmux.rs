@@ -339,3 +339,105 @@ async fn agent_mode_is_the_default_with_an_endpoint_and_esc_cancels_it() {
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("EXITED rc=0", 15).await;
 }
+
+/// The TUI's own process: the binary started without arguments (the guardian has its own).
+fn tui_pid(sbx: &Sandbox) -> Option<i32> {
+    let home = format!("CODEX_HOME={}", sbx.codex_home().display());
+    procs_with_env(&home).into_iter().find(|p| {
+        std::fs::read(format!("/proc/{p}/cmdline"))
+            .is_ok_and(|c| c.split(|&b| b == 0).filter(|a| !a.is_empty()).count() == 1)
+            && std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == binary())
+    })
+}
+
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal window, `kill`, a supervisor) end the TUI the
+/// way /quit does: the turn interrupted, nothing left running, the terminal given back in
+/// cooked mode. After SIGKILL nothing can restore the terminal, but nothing is left either.
+#[tokio::test]
+async fn every_signal_ends_the_tui_and_leaves_nothing() {
+    use nix::sys::signal::{Signal, kill};
+    for (n, signal) in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGKILL,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let marker = format!("sleep 43.3{n}");
+        let codex = MockServer::start(vec![Step::shell(&marker)]).await;
+        let sbx = Sandbox::new(&codex.base_url());
+        let tmux = Tmux::start(&sbx, &[]);
+        tmux.wait_for_text("Ask Codex", 20).await;
+        tmux.type_text("wait a while");
+        tmux.keys(&["Enter"]);
+        assert!(
+            wait_for(60, || !procs_with_cmdline(&marker).is_empty()).await,
+            "{signal}: the command never started\n{}",
+            tmux.screen()
+        );
+        let pid = tui_pid(&sbx).expect("the TUI runs");
+        kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal");
+        let screen = tmux.wait_for_text("EXITED rc=", 20).await;
+        if signal != Signal::SIGKILL {
+            assert!(
+                screen.contains(" icanon") && screen.contains(" echo"),
+                "{signal}: the terminal stays raw:\n{screen}"
+            );
+        }
+        sbx.assert_nothing_left(signal.as_ref()).await;
+        assert!(
+            wait_for(5, || procs_with_cmdline(&marker).is_empty()).await,
+            "{signal}: the command Codex ran survived"
+        );
+    }
+}
+
+/// In agent mode on the app-server with `on-request`, the approval Codex asks for inside the
+/// agent's tool call reaches the modal, and the answer reaches Codex.
+#[tokio::test]
+async fn agent_mode_approvals_are_answered_in_the_modal() {
+    let outside = PathBuf::from(std::env::var("HOME").unwrap())
+        .join(format!(".codexmcp-agent-approval-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outside);
+    std::fs::create_dir_all(&outside).unwrap();
+    let target = outside.join("approved.txt");
+    let agent = MockServer::start(vec![
+        Step::call("codex", serde_json::json!({"prompt": "write the file"})),
+        Step::message("The file is written."),
+    ])
+    .await;
+    let codex = MockServer::start(vec![
+        Step::shell(&format!(
+            "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {}\n+approved\n*** End Patch\nEOF",
+            target.display()
+        )),
+        Step::message("wrote it"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let base = agent.base_url();
+    let tmux = Tmux::start_with_env(
+        &sbx,
+        &["--backend", "app-server", "--approval-policy", "on-request"],
+        &[
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_BASE_URL", base.as_str()),
+        ],
+    );
+    tmux.wait_for_text("agent gpt-5.5", 20).await;
+    tmux.type_text("write outside");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("Codex wants to change files", 60).await;
+    assert!(!target.exists(), "nothing written before the answer");
+    // Past the guard that ignores keys typed as the modal opens.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    tmux.keys(&["a"]);
+    tmux.wait_for_text("The file is written.", 60).await;
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "approved\n");
+    let _ = std::fs::remove_dir_all(&outside);
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}
