@@ -129,7 +129,7 @@ pub enum Command {
     /// Open the TUI on an existing thread (no id: pick one).
     Resume { thread_id: Option<String> },
     /// MCP server on stdio with the `codex` and `codex-reply` tools.
-    McpServer,
+    McpServer(McpServerArgs),
     /// List stored threads, newest first.
     Sessions {
         /// Print the records as JSON.
@@ -157,6 +157,23 @@ fn parse_speed(s: &str) -> Result<f64, String> {
             "{s:?} is not a speed: use a number like 0.5, 2 or 0 (as fast as possible)"
         )),
     }
+}
+
+/// What clients of `mcp-server` may ask for (also `[mcp_server]` in config.toml).
+#[derive(Debug, Clone, Default, Args)]
+pub struct McpServerArgs {
+    /// The widest sandbox a client may ask for [default: workspace-write, or the server's own
+    /// --sandbox if wider].
+    #[arg(long, value_name = "MODE")]
+    pub max_sandbox: Option<SandboxMode>,
+    /// A directory clients may run Codex in, with everything below it; repeat for more
+    /// [default: the server's working directory].
+    #[arg(long = "allow-cwd", value_name = "DIR")]
+    pub allow_cwd: Vec<PathBuf>,
+    /// A `config` key clients may set (`a.b` allows `a.b` and `a.b.*`); repeat for more
+    /// [default: the model and reasoning settings].
+    #[arg(long = "allow-config", value_name = "KEY")]
+    pub allow_config: Vec<String>,
 }
 
 #[derive(Debug, Args)]

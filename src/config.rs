@@ -66,6 +66,17 @@ pub struct FileConfig {
     pub prices: std::collections::BTreeMap<String, Price>,
     /// `[keys]`: action name → key list, e.g. `send = ["enter"]`.
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[mcp_server]`: what clients of `codexmcp mcp-server` may ask for.
+    pub mcp_server: McpServerFile,
+}
+
+/// `[mcp_server]` in config.toml: the same limits as `mcp-server`'s flags (flags win).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpServerFile {
+    pub max_sandbox: Option<SandboxMode>,
+    pub allow_cwd: Vec<PathBuf>,
+    pub allow_config: Vec<String>,
 }
 
 impl FileConfig {

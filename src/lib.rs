@@ -85,7 +85,10 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
-        Some(Command::McpServer) => mcp_server::run(&settings).await,
+        Some(Command::McpServer(args)) => {
+            let limits = mcp_server::Limits::resolve(&args, &file.mcp_server, &settings);
+            mcp_server::run(&settings, limits).await
+        }
     }
 }
 

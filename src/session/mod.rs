@@ -21,7 +21,7 @@ use crate::engine::app_lists::CodexThread;
 use crate::engine::{ApprovalDecision, EngineConfig, EngineError, Usage};
 pub use record::{FLUSH_EVERY, LogEntry, Policy, Recorder, SessionRecord, now_ms, title_of};
 pub use store::Store;
-pub use turn::SessionTurn;
+pub use turn::{SessionTurn, sanitise};
 
 /// Answers approval requests of whatever turn the session is running.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@ mod agent;
 mod app_server;
 mod architecture;
 mod config;
+mod corpus;
 mod doctor;
 mod exec_real;
 mod hostile;

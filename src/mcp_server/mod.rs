@@ -30,8 +30,12 @@ use crate::engine::procs::Signals;
 use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
 use crate::session::{Session, Store};
 
+mod limits;
+pub use limits::{DEFAULT_CONFIG_KEYS, Limits};
+
 #[derive(Clone)]
 pub struct CodexServer {
+    limits: Limits,
     base: Result<EngineConfig, EngineError>,
     store: Option<Store>,
     busy: Arc<Mutex<HashSet<String>>>,
@@ -77,7 +81,7 @@ impl Drop for InflightCall {
 
 /// Serves on stdin/stdout until the client goes away or a signal arrives. Returns the exit
 /// code. Running turns are interrupted on the way out and the backend is shut down.
-pub async fn run(settings: &Settings) -> i32 {
+pub async fn run(settings: &Settings, limits: Limits) -> i32 {
     if settings.approvals == Some(crate::cli::ApprovalMode::Ask) {
         eprintln!(
             "codexmcp mcp-server: --approvals ask needs a person to answer, and an MCP server has none: use accept or decline"
@@ -92,7 +96,14 @@ pub async fn run(settings: &Settings) -> i32 {
         tracing::info!("mcp-server: backend = mcp names this server itself; using exec");
         settings.backend = crate::cli::BackendKind::Exec;
     }
+    tracing::info!(
+        max_sandbox = %limits.max_sandbox,
+        cwd_roots = ?limits.cwd_roots,
+        config_keys = ?limits.config_keys,
+        "mcp-server: client limits"
+    );
     let server = CodexServer {
+        limits,
         base: engine::connect(&settings).await,
         store: Session::open_store(),
         busy: Arc::default(),
@@ -196,26 +207,6 @@ fn result(thread_id: &str, content: &str, error: bool) -> CallToolResult {
     r
 }
 
-/// JSON → a TOML value for `-c key=value`.
-fn toml_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => Value::String(s.clone()).to_string(),
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(toml_value).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("{} = {}", Value::String(k.clone()), toml_value(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Null => "\"\"".into(),
-        other => other.to_string(),
-    }
-}
-
 impl CodexServer {
     /// The engine configuration for one `codex` call: the server's, with the call's overrides.
     fn config_for(&self, args: &Map<String, Value>) -> Result<EngineConfig, String> {
@@ -240,19 +231,21 @@ impl CodexServer {
         let text = |k: &str| args.get(k).and_then(Value::as_str);
         if let Some(s) = text("sandbox") {
             cfg.sandbox = s.parse()?;
+            self.limits.check_sandbox(cfg.sandbox)?;
         }
         if let Some(a) = text("approval-policy") {
             cfg.approval_policy = a.parse()?;
         }
         if let Some(cwd) = text("cwd") {
-            cfg.cwd = crate::config::absolute(&PathBuf::from(cwd));
+            cfg.cwd = self
+                .limits
+                .check_cwd(&crate::config::absolute(&PathBuf::from(cwd)))?;
         }
         if let Some(m) = text("model") {
             cfg.model = Some(m.to_string());
         }
         if let Some(Value::Object(over)) = args.get("config") {
-            cfg.overrides
-                .extend(over.iter().map(|(k, v)| format!("{k}={}", toml_value(v))));
+            cfg.overrides.extend(self.limits.overrides(over)?);
         }
         for (arg, key) in [
             ("base-instructions", "base_instructions"),
@@ -260,8 +253,10 @@ impl CodexServer {
             ("compact-prompt", "compact_prompt"),
         ] {
             if let Some(v) = text(arg) {
-                cfg.overrides
-                    .push(format!("{key}={}", toml_value(&Value::String(v.into()))));
+                cfg.overrides.push(format!(
+                    "{key}={}",
+                    limits::toml_value(&Value::String(v.into()))
+                ));
             }
         }
         Ok(cfg)
