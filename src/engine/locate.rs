@@ -78,22 +78,38 @@ impl CodexBinary {
     }
 }
 
-/// The folders `scripts/install-codex.sh` installs into, newest pinned version first.
+/// The folders `scripts/install-codex.sh` installs into, newest pinned version first: the
+/// checkout the binary was built from and the folders around the installed binary — never the
+/// current directory, which may be one Codex writes to (in the image, `/app/output`): a
+/// `.codex-cli/` planted there by one turn would otherwise run as Codex on the next.
 pub fn project_install_roots() -> Vec<PathBuf> {
+    // An explicit install folder is the only one: the image and tests pin it this way.
+    if let Some(dir) = std::env::var_os("CODEXMCP_CODEX_DIR").filter(|d| !d.is_empty()) {
+        return vec![PathBuf::from(dir).join(PINNED_VERSION)];
+    }
     let mut roots = Vec::new();
-    if let Ok(dir) = std::env::var("CODEXMCP_CODEX_DIR") {
-        roots.push(PathBuf::from(dir).join(PINNED_VERSION));
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(".codex-cli"));
+    if let Ok(exe) = std::env::current_exe() {
+        // target/release/codexmcp → the checkout; /opt/x/bin/codexmcp → /opt/x.
+        roots.extend(
+            exe.ancestors()
+                .skip(1)
+                .take(3)
+                .map(|dir| dir.join(".codex-cli")),
+        );
     }
-    // The checkout the binary was built from, then the current directory.
-    roots.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(".codex-cli")
-            .join(PINNED_VERSION),
-    );
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd.join(".codex-cli").join(PINNED_VERSION));
-    }
+    let mut seen = std::collections::HashSet::new();
     roots
+        .into_iter()
+        .map(|r| {
+            if r.ends_with(PINNED_VERSION) {
+                r
+            } else {
+                r.join(PINNED_VERSION)
+            }
+        })
+        .filter(|r| seen.insert(r.clone()))
+        .collect()
 }
 
 /// Finds the binary without running it.
@@ -115,7 +131,7 @@ pub fn find(flag: Option<&Path>) -> Result<(PathBuf, Source), EngineError> {
         return Ok((resolve_native(&p), Source::Path));
     }
     Err(EngineError::BinaryMissing {
-        tried: "--codex-bin, CODEX_BIN, ./.codex-cli, PATH".into(),
+        tried: "--codex-bin, CODEX_BIN, .codex-cli beside codexmcp, PATH".into(),
     })
 }
 

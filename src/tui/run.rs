@@ -7,6 +7,7 @@
 //! interrupts them, and runs disk work on blocking threads.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -277,9 +278,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             .ok()
             .filter(|v| v.contains('/'))
         {
-            Some(path) => {
-                let _ = std::fs::write(path, format!("{report}\n"));
-            }
+            Some(path) => write_stats(Path::new(&path), &report),
             None => eprintln!("{report}"),
         }
     }
@@ -294,5 +293,25 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Writes the stats report to a new file only: never over an existing file and never through
+/// a symlink, so the variable cannot be used to clobber anything (`~/.bashrc`, a config).
+fn write_stats(path: &Path, report: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match file {
+        Ok(mut f) => {
+            let _ = writeln!(f, "{report}");
+        }
+        Err(e) => eprintln!(
+            "CODEXMCP_STATS: not writing {}: {e} (it must name a new file)",
+            crate::text::one_line(&path.display().to_string(), 200)
+        ),
     }
 }

@@ -379,3 +379,44 @@ async fn codex_reply_keeps_the_threads_own_settings() {
         sandbox_of(last)
     );
 }
+
+/// A `.codex-cli/` planted in the working directory (in the image that is Codex's writable
+/// `/app/output`) must never run as Codex: installs are looked up beside codexmcp only.
+#[tokio::test]
+async fn a_codex_planted_in_the_working_dir_is_never_run() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let dir = sbx.work().join("project");
+    let native = dir.join(format!(
+        ".codex-cli/0.169.0/node_modules/@openai/codex-linux-{}/vendor/{}-unknown-linux-musl/bin/codex",
+        if cfg!(target_arch = "aarch64") { "arm64" } else { "x64" },
+        std::env::consts::ARCH
+    ));
+    std::fs::create_dir_all(native.parent().unwrap()).unwrap();
+    let marker = sbx.work().join("planted-codex-ran");
+    std::fs::write(
+        &native,
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho codex-cli 0.169.0\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&native, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = sbx.codexmcp(&["doctor"]);
+    cmd.current_dir(&dir)
+        .env_remove("CODEX_BIN")
+        .env("CODEXMCP_CODEX_DIR", empty.path())
+        .env("PATH", "/usr/bin:/bin");
+    let run = Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert!(!marker.exists(), "the planted binary ran:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("not found") || run.stdout.contains("no Codex"),
+        "{}",
+        run.stdout
+    );
+}

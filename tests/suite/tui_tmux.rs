@@ -258,14 +258,24 @@ async fn a_newcomer_session_end_to_end() {
 #[tokio::test]
 async fn an_unknown_resume_id_is_a_message_not_a_crash() {
     let sbx = Sandbox::new("http://127.0.0.1:9/v1");
-    let tmux = Tmux::start(&sbx, &["resume", "not-a-thread"]);
+    // The stats variable names an existing file: it must be left alone, not overwritten.
+    let precious = sbx.work().join("precious.txt");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    let stats = precious.display().to_string();
+    let tmux = Tmux::start_with_env(
+        &sbx,
+        &["resume", "not-a-thread"],
+        &[("CODEXMCP_STATS", stats.as_str())],
+    );
     let screen = tmux
         .wait_for_text("unknown thread id not-a-thread", 20)
         .await;
     assert!(screen.contains("● ready"), "{screen}");
     tmux.type_text("/quit");
     tmux.keys(&["Enter"]);
-    tmux.wait_for_text("EXITED rc=0", 15).await;
+    let screen = tmux.wait_for_text("EXITED rc=0", 15).await;
+    assert!(screen.contains("it must name a new file"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
 }
 
 #[tokio::test]
