@@ -29,21 +29,29 @@ pub enum Step {
     Event(Option<u64>, CodexEvent),
 }
 
-/// Parses one line of any supported format.
+/// Parses one line of any supported format. A capture is somebody else's file: every text in
+/// it goes through the session's sanitiser, as a live event would.
 pub fn parse_line(line: &str, raw: &mut ExecParser) -> Option<Step> {
     if line.trim().is_empty() {
         return None;
     }
-    if let Ok(entry) = serde_json::from_str::<LogEntry>(line) {
-        return Some(match entry {
+    let step = if let Ok(entry) = serde_json::from_str::<LogEntry>(line) {
+        match entry {
             LogEntry::Prompt { ts_ms, text } => Step::Prompt(Some(ts_ms), text),
             LogEntry::Event { ts_ms, event } => Step::Event(Some(ts_ms), event),
-        });
-    }
-    if let Ok(event) = serde_json::from_str::<CodexEvent>(line) {
-        return Some(Step::Event(None, event));
-    }
-    Some(Step::Event(None, raw.parse_str(line)))
+        }
+    } else if let Ok(event) = serde_json::from_str::<CodexEvent>(line) {
+        Step::Event(None, event)
+    } else {
+        Step::Event(None, raw.parse_str(line))
+    };
+    Some(match step {
+        Step::Prompt(ts, text) => Step::Prompt(ts, crate::text::clean(&text)),
+        Step::Event(ts, mut event) => {
+            crate::session::sanitise(&mut event);
+            Step::Event(ts, event)
+        }
+    })
 }
 
 /// Reads one `\n`-terminated line of at most `max` bytes into `buf`; returns `None` at the

@@ -420,3 +420,29 @@ async fn a_codex_planted_in_the_working_dir_is_never_run() {
         run.stdout
     );
 }
+
+/// A replay file is somebody else's capture: its texts are sanitised like live events.
+#[test]
+fn replayed_events_are_sanitised() {
+    use codexmcp::tui::replay::{Step, parse_line};
+    let mut raw = ExecParser::default();
+    let line = r#"{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"ls \u001b]52;c;aGk=\u0007","aggregated_output":"\u202eevil","exit_code":0,"status":"completed"}}"#;
+    let Some(Step::Event(_, CodexEvent::ItemCompleted { item })) = parse_line(line, &mut raw)
+    else {
+        panic!("an event");
+    };
+    let shown = format!("{:?}", item.kind);
+    assert!(
+        !shown.contains("\\u{1b}") && !shown.contains("\\u{202e}"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ls ␛]52;c;aGk=␇") && shown.contains("<U+202E>evil"),
+        "{shown}"
+    );
+    let prompt = r#"{"entry":"prompt","ts_ms":1,"text":"hi \u001b]0;x"}"#;
+    assert_eq!(
+        parse_line(prompt, &mut raw),
+        Some(Step::Prompt(Some(1), "hi ␛]0;x".into()))
+    );
+}
