@@ -31,6 +31,7 @@ use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
 use crate::session::{Session, Store};
 
 mod limits;
+mod stdio;
 pub use limits::{DEFAULT_CONFIG_KEYS, Limits};
 
 #[derive(Clone)]
@@ -39,8 +40,11 @@ pub struct CodexServer {
     base: Result<EngineConfig, EngineError>,
     store: Option<Store>,
     busy: Arc<Mutex<HashSet<String>>>,
-    /// Cancelled by SIGINT / SIGTERM / SIGHUP: every running call is interrupted.
+    /// Cancelled by SIGINT / SIGTERM / SIGHUP or the client closing stdin: every running
+    /// call is interrupted.
     stop: tokio_util::sync::CancellationToken,
+    /// Cancelled when the client closed stdin: nobody reads notifications any more.
+    gone: tokio_util::sync::CancellationToken,
     inflight: Inflight,
 }
 
@@ -102,12 +106,25 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
         config_keys = ?limits.config_keys,
         "mcp-server: client limits"
     );
+    let gone = tokio_util::sync::CancellationToken::new();
+    let stop = tokio_util::sync::CancellationToken::new();
+    {
+        let (stop, signalled, gone) = (stop.clone(), signals.token(), gone.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = signalled.cancelled() => {}
+                _ = gone.cancelled() => {}
+            }
+            stop.cancel();
+        });
+    }
     let server = CodexServer {
         limits,
         base: engine::connect(&settings).await,
         store: Session::open_store(),
         busy: Arc::default(),
-        stop: signals.token(),
+        stop,
+        gone: gone.clone(),
         inflight: Inflight::default(),
     };
     let inflight = server.inflight.clone();
@@ -115,15 +132,24 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
         tracing::error!("mcp-server: {e}");
     }
     let base = server.base.clone();
-    let code = match server.serve(rmcp::transport::stdio()).await {
+    let transport = (stdio::WatchedStdin::new(gone), tokio::io::stdout());
+    let code = match server.serve(transport).await {
         Ok(running) => {
             let stop = signals.token();
             tokio::select! {
-                r = running.waiting() => match r {
-                    Ok(_) => EXIT_OK,
-                    Err(e) => {
-                        tracing::error!("mcp-server stopped: {e}");
-                        EXIT_FAILED
+                r = running.waiting() => {
+                    // The client left: its calls were interrupted as stdin closed.
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_secs(8),
+                        inflight.drained(),
+                    )
+                    .await;
+                    match r {
+                        Ok(_) => EXIT_OK,
+                        Err(e) => {
+                            tracing::error!("mcp-server stopped: {e}");
+                            EXIT_FAILED
+                        }
                     }
                 },
                 _ = stop.cancelled() => {
@@ -314,14 +340,24 @@ impl CodexServer {
                     "codex/event",
                     Some(params),
                 ));
-                let _ = ctx.peer.send_notification(note).await;
+                // Once the client is gone nobody reads these, and rmcp would wait forever.
+                if self.gone.is_cancelled() {
+                    continue;
+                }
+                tokio::select! {
+                    _ = ctx.peer.send_notification(note) => {}
+                    _ = self.gone.cancelled() => continue,
+                }
                 if let Some(token) = &progress {
                     step += 1.0;
                     let mut note = ProgressNotificationParam::new(token.clone(), step);
                     if let Some(kind) = msg["type"].as_str() {
                         note = note.with_message(kind);
                     }
-                    let _ = ctx.peer.notify_progress(note).await;
+                    tokio::select! {
+                        _ = ctx.peer.notify_progress(note) => {}
+                        _ = self.gone.cancelled() => {}
+                    }
                 }
             }
         }

@@ -157,3 +157,34 @@ async fn every_signal_stops_mcp_server_and_its_running_call() {
         nothing_left(&sbx, &marker, signal).await;
     }
 }
+
+/// A client that goes away mid-turn (closes the server's stdin): the running call interrupts
+/// its turn cleanly — Codex gets its interrupt and records it, rather than being killed once
+/// rmcp gives up waiting — and the server exits, leaving nothing.
+#[tokio::test]
+async fn a_client_leaving_mid_turn_interrupts_the_call_cleanly() {
+    let marker = "sleep 43.41";
+    let server = MockServer::start(vec![Step::shell(marker)]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let cmd = sbx.codexmcp(&["mcp-server"]);
+    let mut mcp = crate::support::mcp_raw::RawMcp::start(tokio::process::Command::from(cmd)).await;
+    mcp.call(1, "codex", serde_json::json!({"prompt": "wait"}))
+        .await;
+    assert!(
+        wait_for(60, || !procs_with_cmdline(marker).is_empty()).await,
+        "the command never started"
+    );
+    let mut child = mcp.close_input();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("the server exits when its client leaves")
+        .expect("wait");
+    assert_eq!(status.code(), Some(0));
+    nothing_left(&sbx, marker, Signal::SIGTERM).await;
+    let log = sbx.log();
+    assert!(log.contains("the client closed stdin"), "{log}");
+    assert!(
+        log.contains("codex exec finished") && log.contains("status=Interrupted"),
+        "the turn was not interrupted:\n{log}"
+    );
+}

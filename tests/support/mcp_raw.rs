@@ -43,6 +43,12 @@ impl RawMcp {
         me
     }
 
+    /// Closes the server's stdin (the client goes away) and hands back the process.
+    pub fn close_input(self) -> Child {
+        drop(self.stdin);
+        self.child
+    }
+
     pub async fn send(&mut self, msg: Value) {
         let mut line = msg.to_string();
         line.push('\n');
