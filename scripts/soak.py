@@ -7,7 +7,6 @@ Every process of the run carries SOAK_RUN=<marker> in its environment (the serve
 everything they start inherits it) and SOAK_SERVER=<which server>; this process is a child
 subreaper, so orphans of the run are re-parented to it, counted, and reaped.
 """
-import asyncio
 import ctypes
 import json
 import os
@@ -56,16 +55,19 @@ class Proc:
 
 
 def read_proc(pid: int) -> Proc | None:
-    base = f"/proc/{pid}"
-    try:
-        with open(f"{base}/stat", "rb") as f:
-            stat = f.read().decode(errors="replace")
-        with open(f"{base}/environ", "rb") as f:
-            raw_env = f.read()
-        with open(f"{base}/cmdline", "rb") as f:
-            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
+    """The process, or None when it is gone. A zombie has no environment nor command line."""
+    def read(name: str) -> bytes:
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
+    stat = read("stat").decode(errors="replace")
+    if not stat:
         return None
+    raw_env = read("environ")
+    cmdline = read("cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
     fields = stat[stat.rfind(")") + 2:].split()
     env = dict(v.decode(errors="replace").partition("=")[::2] for v in raw_env.split(b"\0") if v)
     return Proc(pid, int(fields[1]), fields[0], env, cmdline)
@@ -154,7 +156,8 @@ class Turn:
     prompt: str
     delay: float = 0.0  # cancel / disconnect: seconds into the turn
     mode: str = ""  # disconnect: stdin-closed or client-killed
-    progress: bool = False
+    progress: bool = False  # ask for progress notifications
+    model: str | None = None  # a `codex` call's model argument
 
     @property
     def tool(self) -> str:
@@ -260,10 +263,11 @@ class Soak:
             thread = free.pop() if on_thread and free else None
             if kind == "reply" and thread is None:
                 kind = "new"
-            prompt = f"soak turn {len(batch)} " + "x" * self.rng.randrange(0, 4000)
+            prompt = "soak " + "x" * self.rng.randrange(0, 4000)
             batch.append(Turn(kind, thread, prompt, delay=self.rng.uniform(0.05, 0.4),
                               mode=self.rng.choice(["stdin-closed", "client-killed"]),
-                              progress=self.rng.random() < 0.5))
+                              progress=self.rng.random() < 0.5,
+                              model=self.rng.choice([None, None, "soak-model"])))
         return batch
 
     def arguments(self, turn: Turn) -> dict:
@@ -271,8 +275,8 @@ class Soak:
             return {"threadId": turn.thread, "prompt": turn.prompt}
         args = {"prompt": turn.prompt, "cwd": f"{self.work}/project", "sandbox": "workspace-write",
                 "approval-policy": "never"}
-        if self.rng.random() < 0.3:
-            args["model"] = "soak-model"
+        if turn.model:
+            args["model"] = turn.model
         return args
 
     # turns on the long-lived server
@@ -384,7 +388,25 @@ class Soak:
     async def run(self) -> int:
         become_subreaper()
         started = time.monotonic()
-        errlog = open(f"{self.work}/main-server.stderr", "w")
+        with open(f"{self.work}/main-server.stderr", "w") as errlog:
+            closing, server_died = await self.drive_main_server(errlog)
+        if closing >= 2.0:
+            self.problem("slow exit", f"the main server took {closing:.1f} s to exit after stdin closed (killed by the SDK?)")
+        t0 = time.monotonic()
+        while (left := self.ours()) and time.monotonic() - t0 < SETTLE_TIMEOUT:
+            await anyio.sleep(0.05)
+        self.report(time.monotonic() - started, closing, left, server_died)
+        for p in left:  # counted above; now they go
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        failed = left or self.leftovers or server_died or self.problems
+        return 1 if failed else 0
+
+    async def drive_main_server(self, errlog) -> tuple[float, bool]:
+        """All the turns, in batches, sampling the server as they go. Returns how long the
+        server took to exit once its stdin closed, and whether it died during the run."""
         params = StdioServerParameters(command=self.codexmcp, args=["mcp-server"],
                                        env=self.server_env("main"), cwd=self.work)
 
@@ -393,13 +415,11 @@ class Soak:
 
         bindings = [NotificationBinding(method="codex/event", params_type=CodexEvent, handler=on_event)]
         server_died = False
-        closing = 0.0
         async with stdio_client(params, errlog=errlog) as (read, write):
             async with ClientSession(read, write, notification_bindings=bindings) as session:
                 await session.initialize()
-                main = [p for p in all_procs() if p.env.get("SOAK_RUN") == self.marker and p.server == "main"
-                        and p.ppid == os.getpid()]
-                self.server_pid = main[0].pid
+                self.server_pid = next(p.pid for p in all_procs() if p.ppid == os.getpid()
+                                       and p.env.get("SOAK_RUN") == self.marker and p.server == "main")
                 self.direct.add(self.server_pid)
                 self.sample(0)
                 done, next_sample = 0, self.sample_every
@@ -418,21 +438,8 @@ class Soak:
                         self.sample(done)
                         next_sample += self.sample_every
                 closing = time.monotonic()
-        # Leaving the contexts closed the server's stdin; the SDK kills it after 2 s.
-        closing = time.monotonic() - closing
-        if closing >= 2.0:
-            self.problem("slow exit", f"the main server took {closing:.1f} s to exit after stdin closed (killed by the SDK?)")
-        t0 = time.monotonic()
-        while (left := self.ours()) and time.monotonic() - t0 < SETTLE_TIMEOUT:
-            await anyio.sleep(0.05)
-        self.report(time.monotonic() - started, closing, left, server_died)
-        for p in left:  # counted above; now they go
-            try:
-                os.kill(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        failed = left or self.leftovers or server_died or self.problems
-        return 1 if failed else 0
+        # Leaving the contexts closed the server's stdin (the SDK kills it after 2 s).
+        return time.monotonic() - closing, server_died
 
     # the report
 
@@ -477,6 +484,9 @@ class Soak:
             print(f"LEFT DURING RUN: {p}")
         for p in left:
             print(f"LEFT AT END: {p}")
+        stderr = os.path.getsize(f"{self.work}/main-server.stderr")
+        if stderr:
+            print(f"main server wrote {stderr} bytes to stderr (logs belong in the log file)")
         print(f"processes left   : {len(left)} at the end, {len(self.leftovers)} during the run")
 
 
@@ -523,5 +533,5 @@ def log_summary(path: str) -> tuple[int, int, list]:
 
 
 if __name__ == "__main__":
-    codexmcp, standin, work = sys.argv[1:4]
+    codexmcp, standin, work = (os.path.abspath(a) for a in sys.argv[1:4])
     sys.exit(anyio.run(Soak(codexmcp, standin, work).run))

@@ -19,11 +19,14 @@
 #
 # SOAK_TURNS (default 200), SOAK_SEED (1), SOAK_PARALLEL (3), SOAK_SAMPLE_EVERY (10);
 # SOAK_KEEP=1 keeps the work dir (logs, the stand-in's record) for a look afterwards;
-# CODEXMCP_BIN is the binary under test (default /tmp/soak-bin/codexmcp; not built here).
+# CODEXMCP_BIN is the binary under test (default: the release build, built here first).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-BIN="${CODEXMCP_BIN:-/tmp/soak-bin/codexmcp}"
+if [ -z "${CODEXMCP_BIN:-}" ]; then
+    cargo build --release --quiet --bin codexmcp
+fi
+BIN="${CODEXMCP_BIN:-$ROOT/target/release/codexmcp}"
 [ -x "$BIN" ] || { echo "soak: no codexmcp binary at $BIN (set CODEXMCP_BIN)" >&2; exit 2; }
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
