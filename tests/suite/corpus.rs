@@ -1,6 +1,8 @@
 //! The hostile corpus (`tests/fixtures/hostile/`) through every surface that shows or acts on
-//! it: Codex streams through the parser, the session's sanitiser, the exec printer and the
-//! TUI; MCP requests against a running `mcp-server`; SKILL.md files through `codexmcp skills`.
+//! it: Codex streams, app-server messages and replay captures through the parser, the
+//! session's sanitiser, the exec printer and the TUI; a model's stream chunks through the
+//! agent's folding; MCP requests against a running `mcp-server`; SKILL.md files through
+//! `codexmcp skills`.
 //! Plus property tests: any bytes as a Codex line, any event sequence into the TUI.
 
 use std::path::{Path, PathBuf};
@@ -119,6 +121,87 @@ fn hostile_codex_streams_are_shown_safely_everywhere() {
             other => panic!("a corpus file without expectations: {other}"),
         }
     }
+}
+
+fn jsonl(part: &str) -> Vec<Value> {
+    std::fs::read_to_string(corpus(part))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn hostile_app_server_messages_are_shown_safely() {
+    let mut decoder = codexmcp::engine::app_server_events::Decoder::new(Default::default());
+    let mut evs = Vec::new();
+    for msg in jsonl("app-server.jsonl") {
+        let method = msg["method"].as_str().unwrap();
+        for mut ev in decoder.decode(method, &msg["params"]) {
+            codexmcp::session::sanitise(&mut ev);
+            evs.push(ev);
+        }
+    }
+    let (printed, screen) = shown(&evs);
+    assert_safe("app-server: exec", &printed);
+    assert_safe("app-server: tui", &screen);
+    assert!(printed.contains("rm -rf ~<U+202E>#"), "{printed}");
+    assert!(
+        matches!(evs.last(), Some(CodexEvent::TurnFailed { message }) if message.contains("<U+009B>2J failed")),
+        "{evs:?}"
+    );
+    let total = decoder.total();
+    assert_eq!(
+        (total.input_tokens, total.output_tokens),
+        (0, u64::MAX),
+        "{total:?}"
+    );
+}
+
+#[test]
+fn hostile_model_chunks_are_bounded_and_shown_safely() {
+    use codexmcp::agent::wire::{MAX_TOOL_CALLS, Reply, fold_chat};
+    let mut reply = Reply::default();
+    let mut pending = Vec::new();
+    let mut refused = Vec::new();
+    for chunk in jsonl("agent-chat.jsonl") {
+        if let Err(e) = fold_chat(&mut reply, &mut pending, &chunk) {
+            refused.push(e);
+        }
+    }
+    assert!(pending.len() <= MAX_TOOL_CALLS, "{}", pending.len());
+    assert!(
+        refused.iter().any(|e| e.contains("4000000000"))
+            && refused.iter().any(|e| e.contains("65")),
+        "too high an index is refused: {refused:?}"
+    );
+    let text = codexmcp::text::sanitize(&reply.text);
+    assert_safe("agent text", &text);
+    assert!(text.contains("there <U+202E>"), "{text}");
+}
+
+/// A replay file is somebody else's capture: framed, parsed and sanitised like a live stream.
+#[test]
+fn a_hostile_replay_file_is_shown_safely() {
+    use codexmcp::tui::replay::{Step, parse_line, read_line};
+    let file = std::fs::File::open(corpus("replay.jsonl")).unwrap();
+    let mut reader = std::io::BufReader::new(file);
+    let (mut buf, mut raw, mut evs) = (Vec::new(), ExecParser::default(), Vec::new());
+    while read_line(&mut reader, &mut buf, 1 << 20).unwrap().is_some() {
+        match parse_line(&String::from_utf8_lossy(&buf), &mut raw) {
+            Some(Step::Event(_, ev)) => evs.push(ev),
+            Some(Step::Prompt(_, text)) => assert_safe("replayed prompt", &text),
+            None => {}
+        }
+    }
+    assert_eq!(evs.len(), 5, "{evs:?}");
+    let (printed, screen) = shown(&evs);
+    assert_safe("replay: exec", &printed);
+    assert_safe("replay: tui", &screen);
+    assert!(
+        printed.contains("plain exec line <U+202E>evil"),
+        "{printed}"
+    );
 }
 
 #[tokio::test]
