@@ -178,16 +178,27 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(e.into()),
         };
-        for line in BufReader::new(f).split(b'\n') {
-            let line = line?;
+        // Streamed and bounded: a log can be huge or damaged, and only its tail is shown.
+        let mut kept = std::collections::VecDeque::new();
+        let (mut reader, mut line) = (BufReader::new(f), Vec::new());
+        while let Some(truncated) =
+            read_line(&mut reader, &mut line, crate::engine::jsonl::MAX_LINE)?
+        {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             match serde_json::from_slice::<LogEntry>(&line) {
-                Ok(e) => out.entries.push(e),
-                Err(_) => out.skipped += 1,
+                Ok(e) if !truncated => {
+                    if kept.len() == MAX_LOG_ENTRIES {
+                        kept.pop_front();
+                        out.dropped += 1;
+                    }
+                    kept.push_back(e);
+                }
+                _ => out.skipped += 1,
             }
         }
+        out.entries = kept.into();
         Ok(out)
     }
 
@@ -221,9 +232,46 @@ pub struct ThreadLock {
 
 #[derive(Debug, Default)]
 pub struct LogRead {
+    /// The last [`MAX_LOG_ENTRIES`] entries.
     pub entries: Vec<LogEntry>,
-    /// Lines that could not be read (torn or foreign).
+    /// Lines that could not be read (torn, foreign, or longer than a Codex line may be).
     pub skipped: usize,
+    /// Older entries left out.
+    pub dropped: usize,
+}
+
+/// Entries of a thread's log read back at most (the newest): more than the TUI can show.
+pub const MAX_LOG_ENTRIES: usize = 20_000;
+
+/// Reads one `\n`-terminated line of at most `max` bytes into `buf`; returns `None` at the
+/// end, else whether the line was longer (its rest is read and dropped).
+pub fn read_line(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let mut truncated = false;
+    let mut any = false;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(truncated));
+        }
+        any = true;
+        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        let room = max.saturating_sub(buf.len());
+        truncated |= part.len() > room;
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+        let used = done.unwrap_or(chunk.len());
+        r.consume(used);
+        if done.is_some() {
+            return Ok(Some(truncated));
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

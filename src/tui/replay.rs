@@ -11,7 +11,6 @@
 //! are not UTF-8 are replaced, and only regular files and pipes are read (a device such as
 //! `/dev/zero` would never end).
 
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -54,36 +53,7 @@ pub fn parse_line(line: &str, raw: &mut ExecParser) -> Option<Step> {
     })
 }
 
-/// Reads one `\n`-terminated line of at most `max` bytes into `buf`; returns `None` at the
-/// end, else whether the line was longer (its rest is read and dropped).
-pub fn read_line(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Option<bool>> {
-    buf.clear();
-    let mut truncated = false;
-    let mut any = false;
-    loop {
-        let chunk = r.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(any.then_some(truncated));
-        }
-        any = true;
-        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (&chunk[..i], Some(i + 1)),
-            None => (chunk, None),
-        };
-        let room = max.saturating_sub(buf.len());
-        truncated |= part.len() > room;
-        buf.extend_from_slice(&part[..part.len().min(room)]);
-        let used = done.unwrap_or(chunk.len());
-        r.consume(used);
-        if done.is_some() {
-            return Ok(Some(truncated));
-        }
-    }
-}
+pub use crate::session::store::read_line;
 
 /// The pause before a step recorded `gap` after the previous one, at `speed`.
 pub fn pause(gap: Duration, speed: f64) -> Duration {

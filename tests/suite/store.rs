@@ -87,6 +87,39 @@ fn a_torn_log_line_is_skipped_not_fatal() {
     assert_eq!(read.entries[0], entries[0]);
 }
 
+/// Reading a log back on resume is bounded: a huge line is skipped, not loaded, and only the
+/// newest entries are kept.
+#[test]
+fn reading_a_log_back_is_bounded() {
+    use codexmcp::session::store::MAX_LOG_ENTRIES;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::at(dir.path());
+    let prompt = |i: usize| LogEntry::Prompt {
+        ts_ms: i as u64,
+        text: format!("p{i}"),
+    };
+    let many: Vec<LogEntry> = (0..MAX_LOG_ENTRIES + 5).map(prompt).collect();
+    store.append("t2", &many).expect("append");
+    // A line longer than any Codex line may be: 9 MiB of one JSON string.
+    let huge = format!(
+        "{{\"entry\":\"prompt\",\"ts_ms\":0,\"text\":\"{}\"}}\n",
+        "x".repeat(9 << 20)
+    );
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("t2/log.jsonl"))
+        .and_then(|mut f| f.write_all(huge.as_bytes()))
+        .expect("huge line");
+    store.append("t2", &[prompt(99_999)]).expect("append");
+    let read = store.read_log("t2").expect("read");
+    assert_eq!(read.skipped, 1, "the huge line");
+    assert_eq!(read.entries.len(), MAX_LOG_ENTRIES);
+    assert_eq!(read.dropped, 6);
+    assert_eq!(read.entries.last(), Some(&prompt(99_999)));
+    assert_eq!(read.entries[0], prompt(6));
+}
+
 #[test]
 fn the_recorder_buffers_until_the_thread_id_and_tracks_usage() {
     let dir = tempfile::tempdir().expect("tempdir");
