@@ -120,6 +120,9 @@ pub struct Cli {
     pub resume: Option<String>,
     /// First message for the TUI.
     pub prompt: Option<String>,
+    /// Set by `codexmcp demo` for its TUI: the status bar says it is the demo model.
+    #[arg(long, hide = true)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +150,9 @@ pub enum Command {
     Skills,
     /// Check the Codex binary, auth, sandbox and skills; say how to fix each problem.
     Doctor,
+    /// See it work without a key: the real Codex and TUI against a scripted model on
+    /// 127.0.0.1, building a small game in ./demo-output.
+    Demo(DemoArgs),
 }
 
 /// `--speed`: a finite number, 0 or more.
@@ -174,6 +180,18 @@ pub struct McpServerArgs {
     /// [default: the model and reasoning settings].
     #[arg(long = "allow-config", value_name = "KEY")]
     pub allow_config: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Run one turn headless (`codexmcp exec`) instead of opening the TUI.
+    #[arg(long)]
+    pub exec: bool,
+    /// The folder Codex works in.
+    #[arg(long, default_value = "demo-output")]
+    pub dir: PathBuf,
+    /// The first prompt (the TUI: typed for you; --exec: the turn's prompt).
+    pub prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]

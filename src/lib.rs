@@ -5,23 +5,26 @@
 //!
 //! - leaves: `text` (making untrusted text safe), `cli` (the command-line contract, its
 //!   value sets, exit codes);
-//! - `config` (settings resolved into plain data), `logging`, `skills` (SKILL.md discovery);
+//! - `config` (settings resolved into plain data), `scripted_model` (the demo's model on
+//!   127.0.0.1), `logging`, `skills` (SKILL.md discovery);
 //! - `engine`: Codex only — find it, run turns on exec / app-server / MCP, normalize events,
 //!   supervise processes and signals;
 //! - `session`: one conversation — thread id, usage, policy, recorder, credential check;
 //! - `agent`: the orchestrating model, whose tools run session turns;
 //! - `present`: how an event reads, shared by the front ends;
-//! - front ends: `tui`, `headless` (exec), `mcp_server`, `doctor`.
+//! - front ends: `tui`, `headless` (exec), `mcp_server`, `doctor`, `demo`.
 
 pub mod agent;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod doctor;
 pub mod engine;
 pub mod headless;
 pub mod logging;
 pub mod mcp_server;
 pub mod present;
+pub mod scripted_model;
 pub mod session;
 pub mod skills;
 pub mod text;
@@ -77,11 +80,13 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
+        Some(Command::Demo(args)) => demo::run(&args).await,
         None => {
             let opts = tui::TuiOptions {
                 prompt: cli.prompt,
                 resume: cli.resume.map(Some),
                 replay: None,
+                demo: cli.demo,
             };
             run_tui(&settings, &file, opts).await
         }

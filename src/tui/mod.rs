@@ -90,6 +90,8 @@ pub struct TuiOptions {
     /// `Some(None)`: open the resume picker; `Some(Some(id))`: resume that thread.
     pub resume: Option<Option<String>>,
     pub replay: Option<(PathBuf, f64)>,
+    /// Run by `codexmcp demo`: the status bar says the model is the scripted demo model.
+    pub demo: bool,
 }
 
 pub use run::run;

@@ -134,10 +134,11 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     let info = Info {
         // The effective backend: after a fallback, what really runs.
         backend: services.backend().unwrap_or(settings.backend).to_string(),
-        model: settings
-            .model
-            .clone()
-            .unwrap_or_else(|| "(default model)".into()),
+        model: match (&settings.model, opts.demo) {
+            (_, true) => "demo model (scripted, no key)".into(),
+            (Some(m), _) => m.clone(),
+            (None, _) => "(default model)".into(),
+        },
         sandbox: settings.sandbox.to_string(),
         cwd: cwd.clone(),
     };
@@ -282,7 +283,8 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             None => eprintln!("{report}"),
         }
     }
-    if let Some(id) = app.thread_id() {
+    // The demo's thread goes with its temporary home: nothing to resume later.
+    if let Some(id) = app.thread_id().filter(|_| !opts.demo) {
         let id = crate::text::one_line(id, 80);
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }

@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
     ("cli", 0),
     ("config", 1),
+    ("scripted_model", 1),
     ("logging", 2),
     ("skills", 2),
     ("engine", 3),
@@ -22,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("headless", 7),
     ("mcp_server", 7),
     ("doctor", 7),
+    ("demo", 7),
 ];
 
 fn src() -> PathBuf {

@@ -451,3 +451,82 @@ async fn agent_mode_approvals_are_answered_in_the_modal() {
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("EXITED rc=0", 15).await;
 }
+
+/// `codexmcp demo`: no key, the real Codex against the built-in scripted model, a game built
+/// in ./demo-output, a follow-up that edits it on the same thread; nothing left afterwards.
+#[tokio::test]
+async fn the_demo_builds_a_game_without_a_key() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let cache = sbx.work().join("cache");
+    let cache_env = format!("XDG_CACHE_HOME={}", cache.display());
+    let tmux = Tmux::start_with_env(
+        &sbx,
+        &["demo"],
+        &[
+            ("XDG_CACHE_HOME", cache.to_str().unwrap()),
+            ("OPENAI_API_KEY", "sk-must-not-be-used"),
+        ],
+    );
+    tmux.wait_for_text("demo model (scripted, no key)", 30)
+        .await;
+    tmux.type_text("Build me a game");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("Open `snake/index.html`", 90).await;
+    assert!(
+        screen.contains("game.js"),
+        "the tree shows the files:\n{screen}"
+    );
+    let game = sbx.work().join("demo-output/snake/game.js");
+    assert!(
+        std::fs::read_to_string(&game)
+            .unwrap()
+            .contains("SPEED_MS = 120")
+    );
+    assert!(sbx.work().join("demo-output/snake/README.md").is_file());
+    tmux.type_text("Make it faster");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("every 80 ms", 90).await;
+    assert!(
+        std::fs::read_to_string(&game)
+            .unwrap()
+            .contains("SPEED_MS = 80")
+    );
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("EXITED rc=0", 20).await;
+    assert!(screen.contains("The demo's files are in"), "{screen}");
+    let left: Vec<_> = std::fs::read_dir(cache.join("codexmcp"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !left
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with("demo-")),
+        "the demo home is removed: {left:?}"
+    );
+    assert!(
+        wait_for(10, || procs_with_env(&cache_env).is_empty()).await,
+        "processes left: {:?}",
+        procs_with_env(&cache_env)
+    );
+}
+
+#[tokio::test]
+async fn the_demo_runs_headless_too() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let cache = sbx.work().join("cache");
+    let mut cmd = sbx.codexmcp(&["demo", "--exec", "--dir", "game"]);
+    cmd.env("XDG_CACHE_HOME", &cache);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("I built a small snake game"), "{stdout}");
+    assert!(sbx.work().join("game/snake/index.html").is_file());
+}

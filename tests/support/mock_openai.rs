@@ -22,21 +22,8 @@ use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-/// One output item of a scripted model response.
-#[derive(Debug, Clone)]
-pub enum Out {
-    Message(String),
-    Reasoning(String),
-    /// A call of the shell tool Codex offered (`exec_command`, `shell_command` or `shell`).
-    Shell(String),
-    /// A function call by name with JSON arguments (agent tools).
-    Call {
-        name: String,
-        arguments: Value,
-    },
-    /// Any raw `response.output_item.done` item.
-    Raw(Value),
-}
+pub use codexmcp::scripted_model::Out;
+use codexmcp::scripted_model::{frame, response_frames, response_object};
 
 /// What the server does with one request.
 #[derive(Debug, Clone)]
@@ -273,93 +260,6 @@ async fn responses(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: By
             sse(Body::from_stream(stream))
         }
     }
-}
-
-fn shell_call(cmd: &str, request: &Value) -> (String, Value) {
-    let offered: Vec<&str> = request["tools"]
-        .as_array()
-        .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
-        .unwrap_or_default();
-    if offered.contains(&"exec_command") {
-        ("exec_command".into(), json!({"cmd": cmd}))
-    } else if offered.contains(&"shell_command") {
-        ("shell_command".into(), json!({"command": cmd}))
-    } else {
-        ("shell".into(), json!({"command": ["bash", "-lc", cmd]}))
-    }
-}
-
-/// The output items of one answer.
-fn output_items(n: u64, outs: &[Out], request: &Value) -> Vec<Value> {
-    outs.iter()
-        .enumerate()
-        .map(|(i, out)| match out {
-            Out::Message(text) => json!({"type": "message", "role": "assistant", "id": format!("msg_{n}_{i}"), "status": "completed",
-                "content": [{"type": "output_text", "text": text, "annotations": []}]}),
-            Out::Reasoning(text) => json!({"type": "reasoning", "id": format!("rs_{n}_{i}"),
-                "summary": [{"type": "summary_text", "text": text}]}),
-            Out::Shell(cmd) => {
-                let (name, args) = shell_call(cmd, request);
-                json!({"type": "function_call", "id": format!("fc_{n}_{i}"), "call_id": format!("call_{n}_{i}"),
-                    "name": name, "arguments": args.to_string(), "status": "completed"})
-            }
-            Out::Call { name, arguments } => json!({"type": "function_call", "id": format!("fc_{n}_{i}"),
-                "call_id": format!("call_{n}_{i}"), "name": name, "arguments": arguments.to_string(), "status": "completed"}),
-            Out::Raw(v) => v.clone(),
-        })
-        .collect()
-}
-
-/// A whole (non-streamed) Responses API answer, with every field the OpenAI SDKs expect.
-pub fn response_object(n: u64, outs: &[Out], request: &Value) -> Value {
-    json!({"id": format!("resp_{n}"), "object": "response", "created_at": 0, "status": "completed",
-        "model": request["model"].as_str().unwrap_or("mock-model"), "output": output_items(n, outs, request),
-        "error": null, "incomplete_details": null, "instructions": null, "metadata": {}, "parallel_tool_calls": true,
-        "temperature": 1.0, "top_p": 1.0, "tool_choice": "auto", "tools": [], "text": {"format": {"type": "text"}},
-        "usage": {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
-                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}})
-}
-
-/// The SSE frames of one Responses API answer.
-pub fn response_frames(n: u64, outs: &[Out], request: &Value) -> Vec<String> {
-    let id = format!("resp_{n}");
-    let mut frames = vec![frame(
-        &json!({"type": "response.created", "response": {"id": id}}),
-    )];
-    for (i, (out, item)) in outs.iter().zip(output_items(n, outs, request)).enumerate() {
-        if let Out::Message(text) = out {
-            // As a real model: the item is announced, then streamed word by word.
-            let mut added = item.clone();
-            added["content"] = json!([]);
-            added["status"] = json!("in_progress");
-            frames.push(frame(
-                &json!({"type": "response.output_item.added", "output_index": i, "item": added}),
-            ));
-            frames.push(frame(&json!({"type": "response.content_part.added", "item_id": format!("msg_{n}_{i}"),
-                "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}})));
-            for piece in text.split_inclusive(' ') {
-                frames.push(frame(
-                    &json!({"type": "response.output_text.delta", "item_id": format!("msg_{n}_{i}"),
-                    "output_index": i, "content_index": 0, "delta": piece}),
-                ));
-            }
-        }
-        frames.push(frame(
-            &json!({"type": "response.output_item.done", "output_index": i, "item": item}),
-        ));
-    }
-    frames.push(frame(&json!({"type": "response.completed", "response": {"id": id, "status": "completed",
-        "usage": {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
-                  "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}}})));
-    frames
-}
-
-fn frame(v: &Value) -> String {
-    format!(
-        "event: {}\ndata: {}\n\n",
-        v["type"].as_str().unwrap_or("message"),
-        v
-    )
 }
 
 fn sse(body: Body) -> Response {
