@@ -149,7 +149,12 @@ pub enum Command {
     /// List the skills `$name` can invoke.
     Skills,
     /// Check the Codex binary, auth, sandbox and skills; say how to fix each problem.
-    Doctor,
+    Doctor {
+        /// Also run one real turn end to end against the demo model (no key): Codex starts,
+        /// the model answers, a command runs in the sandbox, a file is written.
+        #[arg(long)]
+        live: bool,
+    },
     /// See it work without a key: the real Codex and TUI against a scripted model on
     /// 127.0.0.1, building a small game in ./demo-output.
     Demo(DemoArgs),
@@ -187,6 +192,9 @@ pub struct DemoArgs {
     /// Run one turn headless (`codexmcp exec`) instead of opening the TUI.
     #[arg(long)]
     pub exec: bool,
+    /// With --exec: print the normalized JSONL events.
+    #[arg(long, requires = "exec")]
+    pub json: bool,
     /// The folder Codex works in.
     #[arg(long, default_value = "demo-output")]
     pub dir: PathBuf,

@@ -62,8 +62,8 @@ impl Drop for DemoHome {
     }
 }
 
-pub async fn run(args: &DemoArgs) -> i32 {
-    match demo(args).await {
+pub async fn run(args: &DemoArgs, settings: &crate::config::Settings) -> i32 {
+    match demo(args, settings).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("codexmcp demo: {e}");
@@ -72,7 +72,7 @@ pub async fn run(args: &DemoArgs) -> i32 {
     }
 }
 
-async fn demo(args: &DemoArgs) -> std::io::Result<i32> {
+async fn demo(args: &DemoArgs, settings: &crate::config::Settings) -> std::io::Result<i32> {
     let server = crate::scripted_model::start().await?;
     let home = DemoHome::create(&server.base_url())?;
     let dir = crate::config::absolute(&args.dir);
@@ -81,10 +81,18 @@ async fn demo(args: &DemoArgs) -> std::io::Result<i32> {
     child_env(&mut cmd, &home.0);
     // Started in the demo folder: a `.env` there is Codex's to write, so it is not read.
     cmd.current_dir(&dir);
+    // The user's Codex binary, if they chose one; their config file is not read by the child.
+    if let Some(bin) = &settings.codex_bin {
+        cmd.arg("--codex-bin").arg(crate::config::absolute(bin));
+    }
     cmd.args(["--direct", "--backend", "exec", "-C"]).arg(&dir);
     if args.exec {
         let prompt = args.prompt.as_deref().unwrap_or(DEFAULT_PROMPT);
-        cmd.args(["exec", prompt]);
+        cmd.arg("exec");
+        if args.json {
+            cmd.arg("--json");
+        }
+        cmd.arg(prompt);
     } else {
         cmd.arg("--demo");
         cmd.args(args.prompt.as_deref());
@@ -115,6 +123,7 @@ async fn demo(args: &DemoArgs) -> std::io::Result<i32> {
     drop(server);
     drop(home);
     if !args.exec {
+        // (--exec prints only what exec prints: its --json output stays pure JSONL.)
         println!(
             "The demo's files are in {}. Its Codex home is gone, so its thread is too.\n\
              With a key (OPENAI_API_KEY, or `codex login`), `codexmcp` does the same for real.",

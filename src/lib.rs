@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> i32 {
             };
             headless::run(req, &settings).await
         }
-        Some(Command::Doctor) => doctor::run(&settings).await,
+        Some(Command::Doctor { live }) => doctor::run(&settings, live).await,
         Some(Command::Sessions { json }) => session::print_sessions(json),
         Some(Command::Skills) => {
             let cwd = config::absolute(&settings.cwd);
@@ -80,7 +80,7 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
-        Some(Command::Demo(args)) => demo::run(&args).await,
+        Some(Command::Demo(args)) => demo::run(&args, &settings).await,
         None => {
             let opts = tui::TuiOptions {
                 prompt: cli.prompt,

@@ -86,6 +86,21 @@ Eat the red squares to grow; running into yourself starts over.
 EOF
 ls -la snake"#;
 
+/// The prompt of `codexmcp doctor --live`: the script for it writes one file and stops.
+pub const DOCTOR_PROMPT: &str = "codexmcp doctor --live: write doctor-check.txt";
+
+/// What `doctor --live` expects in `doctor-check.txt`.
+pub const DOCTOR_FILE_TEXT: &str = "written by Codex in its sandbox for codexmcp doctor --live";
+
+fn doctor_script(step: usize) -> Vec<Out> {
+    match step {
+        0 => vec![Out::Shell(format!(
+            "printf '%s\\n' '{DOCTOR_FILE_TEXT}' > doctor-check.txt && cat doctor-check.txt"
+        ))],
+        _ => vec![Out::Message("doctor-check.txt is written.".into())],
+    }
+}
+
 /// What the model says and does: `turn` answered turns so far, `step` commands of this turn
 /// already run. Turn 0 builds the game, turn 1 edits it, later turns explain the demo.
 pub fn script(turn: usize, step: usize) -> Vec<Out> {
@@ -279,7 +294,12 @@ async fn responses(body: Bytes) -> Response {
     };
     let (turn, step) = position(&request);
     let n = (turn * 10 + step) as u64;
-    let frames = response_frames(n, &script(turn, step), &request);
+    let outs = if request["input"].to_string().contains(DOCTOR_PROMPT) {
+        doctor_script(step)
+    } else {
+        script(turn, step)
+    };
+    let frames = response_frames(n, &outs, &request);
     // Paced like a fast model, so the panes can be watched filling in.
     let stream = futures::stream::unfold(frames.into_iter(), |mut it| async move {
         let next = it.next()?;

@@ -1,6 +1,6 @@
 //! `codexmcp doctor` with the real Codex: a healthy setup passes; each blocker fails with a fix.
 
-use crate::support::codex::Sandbox;
+use crate::support::codex::{Run, Sandbox};
 
 #[tokio::test]
 async fn a_working_setup_passes_every_blocking_check() {
@@ -83,6 +83,46 @@ async fn skills_lists_codex_home_skills_and_broken_files() {
     );
     assert!(
         run.stdout.contains("broken/SKILL.md") && run.stdout.contains("front matter"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `doctor --live` runs one real turn against the demo model — no key — and reports each step.
+#[tokio::test]
+async fn doctor_live_runs_a_real_turn_without_a_key() {
+    let sbx = Sandbox::new("http://127.0.0.1:9/v1");
+    let mut cmd = sbx.codexmcp(&["doctor", "--live"]);
+    cmd.env("XDG_CACHE_HOME", sbx.work().join("cache"));
+    let run = Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    for step in ["live codex", "live model", "live sandbox", "live file"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with("ok") && l.contains(step)),
+            "{step}:\n{}",
+            run.stdout
+        );
+    }
+    // A Codex that cannot start fails the live steps, each with a fix.
+    let mut cmd = sbx.codexmcp(&["doctor", "--live"]);
+    cmd.env("XDG_CACHE_HOME", sbx.work().join("cache"))
+        .env("CODEX_BIN", "/bin/false");
+    let run = Run::from(
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("live codex")),
         "{}",
         run.stdout
     );

@@ -4,6 +4,8 @@
 //! command exits 1 when any check blocks a run (no binary, no auth, no usable sandbox in the
 //! configured mode, an unwritable working dir), so it doubles as the container HEALTHCHECK.
 
+mod live;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -255,9 +257,12 @@ fn count_skills(dir: &Path, depth: usize) -> usize {
         .sum()
 }
 
-/// Prints the report; returns the exit code.
-pub async fn run(settings: &Settings) -> i32 {
-    let checks = run_checks(settings).await;
+/// Prints the report; returns the exit code. `live` adds one real turn (see [`live`]).
+pub async fn run(settings: &Settings, live: bool) -> i32 {
+    let mut checks = run_checks(settings).await;
+    if live {
+        checks.extend(live::check(settings).await);
+    }
     for c in &checks {
         let tag = match c.verdict {
             Verdict::Ok => "ok  ",
