@@ -158,6 +158,10 @@ pub enum Command {
     /// See it work without a key: the real Codex and TUI against a scripted model on
     /// 127.0.0.1, building a small game in ./demo-output.
     Demo(DemoArgs),
+    /// Print a shell completion script: `source <(codexmcp completions bash)`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `codexmcp man > codexmcp.1`.
+    Man,
 }
 
 /// `--speed`: a finite number, 0 or more.
@@ -280,4 +284,24 @@ pub struct SharedOpts {
     /// Stop a turn after this many seconds without output from Codex (default: off).
     #[arg(long, global = true, value_name = "SECS")]
     pub idle_timeout: Option<u64>,
+}
+
+/// `codexmcp completions SHELL`: the completion script, generated from this very definition.
+pub fn print_completions(shell: clap_complete::Shell) -> i32 {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "codexmcp", &mut std::io::stdout());
+    EXIT_OK
+}
+
+/// `codexmcp man`: the man page in roff, generated from this very definition.
+pub fn print_man() -> i32 {
+    use clap::CommandFactory;
+    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("codexmcp man: {e}");
+            EXIT_FAILED
+        }
+    }
 }

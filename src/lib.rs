@@ -44,6 +44,15 @@ use config::{FileConfig, Settings};
 pub async fn run(cli: Cli) -> i32 {
     let file = match FileConfig::load() {
         Ok(f) => f,
+        // Generated from the definition alone: a broken config.toml must not block them.
+        Err(_)
+            if matches!(
+                cli.command,
+                Some(Command::Completions { .. } | Command::Man)
+            ) =>
+        {
+            FileConfig::default()
+        }
         Err(e) => {
             eprintln!("codexmcp: {e:#}");
             return cli::EXIT_USAGE;
@@ -81,6 +90,8 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::Demo(args)) => demo::run(&args, &settings).await,
+        Some(Command::Completions { shell }) => cli::print_completions(shell),
+        Some(Command::Man) => cli::print_man(),
         None => {
             let opts = tui::TuiOptions {
                 prompt: cli.prompt,

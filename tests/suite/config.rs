@@ -166,3 +166,54 @@ fn the_version_probe_is_cached_per_binary_identity() {
     std::fs::write(dir.path().join("cache/versions.json"), "{\"torn").expect("write");
     assert_eq!(cache.get(&key), None);
 }
+
+/// Completions and the man page come from the clap definition; bash really loads the script.
+#[tokio::test]
+async fn completions_and_man_page_are_generated_from_the_cli() {
+    let sbx = crate::support::codex::Sandbox::new("http://127.0.0.1:9/v1");
+    for (shell, marker) in [
+        ("bash", "_codexmcp()"),
+        ("zsh", "#compdef codexmcp"),
+        ("fish", "complete -c codexmcp"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = sbx.run(&["completions", shell]).await;
+        assert_eq!(run.code, Some(0), "{shell}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(marker),
+            "{shell}: {}",
+            &run.stdout[..200.min(run.stdout.len())]
+        );
+        assert!(
+            run.stdout.contains("mcp-server") && run.stdout.contains("demo"),
+            "{shell}"
+        );
+    }
+    let script = sbx.work().join("codexmcp.bash");
+    std::fs::write(&script, sbx.run(&["completions", "bash"]).await.stdout).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; COMP_WORDS=(codexmcp mcp-s); COMP_CWORD=1; _codexmcp codexmcp mcp-s codexmcp; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "mcp-server",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let man = sbx.run(&["man"]).await;
+    assert_eq!(man.code, Some(0));
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH codexmcp"),
+        "{}",
+        &man.stdout[..200]
+    );
+    assert!(
+        man.stdout.contains("mcp\\-server"),
+        "subcommands are listed"
+    );
+}
