@@ -104,6 +104,14 @@ words! {
     }
 }
 
+words! {
+    /// What `codexmcp export` writes.
+    ExportFormat ("format") {
+        Md = "md",
+        Json = "json",
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "codexmcp",
@@ -158,6 +166,15 @@ pub enum Command {
     /// See it work without a key: the real Codex and TUI against a scripted model on
     /// 127.0.0.1, building a small game in ./demo-output.
     Demo(DemoArgs),
+    /// Write a stored thread as a Markdown transcript or as its normalized JSON.
+    Export {
+        thread_id: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script: `source <(codexmcp completions bash)`.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff): `codexmcp man > codexmcp.1`.

@@ -90,6 +90,11 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::Demo(args)) => demo::run(&args, &settings).await,
+        Some(Command::Export {
+            thread_id,
+            format,
+            output,
+        }) => headless::export::run(&thread_id, format, output.as_deref(), &settings),
         Some(Command::Completions { shell }) => cli::print_completions(shell),
         Some(Command::Man) => cli::print_man(),
         None => {

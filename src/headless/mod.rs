@@ -7,6 +7,7 @@
 //! 2 usage, 130 interrupted. The turn's bookkeeping is the session's; this only prints.
 
 pub mod agent;
+pub mod export;
 mod printer;
 
 use std::io::{IsTerminal, Read, Write};

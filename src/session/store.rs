@@ -34,6 +34,11 @@ impl Store {
         &self.root
     }
 
+    /// Where a document beside thread `id` goes (e.g. `transcript.md` from `/export`).
+    pub fn beside(&self, id: &str, name: &str) -> Result<PathBuf> {
+        Ok(self.dir(id)?.join(name))
+    }
+
     fn dir(&self, id: &str) -> Result<PathBuf> {
         anyhow::ensure!(
             !id.is_empty()

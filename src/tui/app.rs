@@ -79,6 +79,8 @@ pub enum Effect {
     },
     /// `/new`: forget the thread and the agent conversation.
     NewThread,
+    /// `/export`: write this thread's Markdown transcript beside its session.
+    Export(String),
 }
 
 /// An empty prompt box.
@@ -214,6 +216,7 @@ impl App {
             }
             Msg::Agent { run, msg } => self.on_agent(run, msg),
             Msg::Failed(message) => self.fail(&message),
+            Msg::Notice(text) => self.say(Who::Notice, &text),
             Msg::Replay { prompt, event } => self.on_replay(prompt, event),
             Msg::Tick(now) => {
                 self.now = now;

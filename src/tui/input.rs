@@ -138,6 +138,10 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                     app.fail(&format!("unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"));
                 }
             }
+            "export" => match app.thread_id() {
+                Some(id) => fx.push(Effect::Export(id.to_string())),
+                None => app.fail("nothing to export yet: the thread starts with the first prompt"),
+            },
             "quit" | "exit" => {
                 app.quit = true;
                 fx.push(Effect::Quit);

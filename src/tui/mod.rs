@@ -75,6 +75,8 @@ pub enum Msg {
     },
     /// Something failed outside a turn (e.g. a `/resume` the session refused).
     Failed(String),
+    /// Something done outside a turn, to say in the chat (e.g. where `/export` wrote).
+    Notice(String),
     /// A recorded prompt or event, from `codexmcp replay`.
     Replay {
         prompt: Option<String>,

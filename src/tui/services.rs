@@ -21,6 +21,8 @@ pub(super) struct Services {
     scanner: Scanner,
     engine: Result<EngineConfig, EngineError>,
     store: Option<Store>,
+    /// `[prices]` from config.toml, for the cost in `/export`.
+    prices: std::collections::BTreeMap<String, crate::config::Price>,
     conversation: Conversation,
     /// What the user must know at start (no Codex, no credential).
     pub(super) startup_error: Option<String>,
@@ -50,6 +52,7 @@ impl Services {
             tx,
             engine,
             store,
+            prices: settings.prices.clone(),
             startup_error,
             agent_error,
         }
@@ -112,6 +115,11 @@ impl Services {
                 decision,
             }),
             Effect::NewThread => self.conversation.send(Command::Reset),
+            Effect::Export(id) => {
+                let store = self.store.clone();
+                let prices = crate::agent::cost::PriceTable::new(&self.prices);
+                self.blocking(move || Some(export(store.as_ref(), &id, &prices)));
+            }
             Effect::LoadTranscript(id) => self.conversation.send(Command::Load(id)),
             Effect::Quit => {}
             Effect::Rescan => self
@@ -209,5 +217,28 @@ impl Scanner {
         }
         // One stored permit at most: many requests during a scan wake it once.
         self.wake.notify_one();
+    }
+}
+
+/// `/export`: the Markdown transcript beside the session; says where, or why not.
+fn export(
+    store: Option<&crate::session::Store>,
+    id: &str,
+    prices: &crate::agent::cost::PriceTable,
+) -> Msg {
+    use crate::present::export::document;
+    let Some(store) = store else {
+        return Msg::Failed("no session store: nothing to export".into());
+    };
+    let written = document(store, id, crate::cli::ExportFormat::Md, prices).and_then(|doc| {
+        let path = store
+            .beside(id, "transcript.md")
+            .map_err(|e| format!("{e:#}"))?;
+        std::fs::write(&path, doc).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    });
+    match written {
+        Ok(path) => Msg::Notice(format!("transcript written to {}", path.display())),
+        Err(e) => Msg::Failed(format!("export failed: {e}")),
     }
 }

@@ -7,6 +7,7 @@ mod config;
 mod corpus;
 mod doctor;
 mod exec_real;
+mod export;
 mod hostile;
 mod mcp;
 mod parser;

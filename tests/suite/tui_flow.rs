@@ -593,3 +593,28 @@ fn a_long_command_wraps_and_scrolls_in_the_modal() {
         "scrolling answers nothing"
     );
 }
+
+#[test]
+fn export_needs_a_thread_and_then_asks_for_the_transcript() {
+    let mut a = app();
+    type_str(&mut a, "/export");
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(render(&a, 120, 24).contains("nothing to export yet"));
+    let run = send(&mut a, "hi");
+    codex(
+        &mut a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        },
+    );
+    type_str(&mut a, "/export");
+    assert_eq!(
+        key(&mut a, KeyCode::Enter),
+        [Effect::Export(
+            "01a2112e-cb31-7fd3-b664-466522ce36c8".into()
+        )]
+    );
+    a.update(Msg::Notice("transcript written to /x/transcript.md".into()));
+    assert!(render(&a, 120, 24).contains("transcript written to /x/transcript.md"));
+}

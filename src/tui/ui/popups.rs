@@ -173,6 +173,10 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                 ("/new", "start a new thread"),
                 ("/resume [id]", "resume a stored thread (no id: pick one)"),
                 (
+                    "/export",
+                    "write this thread as Markdown beside its session",
+                ),
+                (
                     "/agent, /direct",
                     "prompts through the agent, or straight to Codex",
                 ),

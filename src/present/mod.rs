@@ -6,6 +6,8 @@
 //! turns the other events into one line of text; the front ends only lay them out (glyphs,
 //! colours, widths). All text is sanitised here as well, whatever the session already did.
 
+pub mod export;
+
 use crate::engine::event::{ItemKind, Status};
 use crate::engine::{CodexEvent, Item};
 use crate::text::{clean, one_line, sanitize};

@@ -1,0 +1,46 @@
+//! `codexmcp export THREAD_ID`: a stored thread as Markdown or JSON, to stdout or a file.
+
+use std::path::Path;
+
+use crate::cli::{EXIT_FAILED, EXIT_OK, ExportFormat};
+use crate::config::Settings;
+use crate::session::Store;
+
+pub fn run(id: &str, format: ExportFormat, output: Option<&Path>, settings: &Settings) -> i32 {
+    let store = match Store::open_default() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("codexmcp export: cannot open the session store: {e:#}");
+            return EXIT_FAILED;
+        }
+    };
+    let prices = crate::agent::cost::PriceTable::new(&settings.prices);
+    let doc = match crate::present::export::document(&store, id, format, &prices) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("codexmcp export: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    match output {
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(doc.as_bytes());
+            EXIT_OK
+        }
+        Some(path) => match std::fs::write(path, doc) {
+            Ok(()) => {
+                eprintln!(
+                    "wrote {}",
+                    crate::text::one_line(&path.display().to_string(), 300)
+                );
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("codexmcp export: {}: {e}", path.display());
+                EXIT_FAILED
+            }
+        },
+    }
+}
