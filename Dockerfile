@@ -30,7 +30,7 @@ COPY dist/codexmcp /codexmcp
 
 # --- the native Codex binary from the pinned npm package --------------------------------------
 FROM ${NODE_IMAGE} AS codex-npm
-ARG CODEX_VERSION=0.169.0
+ARG CODEX_VERSION=0.171.0
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /codex
 RUN npm install --no-audit --no-fund --loglevel=error "@openai/codex@${CODEX_VERSION}" \

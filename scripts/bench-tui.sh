@@ -18,7 +18,7 @@ SOCK="codexmcp-bench-$$"
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null || true; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/out" "$WORK/home"
 export XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CONFIG_HOME="$WORK/config" CODEX_HOME="$WORK/home"
-export CODEX_BIN="$(scripts/install-codex.sh 0.169.0 | sed -n 's/^codex 0.169.0: \([^ ]*\).*/\1/p')"
+export CODEX_BIN="$(scripts/install-codex.sh 0.171.0 | sed -n 's/^codex 0.171.0: \([^ ]*\).*/\1/p')"
 
 gen() { python3 scripts/gen-events.py "$1" "$2"; } # $1 = events, $2 = file
 

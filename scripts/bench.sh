@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 RUNS="${BENCH_RUNS:-10}"
 
-CODEX="$(scripts/install-codex.sh 0.169.0 | sed -n 's/^codex 0.169.0: \([^ ]*\).*/\1/p')"
+CODEX="$(scripts/install-codex.sh 0.171.0 | sed -n 's/^codex 0.171.0: \([^ ]*\).*/\1/p')"
 cargo build --release --quiet --bin codexmcp --example mock_server
 WORK="$(mktemp -d "$ROOT/target/bench.XXXXXX")"
 trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT

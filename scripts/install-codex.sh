@@ -3,13 +3,14 @@
 # project folder (.codex-cli/<version>). Idempotent: a version that is already
 # installed costs one `test -x`. Prints where the native binaries are.
 #
-#   0.169.0  the current CLI: `codex exec --json`, `codex app-server`
+#   0.171.0  the current CLI: `codex exec --json`, `codex app-server`
+#   0.169.0  the one before, for the version matrix (a smoke subset of the suite)
 #   0.153.0  the last CLI with `codex mcp-server` (removed in 0.154)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="${CODEXMCP_CODEX_DIR:-$ROOT/.codex-cli}"
-VERSIONS=("${@:-0.169.0 0.153.0}")
+VERSIONS=("${@:-0.171.0 0.169.0 0.153.0}")
 # shellcheck disable=SC2206
 VERSIONS=(${VERSIONS[*]})
 

@@ -60,7 +60,7 @@ if [ "$LOCAL_BASE" = 1 ]; then
   cargo build --release --locked --bin codexmcp
   mkdir -p dist
   cp target/release/codexmcp dist/codexmcp
-  cp "$(scripts/install-codex.sh 0.169.0 | sed -n 's/^codex 0.169.0: \([^ ]*\).*/\1/p')" dist/codex
+  cp "$(scripts/install-codex.sh 0.171.0 | sed -n 's/^codex 0.171.0: \([^ ]*\).*/\1/p')" dist/codex
   BUILD_ARGS+=(--build-arg RUST_IMAGE=localhost/debian-base --build-arg NODE_IMAGE=localhost/debian-base
                --build-arg RUNTIME_IMAGE=localhost/debian-base --build-arg CODEXMCP_BUILD=prebuilt --build-arg CODEX_SOURCE=local)
 fi

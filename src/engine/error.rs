@@ -11,7 +11,7 @@ use std::time::Duration;
 pub enum EngineError {
     #[error(
         "Codex CLI not found (tried {tried}). Install it with `scripts/install-codex.sh` or \
-         `npm install -g @openai/codex@0.169.0`, or point --codex-bin / CODEX_BIN at it"
+         `npm install -g @openai/codex@0.171.0`, or point --codex-bin / CODEX_BIN at it"
     )]
     BinaryMissing { tried: String },
     #[error(

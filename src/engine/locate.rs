@@ -14,7 +14,11 @@ use std::time::Duration;
 use super::error::EngineError;
 
 /// The pinned version installed by `scripts/install-codex.sh`.
-pub const PINNED_VERSION: &str = "0.169.0";
+pub const PINNED_VERSION: &str = "0.171.0";
+/// The versions the test suite runs on: the whole suite on the pinned one, a smoke subset
+/// (exec and resume, app-server with deltas and an approval, MCP) on the one before, the
+/// legacy `mcp-server` path on the last that had it.
+pub const TESTED: &[&str] = &["0.171.0", "0.169.0", "0.153.0"];
 /// The last release that still has `codex mcp-server`.
 pub const LAST_MCP_SERVER: Version = Version(0, 153, 99);
 

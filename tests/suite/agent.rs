@@ -1,5 +1,5 @@
 //! The orchestrating agent end to end: a scripted model for the agent, another for the real
-//! Codex 0.169, and `codexmcp exec --agent` in between.
+//! pinned Codex, and `codexmcp exec --agent` in between.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! The app-server backend with the real Codex 0.169: deltas, resume of an exec-created
+//! The app-server backend with the real pinned Codex: deltas, resume of an exec-created
 //! thread, interrupt, approvals both ways, a crash mid-turn.
 
 use std::sync::Arc;
@@ -245,7 +245,7 @@ async fn codex_own_thread_and_skill_lists_feed_the_pickers() {
     )
     .unwrap();
     // A thread made by `codex exec` itself, which codexmcp's store has never seen.
-    let mut cmd = std::process::Command::new(codex_bin(CODEX_VERSION));
+    let mut cmd = std::process::Command::new(codex_bin(&CODEX_VERSION));
     cmd.args([
         "exec",
         "--json",
@@ -337,7 +337,7 @@ async fn a_failed_app_server_falls_back_and_records_exec() {
         &wrapper,
         format!(
             "#!/bin/sh\n[ \"$1\" = app-server ] && {{ echo 'no app-server here' >&2; exit 3; }}\nexec '{}' \"$@\"\n",
-            codex_bin(CODEX_VERSION).display()
+            codex_bin(&CODEX_VERSION).display()
         ),
     )
     .unwrap();

@@ -7,9 +7,13 @@ async fn a_working_setup_passes_every_blocking_check() {
     let sbx = Sandbox::new("http://127.0.0.1:9/v1");
     let run = sbx.run(&["doctor"]).await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let version = format!(
+        "ok   version       codex-cli {}; supports exec, app-server; tested (0.171.0, 0.169.0, 0.153.0)",
+        *crate::support::codex::CODEX_VERSION
+    );
     for line in [
         "ok   codex binary",
-        "ok   version       codex-cli 0.169.0; supports exec, app-server",
+        version.as_str(),
         "ok   auth",
         "ok   sandbox",
         "ok   working dir",
@@ -55,8 +59,9 @@ async fn the_legacy_version_reports_mcp_server_support() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("warn version"),
-        "not the pinned version: {}",
+        run.stdout.contains("ok   version")
+            && run.stdout.contains("tested (0.171.0, 0.169.0, 0.153.0)"),
+        "a tested version, if not the pinned one: {}",
         run.stdout
     );
 }

@@ -1,4 +1,4 @@
-//! `codexmcp exec` end to end with the real Codex 0.169 and the scripted model server:
+//! `codexmcp exec` end to end with the real pinned Codex and the scripted model server:
 //! files really written, threads really resumed, failures classified, no process left behind.
 
 use std::time::Duration;

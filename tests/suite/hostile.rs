@@ -387,8 +387,13 @@ async fn a_codex_planted_in_the_working_dir_is_never_run() {
     let sbx = Sandbox::new("http://127.0.0.1:9/v1");
     let dir = sbx.work().join("project");
     let native = dir.join(format!(
-        ".codex-cli/0.169.0/node_modules/@openai/codex-linux-{}/vendor/{}-unknown-linux-musl/bin/codex",
-        if cfg!(target_arch = "aarch64") { "arm64" } else { "x64" },
+        ".codex-cli/{}/node_modules/@openai/codex-linux-{}/vendor/{}-unknown-linux-musl/bin/codex",
+        codexmcp::engine::locate::PINNED_VERSION,
+        if cfg!(target_arch = "aarch64") {
+            "arm64"
+        } else {
+            "x64"
+        },
         std::env::consts::ARCH
     ));
     std::fs::create_dir_all(native.parent().unwrap()).unwrap();
@@ -396,8 +401,9 @@ async fn a_codex_planted_in_the_working_dir_is_never_run() {
     std::fs::write(
         &native,
         format!(
-            "#!/bin/sh\ntouch '{}'\necho codex-cli 0.169.0\n",
-            marker.display()
+            "#!/bin/sh\ntouch '{}'\necho codex-cli {}\n",
+            marker.display(),
+            codexmcp::engine::locate::PINNED_VERSION
         ),
     )
     .unwrap();

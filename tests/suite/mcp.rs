@@ -272,7 +272,7 @@ async fn the_rmcp_backend_talks_to_codex_0153s_own_mcp_server() {
 
 #[tokio::test]
 async fn the_rmcp_backend_talks_to_codexmcp_mcp_server() {
-    let bin = codex_bin(CODEX_VERSION).display().to_string();
+    let bin = codex_bin(&CODEX_VERSION).display().to_string();
     conversation(vec![
         codexmcp_bin().display().to_string(),
         "mcp-server".into(),

@@ -1,4 +1,4 @@
-//! The exec JSONL parser on streams captured from real Codex 0.153 and 0.169 runs
+//! The exec JSONL parser on streams captured from real Codex 0.153, 0.169 and 0.171 runs
 //! (`tests/fixtures/exec`), and on hostile input.
 
 use std::path::Path;
@@ -28,8 +28,8 @@ const SCENARIOS: &[&str] = &[
 ];
 
 #[test]
-fn every_captured_line_of_both_versions_is_understood() {
-    for version in ["0.153.0", "0.169.0"] {
+fn every_captured_line_of_every_version_is_understood() {
+    for version in ["0.153.0", "0.169.0", "0.171.0"] {
         for name in SCENARIOS {
             let events = parse_fixture(version, name);
             assert!(!events.is_empty(), "{version}/{name} is empty");
@@ -49,7 +49,7 @@ fn every_captured_line_of_both_versions_is_understood() {
 }
 
 #[test]
-fn both_versions_produce_the_same_event_shapes() {
+fn every_version_produces_the_same_event_shapes() {
     let shape = |events: Vec<CodexEvent>| -> Vec<String> {
         events
             .iter()
@@ -61,11 +61,10 @@ fn both_versions_produce_the_same_event_shapes() {
             .collect()
     };
     for name in SCENARIOS {
-        assert_eq!(
-            shape(parse_fixture("0.153.0", name)),
-            shape(parse_fixture("0.169.0", name)),
-            "{name}"
-        );
+        let pinned = shape(parse_fixture("0.171.0", name));
+        for older in ["0.153.0", "0.169.0"] {
+            assert_eq!(shape(parse_fixture(older, name)), pinned, "{older}/{name}");
+        }
     }
 }
 
@@ -118,7 +117,7 @@ fn commands_patches_and_failures_carry_their_payloads() {
 
 #[test]
 fn web_search_keeps_both_ids() {
-    for version in ["0.153.0", "0.169.0"] {
+    for version in ["0.153.0", "0.169.0", "0.171.0"] {
         let events = parse_fixture(version, "web_search");
         let search = events
             .iter()

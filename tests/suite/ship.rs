@@ -66,7 +66,7 @@ fn entrypoint() -> std::process::Command {
     let mut c = std::process::Command::new(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/entrypoint.sh"),
     );
-    c.env("CODEX_BIN", codex_bin(CODEX_VERSION))
+    c.env("CODEX_BIN", codex_bin(&CODEX_VERSION))
         .env("CODEXMCP_BIN", codexmcp_bin())
         .env_remove("CODEX_API_KEY");
     c

@@ -1,4 +1,4 @@
-//! The TUI in a real terminal: tmux runs the binary against the real Codex 0.169 and the
+//! The TUI in a real terminal: tmux runs the binary against the real pinned Codex and the
 //! scripted model; send-keys types, capture-pane reads the screen.
 
 use std::path::PathBuf;

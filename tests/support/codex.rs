@@ -9,7 +9,11 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
-pub const CODEX_VERSION: &str = "0.169.0";
+/// The Codex the suite runs on: the pinned version, or `CODEXMCP_TEST_CODEX_VERSION` (the
+/// version matrix in scripts/test.sh runs a smoke subset on the one before).
+pub static CODEX_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::var("CODEXMCP_TEST_CODEX_VERSION").unwrap_or_else(|_| "0.171.0".into())
+});
 pub const LEGACY_VERSION: &str = "0.153.0";
 
 /// The native binary of a pinned version installed by `scripts/install-codex.sh`. Missing is a
@@ -88,7 +92,7 @@ impl Sandbox {
         c.args(args)
             .current_dir(self.work())
             .env("CODEX_HOME", self.codex_home())
-            .env("CODEX_BIN", codex_bin(CODEX_VERSION))
+            .env("CODEX_BIN", codex_bin(&CODEX_VERSION))
             .env("XDG_DATA_HOME", self.root.path().join("data"))
             .env("XDG_STATE_HOME", self.root.path().join("state"))
             .env("XDG_CONFIG_HOME", self.root.path().join("config"))
@@ -119,7 +123,7 @@ impl Sandbox {
         std::fs::create_dir_all(self.output()).expect("output dir");
         codexmcp::engine::EngineConfig {
             codex: codexmcp::engine::CodexBinary {
-                path: codex_bin(CODEX_VERSION),
+                path: codex_bin(&CODEX_VERSION),
                 source: codexmcp::engine::locate::Source::Flag,
                 version: None,
             },
