@@ -32,6 +32,9 @@ How (tests/fixtures/exec/README.md describes the result):
 --compare DIR checks each captured file against DIR/<scenario>.jsonl by *shape*: the sequence of
 events with every value replaced by its JSON type, except `type`, `status`, `kind` and
 `exit_code`, which are compared by value (so ids, paths and texts may differ).
+
+scripts/capture-app-server.py (the `codex app-server` fixtures) imports this file and reuses its
+scripted model (with `Respond(..., deltas=True)`), write_config, codex_binary and compare.
 """
 import argparse
 import json
@@ -71,6 +74,9 @@ class Shell:
 class Respond:
     """One streamed answer with these output items (dicts, or Shell)."""
     items: list
+    # Also stream message text and reasoning summaries as deltas, word by word, before each
+    # item's `response.output_item.done` (as a real model does; scripts/capture-app-server.py).
+    deltas: bool = False
 
 
 @dataclass
@@ -201,6 +207,33 @@ def output_items(n, items, request):
     return out
 
 
+def delta_frames(i, item):
+    """The frames a real model streams before `response.output_item.done` of a message (text
+    deltas) or a reasoning item (summary deltas), word by word, like src/scripted_model.rs."""
+    at = {"item_id": item["id"], "output_index": i}
+    if item["type"] == "message":
+        parts, added = item["content"], dict(item, content=[], status="in_progress")
+        part_added, delta = "response.content_part.added", "response.output_text.delta"
+        index = "content_index"
+    elif item["type"] == "reasoning":
+        parts, added = item["summary"], dict(item, summary=[])
+        part_added, delta = "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta"
+        index = "summary_index"
+    else:
+        return []
+    frames = [{"type": "response.output_item.added", "output_index": i, "item": added}]
+    for n, part in enumerate(parts):
+        frames.append({"type": part_added, **at, index: n, "part": dict(part, text="")})
+        frames += [{"type": delta, **at, index: n, "delta": w} for w in words(part["text"])]
+    return frames
+
+
+def words(text):
+    """`text` in pieces that each keep their trailing space (Rust's `split_inclusive(' ')`)."""
+    pieces = text.split(" ")
+    return [w + " " for w in pieces[:-1]] + [pieces[-1]] * bool(pieces[-1])
+
+
 class Handler(BaseHTTPRequestHandler):
     # HTTP/1.0: every response ends by closing the connection, which ends an SSE stream.
     protocol_version = "HTTP/1.0"
@@ -243,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             return  # closing the connection mid-stream
         for i, item in enumerate(output_items(n, step.items, request)):
+            for frame in delta_frames(i, item) if step.deltas else []:
+                self.wfile.write(sse(frame))
             self.wfile.write(sse({"type": "response.output_item.done", "output_index": i,
                                   "item": item}))
         self.wfile.write(sse({"type": "response.completed",
@@ -283,17 +318,21 @@ def run_codex(codex, args, prompt, home, work, stderr):
     return done.returncode, done.stdout
 
 
+def write_config(home, base_url, extra=""):
+    """HOME/config.toml: the model is the scripted server; `extra` ends the provider table."""
+    (home / "config.toml").write_text(
+        'model = "mock-model"\nmodel_provider = "mock"\n\n[model_providers.mock]\n'
+        f'name = "mock"\nbase_url = "{base_url}"\nwire_api = "responses"\n'
+        "request_max_retries = 0\n"
+        + ("" if "stream_max_retries" in extra else "stream_max_retries = 0\n") + extra)
+
+
 def capture(name, scenario, codex, base_url, tmp_base, out_dir, keep):
     root = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=tmp_base))
     home, work = root / "codex-home", root / "work"
     home.mkdir()
     work.mkdir()
-    (home / "config.toml").write_text(
-        'model = "mock-model"\nmodel_provider = "mock"\n\n[model_providers.mock]\n'
-        f'name = "mock"\nbase_url = "{base_url}"\nwire_api = "responses"\n'
-        "request_max_retries = 0\n"
-        + ("" if "stream_max_retries" in scenario.config_extra else "stream_max_retries = 0\n")
-        + scenario.config_extra)
+    write_config(home, base_url, scenario.config_extra)
     for rel, text in scenario.files.items():
         (work / rel).write_text(text)
     with open(root / "requests.jsonl", "w") as log, open(root / "stderr.txt", "wb") as err:

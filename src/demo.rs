@@ -46,6 +46,15 @@ impl DemoHome {
             ),
         )?;
         std::fs::write(home.0.join("codexmcp.toml"), "")?;
+        // One skill, so `$` has something to show.
+        let skill = home.codex().join("skills/explain-project");
+        std::fs::create_dir_all(&skill)?;
+        std::fs::write(
+            skill.join("SKILL.md"),
+            "---\nname: explain-project\ndescription: Explain what the files in the working \
+             folder do and how to run them.\n---\n\nList the files, read the main ones and \
+             explain, briefly, what each does and how to run the project.\n",
+        )?;
         Ok(home)
     }
 

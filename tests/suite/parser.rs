@@ -265,3 +265,61 @@ async fn crlf_and_tiny_buffers_frame_correctly() {
         ]
     );
 }
+
+/// What a real app-server (0.169.0 and 0.171.0, `tests/fixtures/app-server/`) sends during a
+/// turn, through the decoder: every turn completes, the versions agree event for event, and
+/// the declined file change is seen as declined.
+#[test]
+fn captured_app_server_turns_decode_alike_on_every_version() {
+    use codexmcp::engine::app_server_events::Decoder;
+    let decode = |version: &str, name: &str| -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/app-server")
+            .join(version)
+            .join(format!("{name}.jsonl"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut decoder = Decoder::new(Default::default());
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let msg: serde_json::Value = serde_json::from_str(line).unwrap();
+            // Notifications only: responses have no method, server requests have an id too.
+            let (Some(method), None) = (msg["method"].as_str(), msg.get("id")) else {
+                continue;
+            };
+            for ev in decoder.decode(method, &msg["params"]) {
+                let v = serde_json::to_value(&ev).unwrap();
+                out.push(format!(
+                    "{}:{}:{}",
+                    v["type"], v["item"]["kind"], v["item"]["status"]
+                ));
+            }
+        }
+        assert!(
+            out.last().is_some_and(|l| l.contains("turn.completed")),
+            "{version}/{name}: {out:?}"
+        );
+        out
+    };
+    for name in ["message", "command", "approval"] {
+        let pinned = decode("0.171.0", name);
+        // The command's output delta comes or not with how the shell chunks its output.
+        let strip = |v: Vec<String>| -> Vec<String> {
+            v.into_iter()
+                .filter(|l| !l.contains("item.delta"))
+                .collect()
+        };
+        assert_eq!(
+            strip(decode("0.169.0", name)),
+            strip(pinned.clone()),
+            "{name}"
+        );
+        if name == "approval" {
+            assert!(
+                pinned
+                    .iter()
+                    .any(|l| l.contains("file_change") && l.contains("declined")),
+                "{pinned:?}"
+            );
+        }
+    }
+}

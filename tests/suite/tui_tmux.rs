@@ -469,6 +469,12 @@ async fn the_demo_builds_a_game_without_a_key() {
     );
     tmux.wait_for_text("demo model (scripted, no key)", 30)
         .await;
+    // `$` shows the demo's own skill.
+    tmux.type_text("$expl");
+    tmux.wait_for_text("explain-project", 20).await;
+    for _ in 0..5 {
+        tmux.keys(&["BSpace"]);
+    }
     tmux.type_text("Build me a game");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for_text("Open `snake/index.html`", 90).await;
