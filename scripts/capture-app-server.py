@@ -34,7 +34,6 @@ Every line the server wrote to stdout is saved verbatim in <out>/<scenario>.json
 Codex sent to the model). --compare DIR checks each file against DIR/<scenario>.jsonl by shape
 (as capture-fixtures.py does, with `method` and `exitCode` also compared by value).
 """
-import argparse
 import importlib.util
 import json
 import os
@@ -47,7 +46,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,48 +279,8 @@ def capture(name, scenario, codex, base_url, tmp_base, out_dir, keep):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("version", help="Codex CLI version, e.g. 0.171.0")
-    ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                    help=f"default: all of {', '.join(SCENARIOS)}")
-    ap.add_argument("--out", type=Path, help="output dir (default tests/fixtures/app-server/VERSION)")
-    ap.add_argument("--codex", type=Path, help="the codex binary (default: .codex-cli/VERSION/...)")
-    ap.add_argument("--compare", type=Path, metavar="DIR",
-                    help="compare each capture's shape with DIR/<scenario>.jsonl")
-    ap.add_argument("--keep", action="store_true", help="keep the temp dirs (stderr, transcript, requests)")
-    opts = ap.parse_args()
-
-    unknown = [s for s in opts.scenarios if s not in SCENARIOS]
-    if unknown:
-        ap.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    codex = opts.codex or cf.codex_binary(opts.version)
-    reported = subprocess.run([str(codex), "--version"], capture_output=True, text=True).stdout.strip()
-    if not reported.endswith(opts.version):
-        sys.exit(f"capture-app-server: {codex} says {reported!r}, not {opts.version}")
-    out_dir = opts.out or ROOT / "tests/fixtures/app-server" / opts.version
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # Not /tmp: Codex refuses to create its PATH helper files there and warns on every run.
-    (ROOT / "target").mkdir(exist_ok=True)
-    tmp_base = Path(tempfile.mkdtemp(prefix="capture-app-server.", dir=ROOT / "target"))
-
-    model = ThreadingHTTPServer(("127.0.0.1", 0), cf.Handler)
-    model.daemon_threads = True
-    threading.Thread(target=model.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{model.server_address[1]}/v1"
-    print(f"{reported} ({codex}); model at {base_url}; writing {out_dir}")
-    ok = True
-    try:
-        for name in opts.scenarios or SCENARIOS:
-            ok &= capture(name, SCENARIOS[name], codex, base_url, tmp_base, out_dir, opts.keep)
-            if opts.compare:
-                ok &= cf.compare(name, out_dir / f"{name}.jsonl", opts.compare / f"{name}.jsonl")
-    finally:
-        model.shutdown()
-        shutil.rmtree(OUTSIDE, ignore_errors=True)
-        if not opts.keep:
-            shutil.rmtree(tmp_base, ignore_errors=True)
-    return 0 if ok else 1
+    return cf.cli_main("capture-app-server", "app-server", SCENARIOS, capture,
+                       cleanup=lambda: shutil.rmtree(OUTSIDE, ignore_errors=True))
 
 
 if __name__ == "__main__":

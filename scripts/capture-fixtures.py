@@ -408,48 +408,55 @@ def compare(name, new, old):
 
 # --- main ----------------------------------------------------------------------------------
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+def cli_main(prog, fixtures, scenarios, capture_one, cleanup=lambda: None):
+    """The command line both capture scripts share: parse it, check the binary, start the model,
+    capture each scenario into tests/fixtures/<fixtures>/<VERSION>/ (or --out), compare."""
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("version", help="Codex CLI version, e.g. 0.171.0")
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                    help=f"default: all of {', '.join(SCENARIOS)}")
-    ap.add_argument("--out", type=Path, help="output dir (default tests/fixtures/exec/VERSION)")
+                    help=f"default: all of {', '.join(scenarios)}")
+    ap.add_argument("--out", type=Path, help=f"output dir (default tests/fixtures/{fixtures}/VERSION)")
     ap.add_argument("--codex", type=Path, help="the codex binary (default: .codex-cli/VERSION/...)")
     ap.add_argument("--compare", type=Path, metavar="DIR",
                     help="compare each capture's shape with DIR/<scenario>.jsonl")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs (stderr, requests)")
     opts = ap.parse_args()
 
-    unknown = [s for s in opts.scenarios if s not in SCENARIOS]
+    unknown = [s for s in opts.scenarios if s not in scenarios]
     if unknown:
-        ap.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        ap.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(scenarios)}")
     codex = opts.codex or codex_binary(opts.version)
     reported = subprocess.run([str(codex), "--version"], capture_output=True, text=True).stdout.strip()
     if not reported.endswith(opts.version):
-        sys.exit(f"capture-fixtures: {codex} says {reported!r}, not {opts.version}")
-    out_dir = opts.out or ROOT / "tests/fixtures/exec" / opts.version
+        sys.exit(f"{prog}: {codex} says {reported!r}, not {opts.version}")
+    out_dir = opts.out or ROOT / "tests/fixtures" / fixtures / opts.version
     out_dir.mkdir(parents=True, exist_ok=True)
     # Not /tmp: Codex refuses to create its PATH helper files there and warns on every run.
     (ROOT / "target").mkdir(exist_ok=True)
-    tmp_base = Path(tempfile.mkdtemp(prefix="capture-fixtures.", dir=ROOT / "target"))
+    tmp_base = Path(tempfile.mkdtemp(prefix=f"{prog}.", dir=ROOT / "target"))
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     print(f"{reported} ({codex}); model at {base_url}; writing {out_dir}")
-    same = True
+    ok = True
     try:
-        for name in opts.scenarios or SCENARIOS:
-            capture(name, SCENARIOS[name], codex, base_url, tmp_base, out_dir, opts.keep)
+        for name in opts.scenarios or scenarios:
+            ok &= capture_one(name, scenarios[name], codex, base_url, tmp_base, out_dir, opts.keep) is not False
             if opts.compare:
-                same &= compare(name, out_dir / f"{name}.jsonl", opts.compare / f"{name}.jsonl")
+                ok &= compare(name, out_dir / f"{name}.jsonl", opts.compare / f"{name}.jsonl")
     finally:
         server.shutdown()
+        cleanup()
         if not opts.keep:
             shutil.rmtree(tmp_base, ignore_errors=True)
-    return 0 if same else 1
+    return 0 if ok else 1
+
+
+def main():
+    return cli_main("capture-fixtures", "exec", SCENARIOS, capture)
 
 
 if __name__ == "__main__":

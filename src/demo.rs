@@ -142,12 +142,13 @@ async fn demo(args: &DemoArgs, settings: &crate::config::Settings) -> std::io::R
     Ok(status.code().unwrap_or(EXIT_FAILED))
 }
 
-/// The child's environment: the demo home for Codex and for codexmcp's own data, state and
-/// config; no key or endpoint of the user's, so nothing leaves 127.0.0.1.
+/// The child's environment: the demo home for Codex and for codexmcp's own data, state, cache
+/// and config; no key or endpoint of the user's, so nothing leaves 127.0.0.1.
 fn child_env(cmd: &mut tokio::process::Command, home: &Path) {
     cmd.env("CODEX_HOME", home.join("codex"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .env("CODEXMCP_CONFIG", home.join("codexmcp.toml"));
     for key in [
         "OPENAI_API_KEY",
