@@ -5,6 +5,8 @@
 #   3. JSONL frame+parse+normalize throughput (criterion; goal: >= 500k events/s)
 #   4. ingest: exec --json fed 50,000 events vs a plain reader (scripts/bench-ingest.sh)
 #   5. the TUI in tmux (scripts/bench-tui.sh), first token to first cell (examples/first_token.rs)
+#   6. checkpoints of the working dir: 100 / 10,000 / 100,000 files (goal: <= 100 ms for
+#      10,000 unchanged)
 # Prints medians and ratios. BENCH_RUNS (default 10) sets the runs per variant.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,3 +97,5 @@ scripts/bench-tui.sh
 
 echo "First token to first visible cell, exec vs app-server (real Codex, scripted stream):"
 cargo run --release --quiet --example first_token -- "${BENCH_RUNS:-10}"
+
+cargo bench --quiet --bench checkpoint

@@ -9,6 +9,7 @@
 //! outcome and updates the session. The thread id is saved the moment `thread.started`
 //! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
+pub mod checkpoint;
 pub mod record;
 pub mod store;
 mod turn;

@@ -1,0 +1,144 @@
+//! Checkpoints of the working directory: every change a turn makes is found, whoever made it;
+//! nothing is followed, opened or stored that should not be.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use codexmcp::session::checkpoint::{Change, Status, Store};
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    // Settled in the past, as a tree is between turns.
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(60))
+        .unwrap();
+}
+
+fn status(changes: &[Change], path: &str) -> Status {
+    changes
+        .iter()
+        .find(|c| c.path == path)
+        .unwrap_or_else(|| panic!("{path} not in {changes:?}"))
+        .status
+        .clone()
+}
+
+#[test]
+fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
+    let work = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let store = Store::at(state.path());
+    write(dir, "keep.txt", "same\n");
+    write(dir, "edit.py", "a = 1\nb = 2\n");
+    write(dir, "gone.txt", "bye\n");
+    write(dir, "old/name.txt", "moving\n");
+    write(dir, "run.sh", "echo hi\n");
+    write(dir, ".git/HEAD", "ref: refs/heads/main\n");
+    let before = store.snapshot(dir, None).unwrap();
+    assert!(
+        !before.files.keys().any(|k| k.starts_with(".git")),
+        "{:?}",
+        before.files.keys()
+    );
+
+    write(dir, "edit.py", "a = 1\nb = 3\nc = 4\n");
+    std::fs::remove_file(dir.join("gone.txt")).unwrap();
+    std::fs::create_dir_all(dir.join("new")).unwrap();
+    std::fs::rename(dir.join("old/name.txt"), dir.join("new/name.txt")).unwrap();
+    std::fs::set_permissions(dir.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(dir, "src/main.rs", "fn main() {}\n");
+    std::os::unix::fs::symlink("/", dir.join("root")).unwrap();
+    let after = store.snapshot(dir, Some(&before)).unwrap();
+
+    let changes = store.diff(&before, &after);
+    assert_eq!(changes.len(), 6, "{changes:#?}");
+    assert_eq!(status(&changes, "edit.py"), Status::Modified);
+    assert_eq!(status(&changes, "gone.txt"), Status::Deleted);
+    assert_eq!(
+        status(&changes, "new/name.txt"),
+        Status::Renamed {
+            from: "old/name.txt".into()
+        }
+    );
+    assert_eq!(
+        status(&changes, "run.sh"),
+        Status::ModeChanged {
+            from: 0o644,
+            to: 0o755
+        }
+    );
+    assert_eq!(status(&changes, "src/main.rs"), Status::Created);
+    assert_eq!(status(&changes, "root"), Status::Created);
+    let edit = changes.iter().find(|c| c.path == "edit.py").unwrap();
+    assert_eq!((edit.added, edit.removed), (2, 1));
+    assert_eq!(
+        after.files["root"].link.as_deref(),
+        Some("/"),
+        "recorded, not followed"
+    );
+
+    let patch = store.patch(&before, &after, &changes);
+    assert!(patch.contains("--- a/edit.py\n+++ b/edit.py\n"), "{patch}");
+    assert!(patch.contains("-b = 2\n+b = 3\n+c = 4\n"), "{patch}");
+    assert!(patch.contains("--- a/gone.txt\n+++ /dev/null\n"), "{patch}");
+    assert!(
+        patch.contains("rename from old/name.txt\nrename to new/name.txt"),
+        "{patch}"
+    );
+    assert!(patch.contains("mode 644 -> 755: run.sh"), "{patch}");
+
+    // Stored and read back whole.
+    store.save("t1/0", &after).unwrap();
+    assert_eq!(store.load("t1/0").unwrap(), Some(after));
+    assert!(
+        store.save("../x", &before).is_err(),
+        "names cannot leave the store"
+    );
+}
+
+/// An edit that keeps the size, inside the same second as the snapshot, is still seen: recent
+/// files are read again rather than trusted by their stat.
+#[test]
+fn a_same_size_edit_right_after_a_snapshot_is_seen() {
+    let work = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let store = Store::at(state.path());
+    std::fs::write(work.path().join("f"), "aaaa").unwrap();
+    let before = store.snapshot(work.path(), None).unwrap();
+    std::fs::write(work.path().join("f"), "bbbb").unwrap();
+    let after = store.snapshot(work.path(), Some(&before)).unwrap();
+    assert_eq!(status(&store.diff(&before, &after), "f"), Status::Modified);
+}
+
+#[test]
+fn big_files_are_hashed_not_stored_and_pipes_are_never_opened() {
+    let work = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let store = Store::at(state.path()).with_max_stored(1024);
+    write(work.path(), "big.bin", &"x".repeat(4096));
+    nix::unistd::mkfifo(
+        &work.path().join("pipe"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let before = store.snapshot(work.path(), None).unwrap();
+    assert!(
+        !before.files.contains_key("pipe"),
+        "a FIFO is skipped (opening it would hang)"
+    );
+    let big = &before.files["big.bin"];
+    assert!(!big.stored && big.hash.len() == 64, "{big:?}");
+    write(work.path(), "big.bin", &"y".repeat(4096));
+    let after = store.snapshot(work.path(), Some(&before)).unwrap();
+    let changes = store.diff(&before, &after);
+    assert_eq!(status(&changes, "big.bin"), Status::Modified);
+    assert!(
+        store
+            .patch(&before, &after, &changes)
+            .contains("Binary files a/big.bin and b/big.bin differ")
+    );
+}
