@@ -90,6 +90,9 @@ async fn run_direct(
         out.flush();
     }
     let outcome = turn.finish().await;
+    if let Some(diff) = session.last_diff() {
+        out.diff(diff);
+    }
     if let Some(id) = &outcome.thread_id {
         out.closing(&format!(
             "thread: {id}\nresume with: codexmcp exec --resume {id} \"<next prompt>\""
@@ -157,6 +160,19 @@ impl Output {
 
     pub(crate) fn flush(&mut self) {
         let _ = self.stdout.flush();
+    }
+
+    /// What the turn changed in the working dir: a `turn.diff` line, or a diffstat.
+    pub(crate) fn diff(&mut self, diff: &crate::session::checkpoint::TurnDiff) {
+        if self.json {
+            let mut v = serde_json::json!({"type": "turn.diff"});
+            v["files"] = serde_json::to_value(&diff.files).unwrap_or_default();
+            v["patch"] = diff.patch.clone().into();
+            self.write(&format!("{v}\n"));
+        } else if let Some(stat) = crate::present::diffstat(&diff.files) {
+            self.write(&stat);
+        }
+        self.flush();
     }
 
     /// The closing lines: on stdout for people, on stderr when stdout carries JSON.

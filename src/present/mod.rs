@@ -73,6 +73,32 @@ impl Shown {
     }
 }
 
+/// What a turn changed in the working dir, one line per file and a total; `None` when nothing.
+pub fn diffstat(files: &[crate::session::checkpoint::Change]) -> Option<String> {
+    use crate::session::checkpoint::Status;
+    if files.is_empty() {
+        return None;
+    }
+    let (mut added, mut removed) = (0, 0);
+    let mut out = String::new();
+    for f in files {
+        added += f.added;
+        removed += f.removed;
+        let path = one_line(&f.path, 200);
+        let what = match &f.status {
+            Status::Created => format!("new      {path} (+{})", f.added),
+            Status::Modified => format!("changed  {path} (+{} -{})", f.added, f.removed),
+            Status::Deleted => format!("deleted  {path} (-{})", f.removed),
+            Status::Renamed { from } => format!("renamed  {} -> {path}", one_line(from, 200)),
+            Status::ModeChanged { from, to } => format!("mode     {path} ({from:o} -> {to:o})"),
+        };
+        out.push_str(&format!("  {what}\n"));
+    }
+    let n = files.len();
+    let s = if n == 1 { "" } else { "s" };
+    Some(format!("{n} file{s} changed, +{added} -{removed}:\n{out}"))
+}
+
 /// An item as it reads; `done` when it came with `item.completed`.
 pub fn item(item: &Item, done: bool) -> Shown {
     let finished = if done { State::Ok } else { State::Running };

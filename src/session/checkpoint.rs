@@ -80,6 +80,14 @@ pub struct Change {
     pub removed: usize,
 }
 
+/// What one turn changed in the working directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnDiff {
+    pub files: Vec<Change>,
+    /// The unified diff of the text files (binary and unstored ones: one line each).
+    pub patch: String,
+}
+
 /// The content store and the manifests beside it.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -45,6 +45,12 @@ pub struct Session {
     label: String,
     answers_tx: mpsc::UnboundedSender<(String, ApprovalDecision)>,
     answers_rx: mpsc::UnboundedReceiver<(String, ApprovalDecision)>,
+    /// Where the working dir is recorded before each turn (`None`: not persisting).
+    checkpoints: Option<checkpoint::Store>,
+    /// The working dir as the last turn left it: the next checkpoint reads only what changed.
+    last_state: Option<checkpoint::Manifest>,
+    /// What the last turn changed in the working dir.
+    last_diff: Option<checkpoint::TurnDiff>,
 }
 
 impl Session {
@@ -55,13 +61,25 @@ impl Session {
         Self {
             label: engine.backend.kind().to_string(),
             engine,
-            store,
             thread_id: None,
             total: Usage::default(),
             blocked,
             answers_tx,
             answers_rx,
+            // Checkpoints go with a persisted session (the state dir beside its store).
+            checkpoints: store
+                .as_ref()
+                .and_then(|_| checkpoint::Store::open_default().ok()),
+            last_state: None,
+            last_diff: None,
+            store,
         }
+    }
+
+    /// What the last turn changed in the working dir (files created, modified, deleted,
+    /// renamed, by whoever), when a checkpoint was taken before it.
+    pub fn last_diff(&self) -> Option<&checkpoint::TurnDiff> {
+        self.last_diff.as_ref()
     }
 
     /// A session continuing `id`: the id is checked, the stored usage loaded.

@@ -9,6 +9,7 @@
 
 use tokio_util::sync::CancellationToken;
 
+use super::checkpoint;
 use super::store::ThreadLock;
 use super::{Recorder, Session};
 use crate::engine::{
@@ -25,6 +26,8 @@ pub struct SessionTurn<'a> {
     approver: Option<Approver>,
     cancel: CancellationToken,
     interrupted: bool,
+    /// The working dir before the turn, to diff against after it.
+    before: Option<checkpoint::Manifest>,
 }
 
 impl Session {
@@ -62,8 +65,10 @@ impl Session {
             resume: self.thread_id.clone(),
             prior_total: self.total,
         };
+        let before = self.checkpoint(self.last_state.as_ref());
         let turn = engine::start_turn(&self.engine, spec)?;
         Ok(SessionTurn {
+            before,
             approver: turn.approver(),
             session: self,
             turn,
@@ -143,6 +148,7 @@ impl SessionTurn<'_> {
             turn,
             recorder,
             lock,
+            before,
             ..
         } = self;
         let mut outcome = turn.finish().await;
@@ -156,6 +162,7 @@ impl SessionTurn<'_> {
         if outcome.total != engine::Usage::default() {
             session.total = outcome.total;
         }
+        session.last_diff = before.and_then(|before| session.diff_since(before));
         if let Some(r) = recorder {
             r.finish();
         }
@@ -262,5 +269,45 @@ fn sanitise_item(item: &mut Item) {
         ItemKind::TodoList { items } => items.iter_mut().for_each(|t| c(&mut t.text)),
         ItemKind::Error { message } => c(message),
         ItemKind::Other { item_type, .. } => c(item_type),
+    }
+}
+
+impl Session {
+    /// The working dir now, recorded; `None` (logged) when it cannot be, or is too big to.
+    fn checkpoint(&self, previous: Option<&checkpoint::Manifest>) -> Option<checkpoint::Manifest> {
+        let store = self.checkpoints.as_ref()?;
+        match store.snapshot(&self.engine.cwd, previous) {
+            Ok(m) if !m.truncated => Some(m),
+            Ok(_) => {
+                tracing::warn!(
+                    "not checkpointing {}: more than {} files",
+                    self.engine.cwd.display(),
+                    checkpoint::MAX_ENTRIES
+                );
+                None
+            }
+            Err(e) => {
+                tracing::warn!("checkpoint of {} failed: {e:#}", self.engine.cwd.display());
+                None
+            }
+        }
+    }
+
+    /// What changed since `before`; both states are kept beside the thread for later.
+    fn diff_since(&mut self, before: checkpoint::Manifest) -> Option<checkpoint::TurnDiff> {
+        let after = self.checkpoint(Some(&before))?;
+        let store = self.checkpoints.as_ref()?;
+        let files = store.diff(&before, &after);
+        let patch = store.patch(&before, &after, &files);
+        if let Some(id) = &self.thread_id {
+            let at = super::now_ms();
+            for (side, m) in [("before", &before), ("after", &after)] {
+                if let Err(e) = store.save(&format!("{id}/{at}-{side}"), m) {
+                    tracing::warn!("checkpoint not saved: {e:#}");
+                }
+            }
+        }
+        self.last_state = Some(after);
+        Some(checkpoint::TurnDiff { files, patch })
     }
 }

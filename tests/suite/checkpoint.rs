@@ -142,3 +142,64 @@ fn big_files_are_hashed_not_stored_and_pipes_are_never_opened() {
             .contains("Binary files a/big.bin and b/big.bin differ")
     );
 }
+
+/// A real turn whose shell command creates, edits and deletes files (no `file_change` item
+/// says so): `exec --json` ends with a `turn.diff` that lists every change, with the patch; the
+/// human output ends with a diffstat.
+#[tokio::test]
+async fn exec_reports_what_a_shell_command_changed() {
+    use crate::support::codex::Sandbox;
+    use crate::support::mock_openai::{MockServer, Step};
+    let server = MockServer::start(vec![
+        Step::shell("printf 'one\\ntwo\\n' > new.txt && printf 'b\\n' >> edit.txt && rm gone.txt"),
+        Step::message("done"),
+        Step::shell("printf 'three\\n' >> new.txt"),
+        Step::message("done again"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    write(&sbx.output(), "edit.txt", "a\n");
+    write(&sbx.output(), "gone.txt", "x\n");
+    let run = sbx.run(&["exec", "--json", "change files"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let events = run.events();
+    let diff = events.last().unwrap();
+    assert_eq!(diff["type"], "turn.diff", "{}", run.stdout);
+    let files: Vec<(String, String, u64, u64)> = diff["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+                f["added"].as_u64().unwrap(),
+                f["removed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("edit.txt".into(), "modified".into(), 1, 0),
+            ("gone.txt".into(), "deleted".into(), 0, 1),
+            ("new.txt".into(), "created".into(), 2, 0),
+        ]
+    );
+    let patch = diff["patch"].as_str().unwrap();
+    assert!(
+        patch.contains("+++ b/new.txt\n@@ -0,0 +1,2 @@\n+one\n+two\n"),
+        "{patch}"
+    );
+
+    let id = run.thread_id();
+    let human = sbx.run(&["exec", "--resume", &id, "one more line"]).await;
+    assert_eq!(human.code, Some(0), "{}", human.stderr);
+    assert!(
+        human
+            .stdout
+            .contains("1 file changed, +1 -0:\n  changed  new.txt (+1 -0)\n"),
+        "{}",
+        human.stdout
+    );
+}

@@ -53,7 +53,17 @@ async fn a_prompt_writes_a_file_and_every_event_comes_through() {
     let events = run.events();
     let t = types(&events);
     assert_eq!(t.first().map(String::as_str), Some("thread.started"));
-    assert_eq!(t.last().map(String::as_str), Some("turn.completed"));
+    // The turn's events, then what it changed in the working dir.
+    assert_eq!(t[t.len() - 2..], ["turn.completed", "turn.diff"]);
+    let changed = &events.last().unwrap()["files"];
+    assert!(
+        changed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "made.txt" && f["status"] == "created"),
+        "{changed}"
+    );
     assert_eq!(
         items_of(&events, "reasoning")[0]["text"],
         "**Plan** write the file"
@@ -76,7 +86,7 @@ async fn a_prompt_writes_a_file_and_every_event_comes_through() {
         items_of(&events, "agent_message")[0]["text"],
         "Wrote snake.py"
     );
-    let done = events.last().expect("events");
+    let done = &events[events.len() - 2];
     assert_eq!(
         done["usage"]["input_tokens"], 30,
         "three model calls of 10 input tokens"
@@ -261,7 +271,11 @@ async fn interrupt_stops_the_turn_and_the_command_it_ran() {
     assert_eq!(run.code, Some(130), "{}", run.stderr);
     let events = run.events();
     assert_eq!(
-        events.last().map(|e| e["type"].clone()),
+        events
+            .iter()
+            .rev()
+            .find(|e| e["type"] != "turn.diff")
+            .map(|e| e["type"].clone()),
         Some(Value::from("turn.interrupted"))
     );
     let home = format!("CODEX_HOME={}", sbx.codex_home().display());

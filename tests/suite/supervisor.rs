@@ -43,7 +43,11 @@ async fn sigterm_interrupts_the_turn_like_ctrl_c() {
         assert_eq!(run.code, Some(130), "{signal}: {}", run.stderr);
         let events = run.events();
         assert_eq!(
-            events.last().map(|e| e["type"].clone()),
+            events
+                .iter()
+                .rev()
+                .find(|e| e["type"] != "turn.diff")
+                .map(|e| e["type"].clone()),
             Some(serde_json::Value::from("turn.interrupted")),
             "{signal}"
         );
