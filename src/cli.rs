@@ -166,6 +166,16 @@ pub enum Command {
     /// See it work without a key: the real Codex and TUI against a scripted model on
     /// 127.0.0.1, building a small game in ./demo-output.
     Demo(DemoArgs),
+    /// Print what a stored turn changed in the working dir, as a unified diff.
+    Diff {
+        thread_id: String,
+        /// Which turn with a checkpoint: 1 is the first, -1 (the default) the last.
+        #[arg(long, allow_hyphen_values = true, default_value_t = -1)]
+        turn: i64,
+        /// Only the diffstat.
+        #[arg(long)]
+        stat: bool,
+    },
     /// Write a stored thread as a Markdown transcript or as its normalized JSON.
     Export {
         thread_id: String,

@@ -90,6 +90,11 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::Demo(args)) => demo::run(&args, &settings).await,
+        Some(Command::Diff {
+            thread_id,
+            turn,
+            stat,
+        }) => headless::export::diff(&thread_id, turn, stat),
         Some(Command::Export {
             thread_id,
             format,

@@ -1,4 +1,5 @@
-//! `codexmcp export THREAD_ID`: a stored thread as Markdown or JSON, to stdout or a file.
+//! `codexmcp export THREAD_ID`: a stored thread as Markdown or JSON, to stdout or a file; and
+//! `codexmcp diff THREAD_ID`: what one of its turns changed in the working dir.
 
 use std::path::Path;
 
@@ -42,5 +43,45 @@ pub fn run(id: &str, format: ExportFormat, output: Option<&Path>, settings: &Set
                 EXIT_FAILED
             }
         },
+    }
+}
+
+/// `codexmcp diff`: the unified diff (or the diffstat) of turn `turn` of `id` (1-based; negative
+/// counts from the last).
+pub fn diff(id: &str, turn: i64, stat: bool) -> i32 {
+    let run = || -> Result<String, String> {
+        let store =
+            crate::session::checkpoint::Store::open_default().map_err(|e| format!("{e:#}"))?;
+        let turns = store.turns(id).map_err(|e| format!("{e:#}"))?;
+        if turns.is_empty() {
+            return Err(format!(
+                "no checkpointed turn for thread {}: see `codexmcp sessions`",
+                crate::text::one_line(id, 80)
+            ));
+        }
+        let n = turns.len() as i64;
+        let index = if turn < 0 { n + turn } else { turn - 1 };
+        let at = usize::try_from(index)
+            .ok()
+            .and_then(|i| turns.get(i))
+            .ok_or_else(|| format!("turn {turn}: this thread has {n} checkpointed turns"))?;
+        let diff = store.turn_diff(id, at).map_err(|e| format!("{e:#}"))?;
+        Ok(if stat {
+            crate::present::diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into())
+        } else {
+            // File contents are somebody else's text: shown, never obeyed, by a terminal.
+            crate::text::clean(&diff.patch)
+        })
+    };
+    match run() {
+        Ok(text) => {
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("codexmcp diff: {e}");
+            EXIT_FAILED
+        }
     }
 }

@@ -366,6 +366,39 @@ impl Store {
         }
     }
 
+    /// The turns of `thread` that have checkpoints, oldest first: the `<ms>` of each
+    /// `<ms>-before` / `<ms>-after` pair.
+    pub fn turns(&self, thread: &str) -> Result<Vec<String>> {
+        let dir = self.manifest_path(&format!("{thread}/x"))?;
+        let dir = dir.parent().unwrap_or(&self.root);
+        let mut turns: Vec<(u64, String)> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(std::result::Result::ok)
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let at = name.strip_suffix("-after.json")?.to_string();
+                    Some((at.parse().ok()?, at))
+                })
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        turns.sort();
+        Ok(turns.into_iter().map(|(_, at)| at).collect())
+    }
+
+    /// The diff of a stored turn of `thread` (`at` from [`Store::turns`]).
+    pub fn turn_diff(&self, thread: &str, at: &str) -> Result<TurnDiff> {
+        let side = |s: &str| -> Result<Manifest> {
+            self.load(&format!("{thread}/{at}-{s}"))?
+                .with_context(|| format!("no {s} checkpoint for that turn"))
+        };
+        let (before, after) = (side("before")?, side("after")?);
+        let files = self.diff(&before, &after);
+        let patch = self.patch(&before, &after, &files);
+        Ok(TurnDiff { files, patch })
+    }
+
     fn manifest_path(&self, name: &str) -> Result<PathBuf> {
         anyhow::ensure!(
             !name.is_empty()

@@ -202,4 +202,36 @@ async fn exec_reports_what_a_shell_command_changed() {
         "{}",
         human.stdout
     );
+
+    // Any stored turn's diff, later.
+    let last = sbx.run(&["diff", &id]).await;
+    assert_eq!(last.code, Some(0), "{}", last.stderr);
+    assert!(last.stdout.contains(" two\n+three\n"), "{}", last.stdout);
+    let first = sbx.run(&["diff", &id, "--turn", "1"]).await;
+    assert!(
+        first.stdout.contains("--- a/gone.txt\n+++ /dev/null\n"),
+        "{}",
+        first.stdout
+    );
+    let stat = sbx.run(&["diff", &id, "--turn", "-2", "--stat"]).await;
+    assert!(
+        stat.stdout.starts_with("3 files changed, +3 -1:"),
+        "{}",
+        stat.stdout
+    );
+    let beyond = sbx.run(&["diff", &id, "--turn", "3"]).await;
+    assert_eq!(beyond.code, Some(1));
+    assert!(
+        beyond.stderr.contains("has 2 checkpointed turns"),
+        "{}",
+        beyond.stderr
+    );
+    let unknown = sbx
+        .run(&["diff", "00000000-0000-4000-8000-000000000000"])
+        .await;
+    assert!(
+        unknown.stderr.contains("no checkpointed turn"),
+        "{}",
+        unknown.stderr
+    );
 }
