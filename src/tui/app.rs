@@ -127,6 +127,8 @@ pub struct App {
     pub size: (u16, u16),
     pub dirty: bool,
     pub quit: bool,
+    /// What the last turn changed in the working dir: `/diff` shows it.
+    pub last_diff: Option<crate::session::checkpoint::TurnDiff>,
 }
 
 impl App {
@@ -145,6 +147,7 @@ impl App {
             error: None,
             quit_armed: false,
             now: Instant::now(),
+            last_diff: None,
             spinner: 0,
             skills: Vec::new(),
             skill_errors: Vec::new(),
@@ -189,6 +192,14 @@ impl App {
             Msg::Term(ev) => super::input::handle_terminal(self, ev, &mut fx),
             Msg::Codex { run, event } => self.on_codex(run, &event),
             Msg::TurnDone { run, outcome } => self.on_turn_done(run, outcome, &mut fx),
+            Msg::TurnDiff(diff) => {
+                // The tree marks every file the turn changed, whoever wrote it.
+                for f in &diff.files {
+                    let path = self.info.cwd.join(&f.path);
+                    self.files.mark_changed(path);
+                }
+                self.last_diff = Some(diff);
+            }
             Msg::FilesChanged => fx.push(Effect::Rescan),
             Msg::Tree { entries, truncated } => self.files.set_entries(entries, truncated),
             Msg::Preview(p) => self.popups.push(Popup::Preview(p)),

@@ -95,6 +95,14 @@ impl Actor {
             match cmd {
                 Command::Run { run, prompt, agent } => {
                     let outcome = self.run(&prompt, agent, run, &mut rx).await;
+                    let diff = self
+                        .session
+                        .as_ref()
+                        .ok()
+                        .and_then(|s| s.last_diff().cloned());
+                    if let Some(diff) = diff {
+                        let _ = self.out.send(Msg::TurnDiff(diff)).await;
+                    }
                     let _ = self.out.send(Msg::TurnDone { run, outcome }).await;
                 }
                 Command::Reset => {

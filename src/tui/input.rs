@@ -138,6 +138,10 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                     app.fail(&format!("unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"));
                 }
             }
+            "diff" if app.last_diff.is_none() => {
+                app.fail("no diff yet: the working dir is compared before and after each turn")
+            }
+            "diff" => app.popups.push(Popup::Diff { scroll: 0 }),
             "export" => match app.thread_id() {
                 Some(id) => fx.push(Effect::Export(id.to_string())),
                 None => app.fail("nothing to export yet: the thread starts with the first prompt"),

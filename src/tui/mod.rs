@@ -53,6 +53,8 @@ pub enum Msg {
         run: u64,
         outcome: TurnOutcome,
     },
+    /// What the turn just done changed in the working dir (from the session's checkpoints).
+    TurnDiff(crate::session::checkpoint::TurnDiff),
     FilesChanged,
     Tree {
         entries: Vec<files::Entry>,

@@ -39,7 +39,13 @@ pub enum Popup {
     Approval(ApprovalView),
     Skills(Picker<Skill>),
     Resume(Picker<SessionRecord>),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// `/diff`: what the last turn changed (the App holds the diff).
+    Diff {
+        scroll: u16,
+    },
     Preview(Preview),
 }
 
@@ -82,6 +88,14 @@ impl Popup {
                         a.scroll = scrolled(a.scroll, key, km);
                         Reaction::Consumed
                     }
+                }
+            }
+            Popup::Diff { scroll } => {
+                if is(Action::Close) || is(Action::Select) {
+                    Reaction::Close
+                } else {
+                    *scroll = scrolled(*scroll, key, km);
+                    Reaction::Consumed
                 }
             }
             Popup::Help { scroll } => {
@@ -163,7 +177,7 @@ impl Popup {
                 (Action::Select, "pick"),
                 (Action::Close, "close"),
             ],
-            Popup::Help { .. } | Popup::Preview(_) => {
+            Popup::Help { .. } | Popup::Preview(_) | Popup::Diff { .. } => {
                 vec![(Action::Down, "scroll"), (Action::Close, "close")]
             }
         }

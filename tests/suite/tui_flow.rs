@@ -618,3 +618,38 @@ fn export_needs_a_thread_and_then_asks_for_the_transcript() {
     a.update(Msg::Notice("transcript written to /x/transcript.md".into()));
     assert!(render(&a, 120, 24).contains("transcript written to /x/transcript.md"));
 }
+
+#[test]
+fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
+    use codexmcp::session::checkpoint::{Change, Status, TurnDiff};
+    let mut a = app();
+    type_str(&mut a, "/diff");
+    key(&mut a, KeyCode::Enter);
+    assert!(render(&a, 100, 24).contains("no diff yet"));
+    a.update(Msg::TurnDiff(TurnDiff {
+        files: vec![
+            Change {
+                path: "old.txt".into(),
+                status: Status::Deleted,
+                added: 0,
+                removed: 1,
+            },
+            Change {
+                path: "snake.py".into(),
+                status: Status::Created,
+                added: 2,
+                removed: 0,
+            },
+        ],
+        patch: "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('\u{1b}]0;x\u{7}')\n".into(),
+    }));
+    assert!(a.files.is_changed(&a.info.cwd.join("snake.py")));
+    type_str(&mut a, "/diff");
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(a.popup(), Some(Popup::Diff { .. })));
+    let screen = render(&a, 100, 24);
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    insta::assert_snapshot!(screen);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.popup().is_none());
+}

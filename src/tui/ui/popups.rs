@@ -152,6 +152,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                 rect,
             );
         }
+        Popup::Diff { scroll } => draw_diff(frame, app, *scroll, area),
         Popup::Help { scroll } => {
             let mut lines: Vec<Line> = Vec::new();
             for (title, keys, what) in app.keymap.help_rows() {
@@ -172,6 +173,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             for (cmd, what) in [
                 ("/new", "start a new thread"),
                 ("/resume [id]", "resume a stored thread (no id: pick one)"),
+                ("/diff", "what the last turn changed in the working dir"),
                 (
                     "/export",
                     "write this thread as Markdown beside its session",
@@ -350,4 +352,45 @@ fn draw_approval(frame: &mut Frame, app: &App, a: &ApprovalView, area: Rect) {
     .areas(inner);
     frame.render_widget(body.scroll((scroll, 0)), text);
     frame.render_widget(keys, keys_row);
+}
+
+/// `/diff`: the last turn's diffstat, then its patch, coloured; full screen, scrollable.
+fn draw_diff(frame: &mut Frame, app: &App, scroll: u16, area: Rect) {
+    let Some(diff) = &app.last_diff else {
+        return;
+    };
+    let stat = crate::present::diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
+    let mut lines: Vec<Line> = stat
+        .lines()
+        .map(|l| Line::from(l.to_string().bold()))
+        .collect();
+    lines.push(Line::raw(""));
+    for l in crate::text::sanitize(&diff.patch).lines() {
+        let style = if l.starts_with("+++") || l.starts_with("---") {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else if l.starts_with('+') {
+            Style::new().fg(Color::Green)
+        } else if l.starts_with('-') {
+            Style::new().fg(Color::Red)
+        } else if l.starts_with("@@") {
+            Style::new().fg(Color::Cyan)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(l.to_string(), style)));
+    }
+    let rect = centered(area, area.width, area.height);
+    let last = (lines.len() as u16).saturating_sub(rect.height.saturating_sub(2));
+    let n = diff.files.len();
+    let title = format!(
+        " diff of the last turn — {n} file{} — ↑↓ scroll ",
+        if n == 1 { "" } else { "s" }
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(frame_block(title))
+            .scroll((scroll.min(last), 0)),
+        rect,
+    );
 }
