@@ -176,6 +176,14 @@ pub enum Command {
         #[arg(long)]
         stat: bool,
     },
+    /// Take a thread's last turn back: the files it changed, and its place in the
+    /// conversation. Again walks back one more turn.
+    Undo {
+        thread_id: String,
+        /// Undo even files changed after the turn (that later work is lost).
+        #[arg(long)]
+        force: bool,
+    },
     /// Write a stored thread as a Markdown transcript or as its normalized JSON.
     Export {
         thread_id: String,

@@ -90,6 +90,9 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::Demo(args)) => demo::run(&args, &settings).await,
+        Some(Command::Undo { thread_id, force }) => {
+            headless::undo::run(&thread_id, force, &settings).await
+        }
         Some(Command::Diff {
             thread_id,
             turn,

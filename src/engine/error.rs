@@ -38,6 +38,9 @@ pub enum EngineError {
     /// Codex would have no credential: caught before anything starts.
     #[error("{0}")]
     NoCredential(String),
+    /// Codex would not take a turn back out of a thread's conversation.
+    #[error("Codex could not take the turn back: {0}")]
+    Rewind(String),
     /// The orchestrating agent failed (its own endpoint, max turns...).
     #[error("agent: {0}")]
     Agent(String),
@@ -66,6 +69,7 @@ impl EngineError {
             Self::Usage(_) => "usage",
             Self::NoCredential(_) => "auth",
             Self::Agent(_) => "agent",
+            Self::Rewind(_) => "rewind",
         }
     }
 

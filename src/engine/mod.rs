@@ -21,6 +21,7 @@ pub mod locate;
 pub mod mcp_client;
 pub mod mcp_events;
 pub mod procs;
+pub mod rewind;
 
 use std::path::PathBuf;
 use std::time::Duration;

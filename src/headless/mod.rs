@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod export;
 mod printer;
+pub mod undo;
 
 use std::io::{IsTerminal, Read, Write};
 

@@ -387,13 +387,26 @@ impl Store {
         Ok(turns.into_iter().map(|(_, at)| at).collect())
     }
 
-    /// The diff of a stored turn of `thread` (`at` from [`Store::turns`]).
-    pub fn turn_diff(&self, thread: &str, at: &str) -> Result<TurnDiff> {
+    /// Marks turn `at` of `thread` undone: it leaves [`Store::turns`], so the next undo walks
+    /// back one turn further. Its manifests stay (renamed), for the record.
+    pub fn mark_undone(&self, thread: &str, at: &str) -> Result<()> {
+        let after = self.manifest_path(&format!("{thread}/{at}-after"))?;
+        let undone = self.manifest_path(&format!("{thread}/{at}-undone"))?;
+        std::fs::rename(&after, &undone).with_context(|| format!("marking {at} undone"))
+    }
+
+    /// The two checkpoints of turn `at` of `thread`: (before, after).
+    pub fn turn_states(&self, thread: &str, at: &str) -> Result<(Manifest, Manifest)> {
         let side = |s: &str| -> Result<Manifest> {
             self.load(&format!("{thread}/{at}-{s}"))?
                 .with_context(|| format!("no {s} checkpoint for that turn"))
         };
-        let (before, after) = (side("before")?, side("after")?);
+        Ok((side("before")?, side("after")?))
+    }
+
+    /// The diff of a stored turn of `thread` (`at` from [`Store::turns`]).
+    pub fn turn_diff(&self, thread: &str, at: &str) -> Result<TurnDiff> {
+        let (before, after) = self.turn_states(thread, at)?;
         let files = self.diff(&before, &after);
         let patch = self.patch(&before, &after, &files);
         Ok(TurnDiff { files, patch })

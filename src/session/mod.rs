@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod record;
 pub mod store;
 mod turn;
+pub mod undo;
 
 use std::path::Path;
 

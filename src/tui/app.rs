@@ -81,6 +81,10 @@ pub enum Effect {
     NewThread,
     /// `/export`: write this thread's Markdown transcript beside its session.
     Export(String),
+    /// `/undo`: take the last turn back (files and conversation).
+    Undo {
+        force: bool,
+    },
 }
 
 /// An empty prompt box.

@@ -33,6 +33,10 @@ pub enum Command {
     Reset,
     /// Continue a stored thread: `/resume ID`. Answers with `Msg::Transcript`.
     Load(String),
+    /// Take the last turn back: `/undo`. Answers with `Msg::Notice` or `Msg::Failed`.
+    Undo {
+        force: bool,
+    },
 }
 
 /// The handle the event loop keeps.
@@ -114,6 +118,16 @@ impl Actor {
                     }
                 }
                 Command::Load(id) => self.load(id).await,
+                Command::Undo { force } => {
+                    let msg = match &mut self.session {
+                        Ok(s) => match s.undo(force).await {
+                            Ok(report) => Msg::Notice(report.trim_end().to_string()),
+                            Err(e) => Msg::Failed(e),
+                        },
+                        Err(e) => Msg::Failed(e.to_string()),
+                    };
+                    let _ = self.out.send(msg).await;
+                }
                 // Nothing runs: nothing to interrupt or answer.
                 Command::Interrupt | Command::Answer { .. } => {}
             }
@@ -242,7 +256,7 @@ fn during(
             tracing::info!(%request_id, %decision, "approval answered in the TUI");
             answers.answer(&request_id, decision);
         }
-        Command::Reset | Command::Load(_) => {
+        Command::Reset | Command::Load(_) | Command::Undo { .. } => {
             cancel.cancel();
             deferred.push_back(cmd);
         }

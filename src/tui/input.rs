@@ -138,6 +138,17 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                     app.fail(&format!("unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"));
                 }
             }
+            "undo" if app.is_running() => {
+                app.fail("a turn is running: interrupt it (Esc) before taking the last one back")
+            }
+            "undo" if app.thread_id().is_none() => app.fail("nothing to undo: no thread yet"),
+            "undo" => {
+                app.last_diff = None;
+                app.files.clear_changed();
+                fx.push(Effect::Undo {
+                    force: arg.trim() == "--force",
+                });
+            }
             "diff" if app.last_diff.is_none() => {
                 app.fail("no diff yet: the working dir is compared before and after each turn")
             }

@@ -115,6 +115,7 @@ impl Services {
                 decision,
             }),
             Effect::NewThread => self.conversation.send(Command::Reset),
+            Effect::Undo { force } => self.conversation.send(Command::Undo { force }),
             Effect::Export(id) => {
                 let store = self.store.clone();
                 let prices = crate::agent::cost::PriceTable::new(&self.prices);

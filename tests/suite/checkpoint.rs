@@ -235,3 +235,129 @@ async fn exec_reports_what_a_shell_command_changed() {
         unknown.stderr
     );
 }
+
+/// Undo puts back exactly what the turn changed, byte for byte and mode for mode, and refuses
+/// (naming the file) when the user changed a file after the turn, unless forced.
+#[test]
+fn undo_restores_the_tree_byte_for_byte_and_refuses_to_lose_later_edits() {
+    use codexmcp::session::undo::{UndoError, restore};
+    let work = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let store = Store::at(state.path());
+    write(dir, "edit.py", "a = 1\n");
+    write(dir, "gone.txt", "bye\n");
+    write(dir, "old/name.txt", "moving\n");
+    write(dir, "run.sh", "echo hi\n");
+    write(dir, "untouched.txt", "stay\n");
+    let before = store.snapshot(dir, None).unwrap();
+
+    write(dir, "edit.py", "a = 2\n");
+    std::fs::remove_file(dir.join("gone.txt")).unwrap();
+    std::fs::rename(dir.join("old/name.txt"), dir.join("name.txt")).unwrap();
+    std::fs::set_permissions(dir.join("run.sh"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    write(dir, "src/new.rs", "fn main() {}\n");
+    let after = store.snapshot(dir, Some(&before)).unwrap();
+
+    // The user edits a file the turn wrote: undo would lose it, so it refuses and says which.
+    write(dir, "edit.py", "a = 3  # mine\n");
+    match restore(&store, dir, &before, &after, false) {
+        Err(UndoError::EditedSince(files)) => assert_eq!(files, ["edit.py"]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("edit.py")).unwrap(),
+        "a = 3  # mine\n"
+    );
+
+    let done = restore(&store, dir, &before, &after, true).unwrap();
+    assert_eq!(done.removed, ["src/new.rs"]);
+    assert!(done.lost.is_empty());
+    let now = store.snapshot(dir, None).unwrap();
+    let state = |m: &codexmcp::session::checkpoint::Manifest| -> Vec<(String, String, u32)> {
+        m.files
+            .iter()
+            .map(|(p, e)| (p.clone(), e.hash.clone(), e.mode))
+            .collect()
+    };
+    assert_eq!(
+        state(&now),
+        state(&before),
+        "content and modes as before the turn"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("untouched.txt")).unwrap(),
+        "stay\n"
+    );
+}
+
+/// `codexmcp undo` on a real thread: the last turn's files come back byte for byte, the model's
+/// next request no longer holds that turn, a second undo walks back one more, and an undo that
+/// would lose a later edit refuses unless forced.
+#[tokio::test]
+async fn undo_takes_the_last_turn_back_files_and_conversation() {
+    use crate::support::codex::Sandbox;
+    use crate::support::mock_openai::{MockServer, Step};
+    let server = MockServer::start(vec![
+        Step::shell("printf 'one\\n' > a.txt"),
+        Step::message("first answer"),
+        Step::shell("printf 'two\\n' >> a.txt && printf 'new\\n' > b.txt"),
+        Step::message("second answer"),
+        Step::message("third answer"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let id = first.thread_id();
+    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let out = sbx.output();
+    assert_eq!(
+        std::fs::read_to_string(out.join("a.txt")).unwrap(),
+        "one\ntwo\n"
+    );
+
+    let undo = sbx.run(&["undo", &id]).await;
+    assert_eq!(undo.code, Some(0), "{}\n{}", undo.stdout, undo.stderr);
+    assert!(
+        undo.stdout
+            .contains("the conversation is back before the turn"),
+        "{}",
+        undo.stdout
+    );
+    assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "one\n");
+    assert!(!out.join("b.txt").exists(), "the turn created it");
+
+    let third = sbx.run(&["exec", "--resume", &id, "third prompt"]).await;
+    assert_eq!(third.code, Some(0), "{}", third.stderr);
+    let last = server.requests().last().unwrap().text();
+    assert!(
+        last.contains("first prompt") && last.contains("third prompt"),
+        "{last}"
+    );
+    assert!(
+        !last.contains("second prompt") && !last.contains("second answer"),
+        "{last}"
+    );
+
+    // Undo again: the third turn (no file changes), then the first — after a later edit.
+    assert_eq!(sbx.run(&["undo", &id]).await.code, Some(0));
+    std::fs::write(out.join("a.txt"), "mine\n").unwrap();
+    let refused = sbx.run(&["undo", &id]).await;
+    assert_eq!(refused.code, Some(1));
+    assert!(
+        refused.stderr.contains("a.txt") && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("a.txt")).unwrap(),
+        "mine\n"
+    );
+    let forced = sbx.run(&["undo", &id, "--force"]).await;
+    assert_eq!(forced.code, Some(0), "{}", forced.stderr);
+    assert!(!out.join("a.txt").exists());
+    let none = sbx.run(&["undo", &id]).await;
+    assert!(none.stderr.contains("nothing to undo"), "{}", none.stderr);
+}

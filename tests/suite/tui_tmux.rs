@@ -536,3 +536,48 @@ async fn the_demo_runs_headless_too() {
     assert!(stdout.contains("I built a small snake game"), "{stdout}");
     assert!(sbx.work().join("game/snake/index.html").is_file());
 }
+
+/// Review and undo end to end: a prompt, `/diff` of what it changed, `/undo`, a follow-up that
+/// no longer carries the undone turn.
+#[tokio::test]
+async fn diff_then_undo_then_a_follow_up() {
+    let codex = MockServer::start(vec![
+        Step::shell("printf 'hiss\\n' > snake.txt"),
+        Step::message("made snake.txt"),
+        Step::message("a fresh start"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let tmux = Tmux::start(&sbx, &[]);
+    tmux.wait_for_text("Ask Codex", 20).await;
+    tmux.type_text("make a snake file");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("made snake.txt", 60).await;
+    // The diff comes as the turn ends, just after its last message.
+    tmux.wait_for_text("● ready", 20).await;
+    assert!(sbx.output().join("snake.txt").is_file());
+    tmux.type_text("/diff");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("1 file changed, +1 -0", 10).await;
+    tmux.wait_for_text("+hiss", 10).await;
+    tmux.keys(&["Escape"]);
+    tmux.type_text("/undo");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the conversation is back before the turn", 60)
+        .await;
+    assert!(
+        !sbx.output().join("snake.txt").exists(),
+        "the file went with the turn"
+    );
+    tmux.type_text("start over");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("a fresh start", 60).await;
+    let last = codex.requests().last().unwrap().text();
+    assert!(
+        last.contains("start over") && !last.contains("make a snake file"),
+        "{last}"
+    );
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("EXITED rc=0", 15).await;
+}

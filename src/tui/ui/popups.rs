@@ -174,6 +174,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                 ("/new", "start a new thread"),
                 ("/resume [id]", "resume a stored thread (no id: pick one)"),
                 ("/diff", "what the last turn changed in the working dir"),
+                ("/undo [--force]", "take the last turn back, files and all"),
                 (
                     "/export",
                     "write this thread as Markdown beside its session",

@@ -1,0 +1,57 @@
+//! Taking a turn back out of a thread's conversation, so the next prompt continues as if it
+//! never happened.
+//!
+//! Measured on Codex 0.169.0 and 0.171.0 (exec-created threads included): the thread must be
+//! loaded (`thread/resume`), `thread/turns/list` gives the newest turn first, and
+//! `thread/revert {threadId, beforeTurnId}` rewrites the durable history to end before that
+//! turn — it does not touch files (undo restores those from checkpoints). The app-server must
+//! be gone before `codex exec resume` can take the thread again ("already has an active
+//! writer"), so a private one is started and shut down here, whatever the backend.
+
+use serde_json::json;
+
+use super::{EngineConfig, EngineError, app_server};
+
+/// Removes the newest turn of `thread` from its conversation; returns that turn's id.
+pub async fn revert_last_turn(cfg: &EngineConfig, thread: &str) -> Result<String, EngineError> {
+    let handle = app_server::Handle::default();
+    let result = revert(&handle, cfg, thread).await;
+    handle.close().await;
+    result
+}
+
+async fn revert(
+    handle: &app_server::Handle,
+    cfg: &EngineConfig,
+    thread: &str,
+) -> Result<String, EngineError> {
+    let server = handle.get(cfg).await?;
+    let fail = |what: &str, e: String| EngineError::Rewind(format!("{what}: {e}"));
+    server
+        .request(
+            "thread/resume",
+            json!({"threadId": thread, "excludeTurns": true}),
+        )
+        .await
+        .map_err(|e| fail("loading the thread", e))?;
+    let turns = server
+        .request(
+            "thread/turns/list",
+            json!({"threadId": thread, "limit": 1, "itemsView": "notLoaded"}),
+        )
+        .await
+        .map_err(|e| fail("listing its turns", e))?;
+    let Some(turn) = turns["data"][0]["id"].as_str().map(str::to_string) else {
+        return Err(EngineError::Rewind(
+            "the thread has no turn to take back".into(),
+        ));
+    };
+    server
+        .request(
+            "thread/revert",
+            json!({"threadId": thread, "beforeTurnId": turn}),
+        )
+        .await
+        .map_err(|e| fail("reverting the conversation", e))?;
+    Ok(turn)
+}
