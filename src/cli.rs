@@ -146,6 +146,13 @@ pub enum Command {
         /// Print the records as JSON.
         #[arg(long)]
         json: bool,
+        /// Remove the working-dir checkpoints of turns older than --older-than days (their
+        /// diff and undo go with them), and every file content nothing refers to any more.
+        #[arg(long)]
+        prune: bool,
+        /// With --prune: the age in days of the checkpoints to remove.
+        #[arg(long, default_value_t = 30, requires = "prune")]
+        older_than: u64,
     },
     /// Open the TUI on a recorded Codex JSONL stream.
     Replay {

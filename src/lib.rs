@@ -69,7 +69,14 @@ pub async fn run(cli: Cli) -> i32 {
             headless::run(req, &settings).await
         }
         Some(Command::Doctor { live }) => doctor::run(&settings, live).await,
-        Some(Command::Sessions { json }) => session::print_sessions(json),
+        Some(Command::Sessions {
+            json,
+            prune,
+            older_than,
+        }) => match prune {
+            true => session::prune_checkpoints(older_than),
+            false => session::print_sessions(json),
+        },
         Some(Command::Skills) => {
             let cwd = config::absolute(&settings.cwd);
             let _ = std::fs::create_dir_all(&cwd); // the default ./output may not exist yet

@@ -113,6 +113,11 @@ impl Store {
         }
     }
 
+    /// The store's folder: `objects/` (contents by hash) and `manifests/<thread>/`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn with_max_stored(mut self, bytes: u64) -> Self {
         self.max_stored = bytes;
         self

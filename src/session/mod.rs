@@ -10,6 +10,7 @@
 //! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
 pub mod checkpoint;
+pub mod prune;
 pub mod record;
 pub mod store;
 mod turn;
@@ -206,11 +207,12 @@ pub fn print_sessions(json: bool) -> i32 {
             return crate::cli::EXIT_FAILED;
         }
     };
+    let checkpoints = checkpoint::Store::open_default().ok();
+    let room = checkpoints.as_ref().map(prune::usage).unwrap_or_default();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&listing).unwrap_or_default()
-        );
+        let mut v = serde_json::to_value(&listing).unwrap_or_default();
+        v["checkpoints"] = serde_json::json!({"files": room.files, "bytes": room.bytes});
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return crate::cli::EXIT_OK;
     }
     if listing.sessions.is_empty() {
@@ -233,6 +235,15 @@ pub fn print_sessions(json: bool) -> i32 {
             crate::text::one_line(b, 300)
         );
     }
+    if let Some(store) = &checkpoints {
+        println!(
+            "checkpoints of the working dirs: {:.1} MB in {} files ({}); \
+             `codexmcp sessions --prune` removes those older than 30 days",
+            room.bytes as f64 / 1e6,
+            room.files,
+            crate::text::one_line(&store.root().display().to_string(), 200)
+        );
+    }
     crate::cli::EXIT_OK
 }
 
@@ -244,5 +255,30 @@ pub fn age(ms: u64) -> String {
         60..3600 => format!("{}m ago", s / 60),
         3600..86400 => format!("{}h ago", s / 3600),
         _ => format!("{}d ago", s / 86400),
+    }
+}
+
+/// `codexmcp sessions --prune`: checkpoints older than `days` and unreferenced contents go.
+pub fn prune_checkpoints(days: u64) -> i32 {
+    let store = match checkpoint::Store::open_default() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("codexmcp: {e:#}");
+            return crate::cli::EXIT_FAILED;
+        }
+    };
+    match prune::prune(&store, now_ms(), days.saturating_mul(86_400_000)) {
+        Ok(freed) => {
+            println!(
+                "removed {} files, {:.1} MB of checkpoints older than {days} days",
+                freed.files,
+                freed.bytes as f64 / 1e6
+            );
+            crate::cli::EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("codexmcp sessions --prune: {e:#}");
+            crate::cli::EXIT_FAILED
+        }
     }
 }

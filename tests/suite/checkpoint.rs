@@ -234,6 +234,30 @@ async fn exec_reports_what_a_shell_command_changed() {
         "{}",
         unknown.stderr
     );
+
+    // The room they take is shown; pruning says what went.
+    let sessions = sbx.run(&["sessions"]).await;
+    assert!(
+        sessions.stdout.contains("checkpoints of the working dirs:"),
+        "{}",
+        sessions.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&sbx.run(&["sessions", "--json"]).await.stdout).unwrap();
+    assert!(json["checkpoints"]["bytes"].as_u64().unwrap() > 0, "{json}");
+    let pruned = sbx.run(&["sessions", "--prune", "--older-than", "0"]).await;
+    assert_eq!(pruned.code, Some(0), "{}", pruned.stderr);
+    assert!(
+        pruned.stdout.starts_with("removed 4 files"),
+        "{}",
+        pruned.stdout
+    );
+    let gone = sbx.run(&["diff", &id]).await;
+    assert!(
+        gone.stderr.contains("no checkpointed turn"),
+        "{}",
+        gone.stderr
+    );
 }
 
 /// Undo puts back exactly what the turn changed, byte for byte and mode for mode, and refuses
@@ -360,4 +384,54 @@ async fn undo_takes_the_last_turn_back_files_and_conversation() {
     assert!(!out.join("a.txt").exists());
     let none = sbx.run(&["undo", &id]).await;
     assert!(none.stderr.contains("nothing to undo"), "{}", none.stderr);
+}
+
+/// Old checkpoints go, and with them every content nothing else refers to; the recent ones and
+/// their contents stay (so do contents written in the last hour: a running turn's).
+#[test]
+fn prune_removes_old_checkpoints_and_unreferenced_contents() {
+    use codexmcp::session::prune::{prune, usage};
+    let work = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let store = Store::at(state.path());
+    write(work.path(), "a.txt", "old content\n");
+    let old = store.snapshot(work.path(), None).unwrap();
+    write(work.path(), "a.txt", "new content\n");
+    let new = store.snapshot(work.path(), Some(&old)).unwrap();
+    let day = 86_400_000u64;
+    let now = 100 * day;
+    store.save(&format!("t/{}-before", 10 * day), &old).unwrap();
+    store.save(&format!("t/{}-after", 10 * day), &old).unwrap();
+    store.save(&format!("t/{}-before", 99 * day), &new).unwrap();
+    store.save(&format!("t/{}-after", 99 * day), &new).unwrap();
+    // Everything written "two hours ago", past the grace for a running turn.
+    let past = SystemTime::now() - Duration::from_secs(7200);
+    for dir in std::fs::read_dir(state.path().join("objects")).unwrap() {
+        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(f.unwrap().path())
+                .unwrap();
+            f.set_modified(past).unwrap();
+        }
+    }
+    let before = usage(&store);
+    let freed = prune(&store, now, 30 * day).unwrap();
+    assert_eq!(freed.files, 3, "two old manifests and the old content");
+    assert_eq!(usage(&store).files, before.files - 3);
+    assert!(
+        store
+            .load(&format!("t/{}-after", 99 * day))
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .load(&format!("t/{}-after", 10 * day))
+            .unwrap()
+            .is_none()
+    );
+    let hash = &new.files["a.txt"].hash;
+    assert_eq!(store.read(hash).unwrap(), b"new content\n");
+    assert!(store.read(&old.files["a.txt"].hash).is_err());
 }
