@@ -4,7 +4,6 @@
 use crate::cli::{EXIT_FAILED, EXIT_OK};
 use crate::config::Settings;
 use crate::session::Session;
-use crate::text::one_line;
 
 pub async fn run(id: &str, force: bool, settings: &Settings) -> i32 {
     match undo(id, force, settings).await {
@@ -21,15 +20,7 @@ pub async fn run(id: &str, force: bool, settings: &Settings) -> i32 {
 
 async fn undo(id: &str, force: bool, settings: &Settings) -> Result<String, String> {
     let store = Session::open_store().ok_or("no session store")?;
-    let record = store
-        .load(id)
-        .map_err(|e| format!("{e:#}"))?
-        .ok_or_else(|| {
-            format!(
-                "unknown thread id {}: see `codexmcp sessions`",
-                one_line(id, 80)
-            )
-        })?;
+    let record = store.record(id)?;
     // Codex in the thread's own folder, on exec: the rewind starts its own app-server.
     let mut settings = settings.clone();
     settings.cwd = std::path::PathBuf::from(&record.cwd);

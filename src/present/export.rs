@@ -23,15 +23,7 @@ pub fn document(
     format: ExportFormat,
     prices: &PriceTable,
 ) -> Result<String, String> {
-    let record = store
-        .load(id)
-        .map_err(|e| format!("{e:#}"))?
-        .ok_or_else(|| {
-            format!(
-                "unknown thread id {}: see `codexmcp sessions`",
-                one_line(id, 80)
-            )
-        })?;
+    let record = store.record(id)?;
     let log = store.read_log(id).map_err(|e| format!("{e:#}"))?;
     Ok(match format {
         ExportFormat::Json => json(&record, &log.entries),

@@ -55,6 +55,16 @@ impl Store {
         self.save_json(&record.id, "meta.json", record)
     }
 
+    /// The record of `id`, or a message naming the unknown id and where to look.
+    pub fn record(&self, id: &str) -> std::result::Result<SessionRecord, String> {
+        self.load(id).map_err(|e| format!("{e:#}"))?.ok_or_else(|| {
+            format!(
+                "unknown thread id {}: see `codexmcp sessions`",
+                crate::text::one_line(id, 80)
+            )
+        })
+    }
+
     pub fn load(&self, id: &str) -> Result<Option<SessionRecord>> {
         self.load_json(id, "meta.json")
     }
