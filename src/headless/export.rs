@@ -52,20 +52,7 @@ pub fn diff(id: &str, turn: i64, stat: bool) -> i32 {
     let run = || -> Result<String, String> {
         let store =
             crate::session::checkpoint::Store::open_default().map_err(|e| format!("{e:#}"))?;
-        let turns = store.turns(id).map_err(|e| format!("{e:#}"))?;
-        if turns.is_empty() {
-            return Err(format!(
-                "no checkpointed turn for thread {}: see `codexmcp sessions`",
-                crate::text::one_line(id, 80)
-            ));
-        }
-        let n = turns.len() as i64;
-        let index = if turn < 0 { n + turn } else { turn - 1 };
-        let at = usize::try_from(index)
-            .ok()
-            .and_then(|i| turns.get(i))
-            .ok_or_else(|| format!("turn {turn}: this thread has {n} checkpointed turns"))?;
-        let diff = store.turn_diff(id, at).map_err(|e| format!("{e:#}"))?;
+        let (_, _, diff) = store.numbered_turn(id, turn)?;
         Ok(if stat {
             crate::present::diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into())
         } else {

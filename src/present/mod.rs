@@ -99,6 +99,28 @@ pub fn diffstat(files: &[crate::session::checkpoint::Change]) -> Option<String> 
     Some(format!("{n} file{s} changed, +{added} -{removed}:\n{out}"))
 }
 
+/// A turn's diff as lines to show: the diffstat, a blank line, the sanitised patch; and the
+/// line where each file's part of the patch starts.
+pub fn diff_lines(diff: &crate::session::checkpoint::TurnDiff) -> (Vec<String>, Vec<usize>) {
+    let stat = diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
+    let mut lines: Vec<String> = stat.lines().map(str::to_string).collect();
+    lines.push(String::new());
+    let mut starts = Vec::new();
+    let mut prev_minus = false;
+    for l in sanitize(&diff.patch).lines() {
+        let file_start = (l.starts_with("--- ") && !prev_minus)
+            || l.starts_with("rename from ")
+            || l.starts_with("mode ")
+            || l.starts_with("Binary files ");
+        if file_start {
+            starts.push(lines.len());
+        }
+        prev_minus = l.starts_with("--- ");
+        lines.push(l.to_string());
+    }
+    (lines, starts)
+}
+
 /// An item as it reads; `done` when it came with `item.completed`.
 pub fn item(item: &Item, done: bool) -> Shown {
     let finished = if done { State::Ok } else { State::Running };

@@ -371,53 +371,7 @@ impl Store {
         }
     }
 
-    /// The turns of `thread` that have checkpoints, oldest first: the `<ms>` of each
-    /// `<ms>-before` / `<ms>-after` pair.
-    pub fn turns(&self, thread: &str) -> Result<Vec<String>> {
-        let dir = self.manifest_path(&format!("{thread}/x"))?;
-        let dir = dir.parent().unwrap_or(&self.root);
-        let mut turns: Vec<(u64, String)> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(std::result::Result::ok)
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let at = name.strip_suffix("-after.json")?.to_string();
-                    Some((at.parse().ok()?, at))
-                })
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        turns.sort();
-        Ok(turns.into_iter().map(|(_, at)| at).collect())
-    }
-
-    /// Marks turn `at` of `thread` undone: it leaves [`Store::turns`], so the next undo walks
-    /// back one turn further. Its manifests stay (renamed), for the record.
-    pub fn mark_undone(&self, thread: &str, at: &str) -> Result<()> {
-        let after = self.manifest_path(&format!("{thread}/{at}-after"))?;
-        let undone = self.manifest_path(&format!("{thread}/{at}-undone"))?;
-        std::fs::rename(&after, &undone).with_context(|| format!("marking {at} undone"))
-    }
-
-    /// The two checkpoints of turn `at` of `thread`: (before, after).
-    pub fn turn_states(&self, thread: &str, at: &str) -> Result<(Manifest, Manifest)> {
-        let side = |s: &str| -> Result<Manifest> {
-            self.load(&format!("{thread}/{at}-{s}"))?
-                .with_context(|| format!("no {s} checkpoint for that turn"))
-        };
-        Ok((side("before")?, side("after")?))
-    }
-
-    /// The diff of a stored turn of `thread` (`at` from [`Store::turns`]).
-    pub fn turn_diff(&self, thread: &str, at: &str) -> Result<TurnDiff> {
-        let (before, after) = self.turn_states(thread, at)?;
-        let files = self.diff(&before, &after);
-        let patch = self.patch(&before, &after, &files);
-        Ok(TurnDiff { files, patch })
-    }
-
-    fn manifest_path(&self, name: &str) -> Result<PathBuf> {
+    pub(super) fn manifest_path(&self, name: &str) -> Result<PathBuf> {
         anyhow::ensure!(
             !name.is_empty()
                 && name.split('/').all(|p| !p.is_empty()

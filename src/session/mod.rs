@@ -10,6 +10,7 @@
 //! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
 pub mod checkpoint;
+mod history;
 pub mod prune;
 pub mod record;
 pub mod store;

@@ -81,6 +81,11 @@ pub enum Effect {
     NewThread,
     /// `/export`: write this thread's Markdown transcript beside its session.
     Export(String),
+    /// `/diff N`: load the diff of turn `turn` of `thread` from its checkpoints.
+    LoadDiff {
+        thread: String,
+        turn: i64,
+    },
     /// `/undo`: take the last turn back (files and conversation).
     Undo {
         force: bool,
@@ -196,6 +201,10 @@ impl App {
             Msg::Term(ev) => super::input::handle_terminal(self, ev, &mut fx),
             Msg::Codex { run, event } => self.on_codex(run, &event),
             Msg::TurnDone { run, outcome } => self.on_turn_done(run, outcome, &mut fx),
+            Msg::DiffLoaded { label, diff } => {
+                let view = super::views::DiffView::new(&label, &diff);
+                self.popups.push(Popup::Diff(view));
+            }
             Msg::TurnDiff(diff) => {
                 // The tree marks every file the turn changed, whoever wrote it.
                 for f in &diff.files {

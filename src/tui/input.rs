@@ -149,10 +149,25 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                     force: arg.trim() == "--force",
                 });
             }
-            "diff" if app.last_diff.is_none() => {
-                app.fail("no diff yet: the working dir is compared before and after each turn")
+            "diff" if !arg.trim().is_empty() => {
+                match (arg.trim().parse::<i64>(), app.thread_id()) {
+                    (Ok(n), Some(id)) if n != 0 => fx.push(Effect::LoadDiff {
+                        thread: id.to_string(),
+                        turn: n,
+                    }),
+                    (Ok(_), None) => app.fail("no thread yet: nothing has changed"),
+                    _ => app.fail("/diff N: N is a turn number, 1 for the first, -1 for the last"),
+                }
             }
-            "diff" => app.popups.push(Popup::Diff { scroll: 0 }),
+            "diff" => match &app.last_diff {
+                Some(diff) => {
+                    let view = super::views::DiffView::new("the last turn", diff);
+                    app.popups.push(Popup::Diff(view));
+                }
+                None => {
+                    app.fail("no diff yet: the working dir is compared before and after each turn")
+                }
+            },
             "export" => match app.thread_id() {
                 Some(id) => fx.push(Effect::Export(id.to_string())),
                 None => app.fail("nothing to export yet: the thread starts with the first prompt"),

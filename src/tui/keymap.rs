@@ -73,10 +73,12 @@ pub enum Action {
     AcceptForSession,
     Decline,
     Cancel,
+    NextFile,
+    PrevFile,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -98,6 +100,8 @@ impl Action {
         Self::AcceptForSession,
         Self::Decline,
         Self::Cancel,
+        Self::NextFile,
+        Self::PrevFile,
     ];
 
     pub fn context(self) -> Context {
@@ -116,7 +120,7 @@ impl Action {
             | Self::Top
             | Self::Bottom
             | Self::Activate => Context::Pane,
-            Self::Select | Self::Close => Context::Popup,
+            Self::Select | Self::Close | Self::NextFile | Self::PrevFile => Context::Popup,
             Self::Accept | Self::AcceptForSession | Self::Decline | Self::Cancel => {
                 Context::Approval
             }
@@ -147,6 +151,8 @@ impl Action {
             Self::AcceptForSession => "accept_for_session",
             Self::Decline => "decline",
             Self::Cancel => "cancel",
+            Self::NextFile => "next_file",
+            Self::PrevFile => "prev_file",
         }
     }
 
@@ -173,6 +179,8 @@ impl Action {
             Self::AcceptForSession => "accept for this session",
             Self::Decline => "decline",
             Self::Cancel => "cancel the turn",
+            Self::NextFile => "next file (in a diff)",
+            Self::PrevFile => "previous file (in a diff)",
         }
     }
 }
@@ -327,6 +335,8 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Action::AcceptForSession, &["s"]),
         (Action::Decline, &["d", "n"]),
         (Action::Cancel, &["c", "esc"]),
+        (Action::NextFile, &["]"]),
+        (Action::PrevFile, &["["]),
     ]
 }
 

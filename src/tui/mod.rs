@@ -55,6 +55,11 @@ pub enum Msg {
     },
     /// What the turn just done changed in the working dir (from the session's checkpoints).
     TurnDiff(crate::session::checkpoint::TurnDiff),
+    /// An earlier turn's diff, asked for with `/diff N`.
+    DiffLoaded {
+        label: String,
+        diff: crate::session::checkpoint::TurnDiff,
+    },
     FilesChanged,
     Tree {
         entries: Vec<files::Entry>,

@@ -116,6 +116,9 @@ impl Services {
             }),
             Effect::NewThread => self.conversation.send(Command::Reset),
             Effect::Undo { force } => self.conversation.send(Command::Undo { force }),
+            Effect::LoadDiff { thread, turn } => {
+                self.blocking(move || Some(load_diff(&thread, turn)))
+            }
             Effect::Export(id) => {
                 let store = self.store.clone();
                 let prices = crate::agent::cost::PriceTable::new(&self.prices);
@@ -242,4 +245,18 @@ fn export(
         Ok(path) => Msg::Notice(format!("transcript written to {}", path.display())),
         Err(e) => Msg::Failed(format!("export failed: {e}")),
     }
+}
+
+/// `/diff N`: turn `turn` of `thread` (1 the first, -1 the last) from its checkpoints.
+fn load_diff(thread: &str, turn: i64) -> Msg {
+    let loaded = (|| -> Result<Msg, String> {
+        let store =
+            crate::session::checkpoint::Store::open_default().map_err(|e| format!("{e:#}"))?;
+        let (number, n, diff) = store.numbered_turn(thread, turn)?;
+        Ok(Msg::DiffLoaded {
+            label: format!("turn {number} of {n}"),
+            diff,
+        })
+    })();
+    loaded.unwrap_or_else(|e| Msg::Failed(format!("/diff: {e}")))
 }

@@ -35,6 +35,43 @@ pub struct ApprovalView {
     pub scroll: u16,
 }
 
+/// A turn's diff on screen: its lines, where each file starts, how far it is scrolled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffView {
+    /// Which turn: "the last turn", "turn 2".
+    pub label: String,
+    pub files: usize,
+    pub lines: Vec<String>,
+    pub file_starts: Vec<usize>,
+    pub scroll: u16,
+}
+
+impl DiffView {
+    pub fn new(label: &str, diff: &crate::session::checkpoint::TurnDiff) -> Self {
+        let (lines, file_starts) = crate::present::diff_lines(diff);
+        Self {
+            label: label.to_string(),
+            files: diff.files.len(),
+            lines,
+            file_starts,
+            scroll: 0,
+        }
+    }
+
+    /// To the next (or previous) file's part of the patch.
+    fn jump(&mut self, forward: bool) {
+        let at = self.scroll as usize;
+        let to = if forward {
+            self.file_starts.iter().find(|&&s| s > at)
+        } else {
+            self.file_starts.iter().rev().find(|&&s| s < at)
+        };
+        if let Some(&s) = to {
+            self.scroll = u16::try_from(s).unwrap_or(u16::MAX);
+        }
+    }
+}
+
 pub enum Popup {
     Approval(ApprovalView),
     Skills(Picker<Skill>),
@@ -42,10 +79,8 @@ pub enum Popup {
     Help {
         scroll: u16,
     },
-    /// `/diff`: what the last turn changed (the App holds the diff).
-    Diff {
-        scroll: u16,
-    },
+    /// `/diff [N]`: what a turn changed.
+    Diff(DiffView),
     Preview(Preview),
 }
 
@@ -90,13 +125,16 @@ impl Popup {
                     }
                 }
             }
-            Popup::Diff { scroll } => {
+            Popup::Diff(view) => {
                 if is(Action::Close) || is(Action::Select) {
-                    Reaction::Close
-                } else {
-                    *scroll = scrolled(*scroll, key, km);
-                    Reaction::Consumed
+                    return Reaction::Close;
                 }
+                if is(Action::NextFile) || is(Action::PrevFile) {
+                    view.jump(is(Action::NextFile));
+                } else {
+                    view.scroll = scrolled(view.scroll, key, km);
+                }
+                Reaction::Consumed
             }
             Popup::Help { scroll } => {
                 if is(Action::Close) || is(Action::Help) || is(Action::Select) {
@@ -177,7 +215,13 @@ impl Popup {
                 (Action::Select, "pick"),
                 (Action::Close, "close"),
             ],
-            Popup::Help { .. } | Popup::Preview(_) | Popup::Diff { .. } => {
+            Popup::Diff(_) => vec![
+                (Action::Down, "scroll"),
+                (Action::NextFile, "next file"),
+                (Action::PrevFile, "previous"),
+                (Action::Close, "close"),
+            ],
+            Popup::Help { .. } | Popup::Preview(_) => {
                 vec![(Action::Down, "scroll"), (Action::Close, "close")]
             }
         }

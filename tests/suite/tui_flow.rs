@@ -600,14 +600,7 @@ fn export_needs_a_thread_and_then_asks_for_the_transcript() {
     type_str(&mut a, "/export");
     assert!(key(&mut a, KeyCode::Enter).is_empty());
     assert!(render(&a, 120, 24).contains("nothing to export yet"));
-    let run = send(&mut a, "hi");
-    codex(
-        &mut a,
-        run,
-        CodexEvent::ThreadStarted {
-            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
-        },
-    );
+    on_a_thread(&mut a);
     type_str(&mut a, "/export");
     assert_eq!(
         key(&mut a, KeyCode::Enter),
@@ -646,10 +639,40 @@ fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
     assert!(a.files.is_changed(&a.info.cwd.join("snake.py")));
     type_str(&mut a, "/diff");
     key(&mut a, KeyCode::Enter);
-    assert!(matches!(a.popup(), Some(Popup::Diff { .. })));
+    assert!(matches!(a.popup(), Some(Popup::Diff(_))));
     let screen = render(&a, 100, 24);
     assert!(!screen.contains('\u{1b}'), "{screen}");
     insta::assert_snapshot!(screen);
+    // `]` jumps to the next file's part of the patch, `[` back.
+    let at = |a: &App| match a.popup() {
+        Some(Popup::Diff(v)) => v.lines[v.scroll as usize].clone(),
+        _ => panic!("no diff view"),
+    };
+    key(&mut a, KeyCode::Char(']'));
+    assert_eq!(at(&a), "--- a/old.txt");
+    key(&mut a, KeyCode::Char(']'));
+    assert_eq!(at(&a), "--- /dev/null", "snake.py's part");
+    key(&mut a, KeyCode::Char('['));
+    assert_eq!(at(&a), "--- a/old.txt");
     key(&mut a, KeyCode::Esc);
     assert!(a.popup().is_none());
+    // An earlier turn of the thread is loaded from the checkpoints.
+    on_a_thread(&mut a);
+    type_str(&mut a, "/diff 1");
+    assert!(matches!(
+        key(&mut a, KeyCode::Enter).as_slice(),
+        [Effect::LoadDiff { turn: 1, .. }]
+    ));
+}
+
+/// Starts a turn that opens thread `01a2112e-…`: commands that need a thread have one.
+fn on_a_thread(a: &mut App) {
+    let run = send(a, "hi");
+    codex(
+        a,
+        run,
+        CodexEvent::ThreadStarted {
+            thread_id: "01a2112e-cb31-7fd3-b664-466522ce36c8".into(),
+        },
+    );
 }

@@ -11,7 +11,7 @@ use super::layout;
 use crate::tui::app::{App, Popup};
 use crate::tui::files::PreviewBody;
 use crate::tui::keymap::Action;
-use crate::tui::views::ApprovalView;
+use crate::tui::views::{ApprovalView, DiffView};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
@@ -152,7 +152,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                 rect,
             );
         }
-        Popup::Diff { scroll } => draw_diff(frame, app, *scroll, area),
+        Popup::Diff(view) => draw_diff(frame, view, area),
         Popup::Help { scroll } => {
             let mut lines: Vec<Line> = Vec::new();
             for (title, keys, what) in app.keymap.help_rows() {
@@ -173,7 +173,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             for (cmd, what) in [
                 ("/new", "start a new thread"),
                 ("/resume [id]", "resume a stored thread (no id: pick one)"),
-                ("/diff", "what the last turn changed in the working dir"),
+                ("/diff [N]", "what the last (or Nth) turn changed"),
                 ("/undo [--force]", "take the last turn back, files and all"),
                 (
                     "/export",
@@ -355,43 +355,46 @@ fn draw_approval(frame: &mut Frame, app: &App, a: &ApprovalView, area: Rect) {
     frame.render_widget(keys, keys_row);
 }
 
-/// `/diff`: the last turn's diffstat, then its patch, coloured; full screen, scrollable.
-fn draw_diff(frame: &mut Frame, app: &App, scroll: u16, area: Rect) {
-    let Some(diff) = &app.last_diff else {
-        return;
-    };
-    let stat = crate::present::diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
-    let mut lines: Vec<Line> = stat
-        .lines()
-        .map(|l| Line::from(l.to_string().bold()))
+/// `/diff`: a turn's diffstat, then its patch, coloured; full screen, scrollable by line and
+/// by file.
+fn draw_diff(frame: &mut Frame, view: &DiffView, area: Rect) {
+    let stat_lines = view
+        .file_starts
+        .first()
+        .copied()
+        .unwrap_or(view.lines.len());
+    let lines: Vec<Line> = view
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let style = if i < stat_lines || l.starts_with("+++") || l.starts_with("---") {
+                Style::new().add_modifier(Modifier::BOLD)
+            } else if l.starts_with('+') {
+                Style::new().fg(Color::Green)
+            } else if l.starts_with('-') {
+                Style::new().fg(Color::Red)
+            } else if l.starts_with("@@") {
+                Style::new().fg(Color::Cyan)
+            } else {
+                Style::new()
+            };
+            Line::from(Span::styled(l.clone(), style))
+        })
         .collect();
-    lines.push(Line::raw(""));
-    for l in crate::text::sanitize(&diff.patch).lines() {
-        let style = if l.starts_with("+++") || l.starts_with("---") {
-            Style::new().add_modifier(Modifier::BOLD)
-        } else if l.starts_with('+') {
-            Style::new().fg(Color::Green)
-        } else if l.starts_with('-') {
-            Style::new().fg(Color::Red)
-        } else if l.starts_with("@@") {
-            Style::new().fg(Color::Cyan)
-        } else {
-            Style::new()
-        };
-        lines.push(Line::from(Span::styled(l.to_string(), style)));
-    }
     let rect = centered(area, area.width, area.height);
     let last = (lines.len() as u16).saturating_sub(rect.height.saturating_sub(2));
-    let n = diff.files.len();
+    let n = view.files;
     let title = format!(
-        " diff of the last turn — {n} file{} — ↑↓ scroll ",
+        " diff of {} — {n} file{} — ↑↓ scroll, ] [ files ",
+        view.label,
         if n == 1 { "" } else { "s" }
     );
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
             .block(frame_block(title))
-            .scroll((scroll.min(last), 0)),
+            .scroll((view.scroll.min(last), 0)),
         rect,
     );
 }
