@@ -4,19 +4,23 @@
 //! Measured on Codex 0.169.0 and 0.171.0 (exec-created threads included): the thread must be
 //! loaded (`thread/resume`), `thread/turns/list` gives the newest turn first, and
 //! `thread/revert {threadId, beforeTurnId}` rewrites the durable history to end before that
-//! turn — it does not touch files (undo restores those from checkpoints). The app-server must
-//! be gone before `codex exec resume` can take the thread again ("already has an active
-//! writer"), so a private one is started and shut down here, whatever the backend.
+//! turn — it does not touch files (undo restores those from checkpoints). One app-server at a
+//! time may hold a thread ("already has an active writer"): on the app-server backend its own
+//! server does the revert; otherwise a private one is started and shut down again, so that
+//! `codex exec resume` can take the thread afterwards.
 
 use serde_json::json;
 
-use super::{EngineConfig, EngineError, app_server};
+use super::{Backend, EngineConfig, EngineError, app_server};
 
 /// Removes the newest turn of `thread` from its conversation; returns that turn's id.
 pub async fn revert_last_turn(cfg: &EngineConfig, thread: &str) -> Result<String, EngineError> {
-    let handle = app_server::Handle::default();
-    let result = revert(&handle, cfg, thread).await;
-    handle.close().await;
+    if let Backend::AppServer(own) = &cfg.backend {
+        return revert(own, cfg, thread).await;
+    }
+    let private = app_server::Handle::default();
+    let result = revert(&private, cfg, thread).await;
+    private.close().await;
     result
 }
 

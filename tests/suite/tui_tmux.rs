@@ -537,10 +537,17 @@ async fn the_demo_runs_headless_too() {
     assert!(sbx.work().join("game/snake/index.html").is_file());
 }
 
-/// Review and undo end to end: a prompt, `/diff` of what it changed, `/undo`, a follow-up that
-/// no longer carries the undone turn.
+/// Review and undo end to end, on exec and on the app-server (whose own server then does the
+/// revert): a prompt, `/diff` of what it changed, `/undo`, a follow-up that no longer carries
+/// the undone turn.
 #[tokio::test]
 async fn diff_then_undo_then_a_follow_up() {
+    for args in [&[][..], &["--backend", "app-server"][..]] {
+        diff_then_undo(args).await;
+    }
+}
+
+async fn diff_then_undo(args: &[&str]) {
     let codex = MockServer::start(vec![
         Step::shell("printf 'hiss\\n' > snake.txt"),
         Step::message("made snake.txt"),
@@ -548,7 +555,7 @@ async fn diff_then_undo_then_a_follow_up() {
     ])
     .await;
     let sbx = Sandbox::new(&codex.base_url());
-    let tmux = Tmux::start(&sbx, &[]);
+    let tmux = Tmux::start(&sbx, args);
     tmux.wait_for_text("Ask Codex", 20).await;
     tmux.type_text("make a snake file");
     tmux.keys(&["Enter"]);
