@@ -65,7 +65,16 @@ impl Session {
             resume: self.thread_id.clone(),
             prior_total: self.total,
         };
-        let before = self.checkpoint(self.last_state.as_ref());
+        // Another process (the last `exec`, a server's last call) may have recorded this
+        // folder: its state spares reading every unchanged file again.
+        let remembered = match &self.last_state {
+            Some(_) => None,
+            None => self
+                .checkpoints
+                .as_ref()
+                .and_then(|s| s.load(&latest_name(&self.engine.cwd)).ok().flatten()),
+        };
+        let before = self.checkpoint(self.last_state.as_ref().or(remembered.as_ref()));
         let turn = engine::start_turn(&self.engine, spec)?;
         Ok(SessionTurn {
             before,
@@ -307,7 +316,18 @@ impl Session {
                 }
             }
         }
+        if let Err(e) = store.save(&latest_name(&self.engine.cwd), &after) {
+            tracing::warn!("checkpoint not remembered: {e:#}");
+        }
         self.last_state = Some(after);
         Some(checkpoint::TurnDiff { files, patch })
     }
+}
+
+/// Where the latest recorded state of working dir `cwd` is kept, whatever thread recorded it.
+fn latest_name(cwd: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(cwd.as_os_str().as_encoded_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("latest/{hex}")
 }

@@ -135,7 +135,10 @@ impl Session {
             .store
             .clone()
             .ok_or("no session store: nothing was checkpointed")?;
-        let checkpoints = self.checkpoints.clone().ok_or("checkpoints are off")?;
+        let checkpoints = self
+            .checkpoints
+            .clone()
+            .ok_or("no checkpoints: codexmcp's state dir is unavailable (is HOME set?)")?;
         let _lock = store.lock(&id)?;
         let turns = checkpoints.turns(&id).map_err(|e| format!("{e:#}"))?;
         let at = turns

@@ -186,6 +186,15 @@ async fn exec_reports_what_a_shell_command_changed() {
             ("new.txt".into(), "created".into(), 2, 0),
         ]
     );
+    // The folder's state is remembered for the next process, so it need not read every
+    // unchanged file again.
+    let latest = sbx
+        .work()
+        .parent()
+        .unwrap()
+        .join("state/codexmcp/checkpoints/manifests/latest");
+    let remembered: Vec<_> = std::fs::read_dir(&latest).unwrap().collect();
+    assert_eq!(remembered.len(), 1, "one working dir, one remembered state");
     let patch = diff["patch"].as_str().unwrap();
     assert!(
         patch.contains("+++ b/new.txt\n@@ -0,0 +1,2 @@\n+one\n+two\n"),
