@@ -68,6 +68,8 @@ pub struct FileConfig {
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
     /// `[mcp_server]`: what clients of `codexmcp mcp-server` may ask for.
     pub mcp_server: McpServerFile,
+    /// Files bigger than this many MiB are checkpointed by hash and size only.
+    pub checkpoint_max_file_mb: Option<u64>,
 }
 
 /// `[mcp_server]` in config.toml: the same limits as `mcp-server`'s flags (flags win).
@@ -103,6 +105,25 @@ impl FileConfig {
         }
     }
 }
+
+/// The biggest file a checkpoint keeps the content of, in bytes:
+/// `$CODEXMCP_CHECKPOINT_MAX_FILE_MB`, else `checkpoint_max_file_mb` in config.toml, else
+/// 16 MiB. A value that is not a whole number of MiB is an error naming where it came from.
+pub fn checkpoint_max_file() -> Result<u64> {
+    const VAR: &str = "CODEXMCP_CHECKPOINT_MAX_FILE_MB";
+    let mb = match std::env::var(VAR) {
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| anyhow::anyhow!("{VAR}={v:?}: expected a whole number of MiB, e.g. 16"))?,
+        Err(_) => FileConfig::load()?
+            .checkpoint_max_file_mb
+            .unwrap_or(DEFAULT_CHECKPOINT_MAX_FILE_MB),
+    };
+    Ok(mb.saturating_mul(1024 * 1024))
+}
+
+pub const DEFAULT_CHECKPOINT_MAX_FILE_MB: u64 = 16;
 
 /// Loads `.env` from the current directory — only there, never from a parent — into the
 /// environment (real variables win). A `.env` planted higher up (in a folder Codex could write

@@ -120,7 +120,7 @@ impl CodexTools {
         tx: &mpsc::Sender<AgentMsg>,
         cancel: &CancellationToken,
     ) -> ToolOutput {
-        let mut turn = match session.run(prompt, cancel.child_token()) {
+        let mut turn = match session.run(prompt, cancel.child_token()).await {
             Ok(t) => t,
             Err(e) => {
                 return ToolOutput {

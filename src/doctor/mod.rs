@@ -108,7 +108,30 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
         checks.push(sandbox_check(b, settings.sandbox, &cwd).await);
     }
     checks.push(skills_check(home.as_deref()));
+    checks.push(checkpoint_check());
     checks
+}
+
+/// Where the working dir is recorded before each turn, and the size above which a file is
+/// recorded by hash only (so `/undo` cannot bring it back).
+fn checkpoint_check() -> Check {
+    match crate::session::checkpoint::Store::open_default() {
+        Ok(store) => Check::ok(
+            "checkpoints",
+            format!(
+                "{} (files over {} MiB by hash only)",
+                store.root().display(),
+                store.max_stored() / (1024 * 1024)
+            ),
+        ),
+        Err(e) => Check::bad(
+            "checkpoints",
+            Verdict::Warn,
+            format!("{e:#}"),
+            "without checkpoints there is no /diff and no /undo of files; \
+             fix CODEXMCP_CHECKPOINT_MAX_FILE_MB or checkpoint_max_file_mb",
+        ),
+    }
 }
 
 fn version_check(b: &CodexBinary) -> Check {

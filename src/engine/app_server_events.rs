@@ -86,6 +86,7 @@ pub fn item(v: &Value) -> Option<Item> {
                         .or(c["kind"].as_str())
                         .unwrap_or("update")
                         .to_string(),
+                    diff: c["diff"].as_str().map(str::to_string),
                 })
                 .collect(),
             status: status(&v["status"]),
@@ -145,6 +146,9 @@ impl Decoder {
                 vec![delta(DeltaStream::Reasoning)]
             }
             "item/commandExecution/outputDelta" => vec![delta(DeltaStream::CommandOutput)],
+            "turn/diff/updated" => vec![CodexEvent::TurnDiffUpdated {
+                diff: text(&p["diff"]),
+            }],
             "thread/tokenUsage/updated" => {
                 self.total = usage(&p["tokenUsage"]["total"]).or(self.total);
                 vec![]

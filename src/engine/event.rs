@@ -103,6 +103,12 @@ pub enum CodexEvent {
         decision: ApprovalDecision,
         by: String,
     },
+    /// Codex's own unified diff of everything the turn has changed so far (app-server
+    /// `turn/diff/updated`, the old MCP server's `turn_diff`); each one replaces the last.
+    /// Only what Codex's own edits did: codexmcp's checkpoint diff after the turn also sees
+    /// what shell commands wrote.
+    #[serde(rename = "turn.diff.updated")]
+    TurnDiffUpdated { diff: String },
     /// A stream-level error Codex reported; not necessarily fatal (retries look like this).
     #[serde(rename = "error")]
     Error { message: String },
@@ -220,6 +226,10 @@ pub struct FileChange {
     pub path: String,
     /// `add`, `delete` or `update`.
     pub kind: String,
+    /// What Codex says the change is, when it says (app-server and the old MCP server): a
+    /// unified diff for `update`, the content for `add` and `delete`. Not in `codex exec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -77,6 +77,9 @@ pub fn to_msgs(event: &CodexEvent, cwd: &str, last_message: Option<&str>) -> Vec
             vec![json!({"type": "turn_aborted", "reason": "interrupted"})]
         }
         CodexEvent::Error { message } => vec![json!({"type": "stream_error", "message": message})],
+        CodexEvent::TurnDiffUpdated { diff } => {
+            vec![json!({"type": "turn_diff", "unified_diff": diff})]
+        }
         CodexEvent::ItemDelta {
             item_id,
             stream,
@@ -99,7 +102,19 @@ fn changes_map(changes: &[FileChange]) -> Value {
     Value::Object(
         changes
             .iter()
-            .map(|c| (c.path.clone(), json!({"type": c.kind})))
+            .map(|c| {
+                let mut v = json!({"type": c.kind});
+                // The old server's shape: a unified diff for updates, the content otherwise.
+                if let Some(d) = &c.diff {
+                    let key = if c.kind == "update" {
+                        "unified_diff"
+                    } else {
+                        "content"
+                    };
+                    v[key] = json!(d);
+                }
+                (c.path.clone(), v)
+            })
             .collect(),
     )
 }
@@ -151,6 +166,9 @@ impl Decoder {
                 vec![CodexEvent::ThreadStarted { thread_id: id }]
             }
             "task_started" => vec![CodexEvent::TurnStarted],
+            "turn_diff" => vec![CodexEvent::TurnDiffUpdated {
+                diff: s("unified_diff"),
+            }],
             "agent_message" => {
                 let id = self.id();
                 vec![CodexEvent::ItemCompleted {
@@ -301,9 +319,11 @@ fn changes_of(v: &Value) -> Vec<FileChange> {
                         .as_str()
                         .map(str::to_string)
                         .or_else(|| c.as_object().and_then(|o| o.keys().next().cloned()));
+                    let diff = c["unified_diff"].as_str().or(c["content"].as_str());
                     FileChange {
                         path: path.clone(),
                         kind: kind.unwrap_or_else(|| "update".into()),
+                        diff: diff.map(str::to_string),
                     }
                 })
                 .collect()

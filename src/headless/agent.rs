@@ -100,6 +100,10 @@ pub async fn run(
         Err(_) => Output::new(json, config.cwd.clone()),
     };
     config.shutdown().await;
+    // Everything the request changed, over all the Codex turns the agent ran.
+    if let Some(diff) = session.take_changes().await {
+        out.diff(&diff);
+    }
     let prices = cost::PriceTable::new(&settings.prices);
     let st = agent.state();
     let agent_cost = prices.estimate(

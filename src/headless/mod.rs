@@ -77,7 +77,7 @@ async fn run_direct(
         Ok(s) => s,
         Err(e) => return failed(&e),
     };
-    let mut turn = match session.run(prompt, signals.token()) {
+    let mut turn = match session.run(prompt, signals.token()).await {
         Ok(t) => t,
         Err(e) => return failed(&e),
     };
@@ -91,8 +91,8 @@ async fn run_direct(
         out.flush();
     }
     let outcome = turn.finish().await;
-    if let Some(diff) = session.last_diff() {
-        out.diff(diff);
+    if let Some(diff) = session.take_changes().await {
+        out.diff(&diff);
     }
     if let Some(id) = &outcome.thread_id {
         out.closing(&format!(

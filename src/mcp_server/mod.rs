@@ -317,7 +317,7 @@ impl CodexServer {
                 cancel.cancel();
             })
         };
-        let mut turn = match session.run(&prompt, cancel) {
+        let mut turn = match session.run(&prompt, cancel).await {
             Ok(t) => t,
             Err(e) => {
                 relay.abort();

@@ -6,7 +6,10 @@
 //! turns the other events into one line of text; the front ends only lay them out (glyphs,
 //! colours, widths). All text is sanitised here as well, whatever the session already did.
 
+pub mod diff;
 pub mod export;
+
+pub use diff::{diff_lines, diffstat};
 
 use crate::engine::event::{ItemKind, Status};
 use crate::engine::{CodexEvent, Item};
@@ -56,6 +59,9 @@ pub struct Shown {
     pub status: Option<Status>,
     /// File changes as (change kind, path), whole (lay them out with `one_line`).
     pub changes: Vec<(String, String)>,
+    /// The changes as diff lines (sanitised, at most [`diff::MAX_DIFF_LINES`]), when Codex
+    /// sent them.
+    pub diff: Vec<String>,
 }
 
 impl Shown {
@@ -69,56 +75,9 @@ impl Shown {
             exit_code: None,
             status: None,
             changes: Vec::new(),
+            diff: Vec::new(),
         }
     }
-}
-
-/// What a turn changed in the working dir, one line per file and a total; `None` when nothing.
-pub fn diffstat(files: &[crate::session::checkpoint::Change]) -> Option<String> {
-    use crate::session::checkpoint::Status;
-    if files.is_empty() {
-        return None;
-    }
-    let (mut added, mut removed) = (0, 0);
-    let mut out = String::new();
-    for f in files {
-        added += f.added;
-        removed += f.removed;
-        let path = one_line(&f.path, 200);
-        let what = match &f.status {
-            Status::Created => format!("new      {path} (+{})", f.added),
-            Status::Modified => format!("changed  {path} (+{} -{})", f.added, f.removed),
-            Status::Deleted => format!("deleted  {path} (-{})", f.removed),
-            Status::Renamed { from } => format!("renamed  {} -> {path}", one_line(from, 200)),
-            Status::ModeChanged { from, to } => format!("mode     {path} ({from:o} -> {to:o})"),
-        };
-        out.push_str(&format!("  {what}\n"));
-    }
-    let n = files.len();
-    let s = if n == 1 { "" } else { "s" };
-    Some(format!("{n} file{s} changed, +{added} -{removed}:\n{out}"))
-}
-
-/// A turn's diff as lines to show: the diffstat, a blank line, the sanitised patch; and the
-/// line where each file's part of the patch starts.
-pub fn diff_lines(diff: &crate::session::checkpoint::TurnDiff) -> (Vec<String>, Vec<usize>) {
-    let stat = diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
-    let mut lines: Vec<String> = stat.lines().map(str::to_string).collect();
-    lines.push(String::new());
-    let mut starts = Vec::new();
-    let mut prev_minus = false;
-    for l in sanitize(&diff.patch).lines() {
-        let file_start = (l.starts_with("--- ") && !prev_minus)
-            || l.starts_with("rename from ")
-            || l.starts_with("mode ")
-            || l.starts_with("Binary files ");
-        if file_start {
-            starts.push(lines.len());
-        }
-        prev_minus = l.starts_with("--- ");
-        lines.push(l.to_string());
-    }
-    (lines, starts)
 }
 
 /// An item as it reads; `done` when it came with `item.completed`.
@@ -177,6 +136,7 @@ pub fn item(item: &Item, done: bool) -> Shown {
                 .map(|c| format!("{} {}", one_line(&c.kind, 20), one_line(&c.path, 300)))
                 .collect();
             s.status = Some(*status);
+            s.diff = diff::of_changes(changes);
             s
         }
         ItemKind::McpToolCall {
@@ -273,6 +233,7 @@ pub fn notice(event: &CodexEvent) -> Option<(Kind, String)> {
             format!("(unknown event {})", one_line(event_type, 60)),
         ),
         CodexEvent::ThreadStarted { .. }
+        | CodexEvent::TurnDiffUpdated { .. }
         | CodexEvent::TurnStarted
         | CodexEvent::ItemStarted { .. }
         | CodexEvent::ItemUpdated { .. }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Files larger than this are recorded by hash and size only.
-pub const DEFAULT_MAX_STORED: u64 = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_STORED: u64 = crate::config::DEFAULT_CHECKPOINT_MAX_FILE_MB * 1024 * 1024;
 /// Entries recorded at most; a bigger tree is marked truncated.
 pub const MAX_ENTRIES: usize = 200_000;
 
@@ -103,7 +103,8 @@ impl Store {
             .state_dir()
             .unwrap_or_else(|| dirs.data_local_dir())
             .to_path_buf();
-        Ok(Self::at(state.join("checkpoints")))
+        let max = crate::config::checkpoint_max_file()?;
+        Ok(Self::at(state.join("checkpoints")).with_max_stored(max))
     }
 
     pub fn at(root: impl Into<PathBuf>) -> Self {
@@ -118,13 +119,18 @@ impl Store {
         &self.root
     }
 
+    /// Files bigger than this (bytes) are recorded by hash and size only.
+    pub fn max_stored(&self) -> u64 {
+        self.max_stored
+    }
+
     pub fn with_max_stored(mut self, bytes: u64) -> Self {
         self.max_stored = bytes;
         self
     }
 
-    /// Records `dir`. Files unchanged since `previous` (same size, mtime and inode) keep their
-    /// hash without being read.
+    /// Records `dir` (a missing one as empty). Files unchanged since `previous` (same size,
+    /// mtime and inode) keep their hash without being read.
     pub fn snapshot(&self, dir: &Path, previous: Option<&Manifest>) -> Result<Manifest> {
         let objects = self.root.join("objects");
         private_dir(&objects)?;
@@ -137,6 +143,11 @@ impl Store {
         while let Some((abs, rel)) = stack.pop() {
             let entries = match std::fs::read_dir(&abs) {
                 Ok(e) => e,
+                // A working dir the turn is about to create holds nothing yet: everything in
+                // it afterwards is the turn's.
+                Err(e) if rel.is_empty() && e.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok(out);
+                }
                 Err(e) if rel.is_empty() => {
                     return Err(e).with_context(|| format!("reading {}", abs.display()));
                 }

@@ -54,6 +54,9 @@ pub struct Session {
     last_state: Option<checkpoint::Manifest>,
     /// What the last turn changed in the working dir.
     last_diff: Option<checkpoint::TurnDiff>,
+    /// The state before the first turn since [`Session::take_changes`], and how many turns
+    /// ran since.
+    since_taken: Option<(checkpoint::Manifest, usize)>,
 }
 
 impl Session {
@@ -70,19 +73,16 @@ impl Session {
             answers_tx,
             answers_rx,
             // Checkpoints go with a persisted session (the state dir beside its store).
-            checkpoints: store
-                .as_ref()
-                .and_then(|_| checkpoint::Store::open_default().ok()),
+            checkpoints: store.as_ref().and_then(|_| {
+                checkpoint::Store::open_default()
+                    .inspect_err(|e| tracing::warn!("no checkpoints: {e:#}"))
+                    .ok()
+            }),
             last_state: None,
             last_diff: None,
+            since_taken: None,
             store,
         }
-    }
-
-    /// What the last turn changed in the working dir (files created, modified, deleted,
-    /// renamed, by whoever), when a checkpoint was taken before it.
-    pub fn last_diff(&self) -> Option<&checkpoint::TurnDiff> {
-        self.last_diff.as_ref()
     }
 
     /// A session continuing `id`: the id is checked, the stored usage loaded.

@@ -33,7 +33,7 @@ pub struct SessionTurn<'a> {
 impl Session {
     /// Starts a turn on the session's thread (a new thread if it has none). `cancel`
     /// interrupts it; the thread stays resumable.
-    pub fn run(
+    pub async fn run(
         &mut self,
         prompt: &str,
         cancel: CancellationToken,
@@ -67,15 +67,19 @@ impl Session {
         };
         // Another process (the last `exec`, a server's last call) may have recorded this
         // folder: its state spares reading every unchanged file again.
-        let remembered = match &self.last_state {
-            Some(_) => None,
-            None => self
-                .checkpoints
+        let previous = self.last_state.take().or_else(|| {
+            self.checkpoints
                 .as_ref()
-                .and_then(|s| s.load(&latest_name(&self.engine.cwd)).ok().flatten()),
+                .and_then(|s| s.load(&latest_name(&self.engine.cwd)).ok().flatten())
+        });
+        let before = self.checkpoint(previous).await;
+        let turn = match engine::start_turn(&self.engine, spec) {
+            Ok(t) => t,
+            Err(e) => {
+                self.last_state = before;
+                return Err(e);
+            }
         };
-        let before = self.checkpoint(self.last_state.as_ref().or(remembered.as_ref()));
-        let turn = engine::start_turn(&self.engine, spec)?;
         Ok(SessionTurn {
             before,
             approver: turn.approver(),
@@ -171,7 +175,10 @@ impl SessionTurn<'_> {
         if outcome.total != engine::Usage::default() {
             session.total = outcome.total;
         }
-        session.last_diff = before.and_then(|before| session.diff_since(before));
+        session.last_diff = match before {
+            Some(before) => session.diff_since(before).await,
+            None => None,
+        };
         if let Some(r) = recorder {
             r.finish();
         }
@@ -202,6 +209,7 @@ pub fn sanitise(ev: &mut CodexEvent) {
         | CodexEvent::Error { message }
         | CodexEvent::EngineError { message, .. } => c(message),
         CodexEvent::TurnInterrupted { reason } => c(reason),
+        CodexEvent::TurnDiffUpdated { diff } => c(diff),
         CodexEvent::ItemDelta { item_id, delta, .. } => {
             l(item_id);
             c(delta);
@@ -253,6 +261,9 @@ fn sanitise_item(item: &mut Item) {
             for ch in changes {
                 l(&mut ch.path);
                 l(&mut ch.kind);
+                if let Some(d) = &mut ch.diff {
+                    c(d);
+                }
             }
         }
         ItemKind::McpToolCall {
@@ -282,45 +293,88 @@ fn sanitise_item(item: &mut Item) {
 }
 
 impl Session {
-    /// The working dir now, recorded; `None` (logged) when it cannot be, or is too big to.
-    fn checkpoint(&self, previous: Option<&checkpoint::Manifest>) -> Option<checkpoint::Manifest> {
-        let store = self.checkpoints.as_ref()?;
-        match store.snapshot(&self.engine.cwd, previous) {
-            Ok(m) if !m.truncated => Some(m),
-            Ok(_) => {
-                tracing::warn!(
-                    "not checkpointing {}: more than {} files",
-                    self.engine.cwd.display(),
-                    checkpoint::MAX_ENTRIES
-                );
-                None
-            }
-            Err(e) => {
-                tracing::warn!("checkpoint of {} failed: {e:#}", self.engine.cwd.display());
-                None
-            }
-        }
+    /// The working dir now, recorded (off the async workers: a large tree takes a while);
+    /// `None` (logged) when it cannot be, or is too big to be.
+    async fn checkpoint(
+        &self,
+        previous: Option<checkpoint::Manifest>,
+    ) -> Option<checkpoint::Manifest> {
+        let store = self.checkpoints.clone()?;
+        let cwd = self.engine.cwd.clone();
+        let work = move || snapshot(&store, &cwd, previous.as_ref());
+        tokio::task::spawn_blocking(work).await.ok().flatten()
     }
 
-    /// What changed since `before`; both states are kept beside the thread for later.
-    fn diff_since(&mut self, before: checkpoint::Manifest) -> Option<checkpoint::TurnDiff> {
-        let after = self.checkpoint(Some(&before))?;
-        let store = self.checkpoints.as_ref()?;
-        let files = store.diff(&before, &after);
-        let patch = store.patch(&before, &after, &files);
-        if let Some(id) = &self.thread_id {
-            let at = super::now_ms();
-            for (side, m) in [("before", &before), ("after", &after)] {
-                if let Err(e) = store.save(&format!("{id}/{at}-{side}"), m) {
-                    tracing::warn!("checkpoint not saved: {e:#}");
+    /// What changed since `before`; both states are kept beside the thread for later, and the
+    /// first `before` since [`Session::take_changes`] for the changes of a whole request.
+    async fn diff_since(&mut self, before: checkpoint::Manifest) -> Option<checkpoint::TurnDiff> {
+        let store = self.checkpoints.clone()?;
+        let cwd = self.engine.cwd.clone();
+        let thread = self.thread_id.clone();
+        let work = move || {
+            let after = snapshot(&store, &cwd, Some(&before))?;
+            let files = store.diff(&before, &after);
+            let patch = store.patch(&before, &after, &files);
+            if let Some(id) = &thread {
+                let at = super::now_ms();
+                for (side, m) in [("before", &before), ("after", &after)] {
+                    if let Err(e) = store.save(&format!("{id}/{at}-{side}"), m) {
+                        tracing::warn!("checkpoint not saved: {e:#}");
+                    }
                 }
             }
-        }
-        if let Err(e) = store.save(&latest_name(&self.engine.cwd), &after) {
-            tracing::warn!("checkpoint not remembered: {e:#}");
-        }
+            if let Err(e) = store.save(&latest_name(&cwd), &after) {
+                tracing::warn!("checkpoint not remembered: {e:#}");
+            }
+            Some((before, after, checkpoint::TurnDiff { files, patch }))
+        };
+        let (before, after, diff) = tokio::task::spawn_blocking(work).await.ok().flatten()?;
         self.last_state = Some(after);
-        Some(checkpoint::TurnDiff { files, patch })
+        match &mut self.since_taken {
+            Some((_, turns)) => *turns += 1,
+            None => self.since_taken = Some((before, 1)),
+        }
+        Some(diff)
+    }
+
+    /// Everything the turns since the last call changed, as one diff (an agent's request can
+    /// run several Codex turns); `None` when no checkpointed turn ran since.
+    pub async fn take_changes(&mut self) -> Option<checkpoint::TurnDiff> {
+        let (first, turns) = self.since_taken.take()?;
+        if turns == 1 {
+            return self.last_diff.clone();
+        }
+        let store = self.checkpoints.clone()?;
+        let after = self.last_state.clone()?;
+        let work = move || {
+            let files = store.diff(&first, &after);
+            let patch = store.patch(&first, &after, &files);
+            checkpoint::TurnDiff { files, patch }
+        };
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+}
+
+/// Records `cwd`; `None` (logged) when it cannot be, or has too many files to.
+fn snapshot(
+    store: &checkpoint::Store,
+    cwd: &std::path::Path,
+    previous: Option<&checkpoint::Manifest>,
+) -> Option<checkpoint::Manifest> {
+    match store.snapshot(cwd, previous) {
+        Ok(m) if !m.truncated => Some(m),
+        Ok(_) => {
+            tracing::warn!(
+                "not checkpointing {}: more than {} files",
+                cwd.display(),
+                checkpoint::MAX_ENTRIES
+            );
+            None
+        }
+        Err(e) => {
+            tracing::warn!("checkpoint of {} failed: {e:#}", cwd.display());
+            None
+        }
     }
 }
 

@@ -155,6 +155,7 @@ impl Session {
         // The working dir changed under the last recorded state: read it afresh next time.
         self.last_state = None;
         self.last_diff = None;
+        self.since_taken = None;
         let mut report = format!("undid the last turn of {}\n", one_line(&id, 80));
         match crate::engine::rewind::revert_last_turn(&self.engine, &id).await {
             Ok(_) => report.push_str("the conversation is back before the turn\n"),

@@ -138,6 +138,8 @@ pub struct App {
     pub quit: bool,
     /// What the last turn changed in the working dir: `/diff` shows it.
     pub last_diff: Option<crate::session::checkpoint::TurnDiff>,
+    /// Codex's own diff of the running turn so far (app-server), until the turn's own.
+    pub live_diff: Option<crate::session::checkpoint::TurnDiff>,
 }
 
 impl App {
@@ -157,6 +159,7 @@ impl App {
             quit_armed: false,
             now: Instant::now(),
             last_diff: None,
+            live_diff: None,
             spinner: 0,
             skills: Vec::new(),
             skill_errors: Vec::new(),
@@ -205,14 +208,7 @@ impl App {
                 let view = super::views::DiffView::new(&label, &diff);
                 self.popups.push(Popup::Diff(view));
             }
-            Msg::TurnDiff(diff) => {
-                // The tree marks every file the turn changed, whoever wrote it.
-                for f in &diff.files {
-                    let path = self.info.cwd.join(&f.path);
-                    self.files.mark_changed(path);
-                }
-                self.last_diff = Some(diff);
-            }
+            Msg::TurnDiff { run, diff } => self.on_turn_diff(run, diff),
             Msg::FilesChanged => fx.push(Effect::Rescan),
             Msg::Tree { entries, truncated } => self.files.set_entries(entries, truncated),
             Msg::Preview(p) => self.popups.push(Popup::Preview(p)),
@@ -300,6 +296,7 @@ impl App {
                     .close(|p| matches!(p, Popup::Approval(a) if &a.request_id == request_id));
                 self.show_next_approval();
             }
+            CodexEvent::TurnDiffUpdated { diff } if !superseded => self.on_live_diff(diff),
             CodexEvent::TurnCompleted { usage, total } if !superseded => {
                 self.turn.completed(*usage, *total);
             }
@@ -373,6 +370,7 @@ impl App {
         self.say(Who::User, &prompt);
         self.files.clear_changed();
         self.error = None;
+        self.live_diff = None;
         let run = self.turn.begin(self.now);
         self.events.follow();
         let spec = TurnSpec {

@@ -99,13 +99,13 @@ impl Actor {
             match cmd {
                 Command::Run { run, prompt, agent } => {
                     let outcome = self.run(&prompt, agent, run, &mut rx).await;
-                    let diff = self
-                        .session
-                        .as_ref()
-                        .ok()
-                        .and_then(|s| s.last_diff().cloned());
+                    // Everything the request changed, over all the Codex turns an agent ran.
+                    let diff = match &mut self.session {
+                        Ok(s) => s.take_changes().await,
+                        Err(_) => None,
+                    };
                     if let Some(diff) = diff {
-                        let _ = self.out.send(Msg::TurnDiff(diff)).await;
+                        let _ = self.out.send(Msg::TurnDiff { run, diff }).await;
                     }
                     let _ = self.out.send(Msg::TurnDone { run, outcome }).await;
                 }
@@ -150,7 +150,7 @@ impl Actor {
         let deferred = &mut self.deferred;
         let out = self.out.clone();
         if !via_agent {
-            let mut turn = match session.run(prompt, cancel.clone()) {
+            let mut turn = match session.run(prompt, cancel.clone()).await {
                 Ok(t) => t,
                 Err(e) => return failed(e),
             };

@@ -32,6 +32,16 @@ impl EventPane {
         files
     }
 
+    /// What run `run` changed, after it (see [`Rows::attach_diff`]).
+    pub fn attach_diff(
+        &mut self,
+        run: u64,
+        diff: &crate::session::checkpoint::TurnDiff,
+        cwd: &std::path::Path,
+    ) {
+        self.rows.attach_diff(run, diff, cwd);
+    }
+
     pub fn note(&mut self, run: u64, kind: RowKind, text: &str) {
         self.rows.note(run, kind, text);
     }

@@ -77,6 +77,10 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         app.popups.push(Popup::Help { scroll: 0 });
         return;
     }
+    if km.is(Action::ShowDiff, &key) {
+        app.open_diff();
+        return;
+    }
     let tree = ui::layout(Rect::new(0, 0, app.size.0, app.size.1))
         .files
         .is_some();
@@ -159,15 +163,7 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                     _ => app.fail("/diff N: N is a turn number, 1 for the first, -1 for the last"),
                 }
             }
-            "diff" => match &app.last_diff {
-                Some(diff) => {
-                    let view = super::views::DiffView::new("the last turn", diff);
-                    app.popups.push(Popup::Diff(view));
-                }
-                None => {
-                    app.fail("no diff yet: the working dir is compared before and after each turn")
-                }
-            },
+            "diff" => app.open_diff(),
             "export" => match app.thread_id() {
                 Some(id) => fx.push(Effect::Export(id.to_string())),
                 None => app.fail("nothing to export yet: the thread starts with the first prompt"),

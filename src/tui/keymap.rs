@@ -75,10 +75,11 @@ pub enum Action {
     Cancel,
     NextFile,
     PrevFile,
+    ShowDiff,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -102,6 +103,7 @@ impl Action {
         Self::Cancel,
         Self::NextFile,
         Self::PrevFile,
+        Self::ShowDiff,
     ];
 
     pub fn context(self) -> Context {
@@ -111,6 +113,7 @@ impl Action {
             | Self::FocusNext
             | Self::FocusPrev
             | Self::Help
+            | Self::ShowDiff
             | Self::Dismiss => Context::Global,
             Self::Send | Self::Newline => Context::Prompt,
             Self::Up
@@ -153,6 +156,7 @@ impl Action {
             Self::Cancel => "cancel",
             Self::NextFile => "next_file",
             Self::PrevFile => "prev_file",
+            Self::ShowDiff => "show_diff",
         }
     }
 
@@ -181,6 +185,7 @@ impl Action {
             Self::Cancel => "cancel the turn",
             Self::NextFile => "next file (in a diff)",
             Self::PrevFile => "previous file (in a diff)",
+            Self::ShowDiff => "what the turn changed (live while it runs)",
         }
     }
 }
@@ -337,6 +342,7 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Action::Cancel, &["c", "esc"]),
         (Action::NextFile, &["]"]),
         (Action::PrevFile, &["["]),
+        (Action::ShowDiff, &["f2", "alt+d"]),
     ]
 }
 

@@ -19,6 +19,7 @@ pub mod input;
 pub mod keymap;
 pub mod pickers;
 pub mod replay;
+mod review;
 pub mod rows;
 pub mod run;
 mod services;
@@ -53,8 +54,11 @@ pub enum Msg {
         run: u64,
         outcome: TurnOutcome,
     },
-    /// What the turn just done changed in the working dir (from the session's checkpoints).
-    TurnDiff(crate::session::checkpoint::TurnDiff),
+    /// What run `run` changed in the working dir (the checkpoint diff, after the turn).
+    TurnDiff {
+        run: u64,
+        diff: crate::session::checkpoint::TurnDiff,
+    },
     /// An earlier turn's diff, asked for with `/diff N`.
     DiffLoaded {
         label: String,

@@ -7,11 +7,13 @@
 //! session of a million events costs the same memory as one of ten thousand.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::engine::{CodexEvent, DeltaStream, Item};
 use crate::present::{self, lines};
 pub use crate::present::{Kind as RowKind, MAX_LINES as MAX_OUTPUT_LINES, State as RowState};
+use crate::session::checkpoint::TurnDiff;
 use crate::text::{one_line, sanitize};
 
 pub const MAX_ROWS: usize = 2_000;
@@ -32,6 +34,9 @@ pub struct Row {
     pub expanded: bool,
     /// Files this row changed (absolute paths), for marking the tree.
     pub files: Vec<String>,
+    /// The row's changes as diff lines (sanitised, bounded), shown when it is expanded:
+    /// Codex's own diff as the item arrives, codexmcp's checkpoint diff after the turn.
+    pub diff: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -160,6 +165,59 @@ impl Rows {
         }
     }
 
+    /// What run `run` changed, after it: each of its file-change rows gets its files' part of
+    /// the checkpoint diff (which also sees what commands wrote), and a row of its own sums
+    /// up the whole turn. `cwd` turns the diff's relative paths into the rows' absolute ones.
+    pub fn attach_diff(&mut self, run: u64, diff: &TurnDiff, cwd: &Path) {
+        if diff.files.is_empty() {
+            return;
+        }
+        for row in self
+            .rows
+            .iter_mut()
+            .filter(|r| r.run == run && r.kind == RowKind::FileChange && !r.files.is_empty())
+        {
+            let paths: Vec<String> = row
+                .files
+                .iter()
+                .map(|f| {
+                    let p = Path::new(f);
+                    p.strip_prefix(cwd).unwrap_or(p).display().to_string()
+                })
+                .collect();
+            let lines = present::diff::for_paths(&diff.patch, &paths);
+            if !lines.is_empty() {
+                row.diff = lines;
+            }
+        }
+        let (added, removed) = diff
+            .files
+            .iter()
+            .fold((0, 0), |(a, r), f| (a + f.added, r + f.removed));
+        let n = diff.files.len();
+        let title = format!(
+            "the turn changed {n} file{} (+{added} -{removed})",
+            if n == 1 { "" } else { "s" }
+        );
+        let mut row = Row::new(run, String::new(), RowKind::FileChange, RowState::Ok, title);
+        let stat = present::diffstat(&diff.files).unwrap_or_default();
+        row.body = stat.lines().skip(1).map(|l| l.trim().to_string()).collect();
+        row.files = diff
+            .files
+            .iter()
+            .map(|f| cwd.join(&f.path).display().to_string())
+            .collect();
+        row.diff = present::diff::for_paths(
+            &diff.patch,
+            &diff
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect::<Vec<_>>(),
+        );
+        self.push(row);
+    }
+
     /// Marks rows of a run that never completed (interrupt, crash) as failed.
     pub fn stop_running(&mut self, run: u64, now: Instant) {
         for r in self
@@ -183,9 +241,13 @@ impl Rows {
             Some(row) => {
                 let started = row.started;
                 let expanded = row.expanded;
+                let diff = std::mem::take(&mut row.diff);
                 *row = fresh;
                 row.started = started.or(row.started);
                 row.expanded = expanded;
+                if row.diff.is_empty() {
+                    row.diff = diff;
+                }
                 if done {
                     row.duration = row.started.map(|s| now.saturating_duration_since(s));
                 }
@@ -210,6 +272,7 @@ impl Row {
             duration: None,
             expanded: false,
             files: Vec::new(),
+            diff: Vec::new(),
         }
     }
 
@@ -219,6 +282,7 @@ impl Row {
         row.body = shown.body;
         row.exit_code = shown.exit_code;
         row.files = shown.changes.into_iter().map(|(_, path)| path).collect();
+        row.diff = shown.diff;
         if !done {
             row.started = Some(now);
         }

@@ -44,6 +44,8 @@ pub struct DiffView {
     pub lines: Vec<String>,
     pub file_starts: Vec<usize>,
     pub scroll: u16,
+    /// Codex's diff of a running turn, kept current until the turn's own diff replaces it.
+    pub live: bool,
 }
 
 impl DiffView {
@@ -55,7 +57,26 @@ impl DiffView {
             lines,
             file_starts,
             scroll: 0,
+            live: false,
         }
+    }
+
+    /// The running turn's diff so far, as Codex reports it.
+    pub fn live(diff: &crate::session::checkpoint::TurnDiff) -> Self {
+        Self {
+            live: true,
+            ..Self::new("the running turn so far (Codex's edits)", diff)
+        }
+    }
+
+    /// New content, same place.
+    pub fn refresh(&mut self, diff: &crate::session::checkpoint::TurnDiff) {
+        let scroll = self.scroll;
+        *self = Self {
+            scroll,
+            label: std::mem::take(&mut self.label),
+            ..Self::live(diff)
+        };
     }
 
     /// To the next (or previous) file's part of the patch.

@@ -86,7 +86,7 @@ pub fn send(app: &mut App, prompt: &str) -> u64 {
     }
 }
 
-fn codex(app: &mut App, run: u64, event: CodexEvent) {
+pub fn codex(app: &mut App, run: u64, event: CodexEvent) {
     app.update(Msg::Codex { run, event });
 }
 
@@ -175,10 +175,12 @@ fn a_completed_turn_with_file_changes_marks_the_tree() {
         FileChange {
             path: "/w/output/index.html".into(),
             kind: "add".into(),
+            diff: None,
         },
         FileChange {
             path: "/w/output/snake.js".into(),
             kind: "add".into(),
+            diff: None,
         },
     ];
     codex(

@@ -8,11 +8,7 @@ use codexmcp::tui::app::{App, Effect, Focus, Popup};
 use codexmcp::tui::views::APPROVAL_GUARD;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use super::tui::{app, item, key, press, render, send, type_str};
-
-fn codex(app: &mut App, run: u64, event: CodexEvent) {
-    app.update(Msg::Codex { run, event });
-}
+use super::tui::{app, codex, item, key, press, render, send, type_str};
 
 #[test]
 fn follow_ups_continue_the_thread_and_new_starts_fresh() {
@@ -185,6 +181,7 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
     let change = vec![FileChange {
         path: "/w/output/snake.html".into(),
         kind: "add".parse().unwrap(),
+        diff: None,
     }];
     agent(
         &mut a,
@@ -612,61 +609,8 @@ fn export_needs_a_thread_and_then_asks_for_the_transcript() {
     assert!(render(&a, 120, 24).contains("transcript written to /x/transcript.md"));
 }
 
-#[test]
-fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
-    use codexmcp::session::checkpoint::{Change, Status, TurnDiff};
-    let mut a = app();
-    type_str(&mut a, "/diff");
-    key(&mut a, KeyCode::Enter);
-    assert!(render(&a, 100, 24).contains("no diff yet"));
-    a.update(Msg::TurnDiff(TurnDiff {
-        files: vec![
-            Change {
-                path: "old.txt".into(),
-                status: Status::Deleted,
-                added: 0,
-                removed: 1,
-            },
-            Change {
-                path: "snake.py".into(),
-                status: Status::Created,
-                added: 2,
-                removed: 0,
-            },
-        ],
-        patch: "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('\u{1b}]0;x\u{7}')\n".into(),
-    }));
-    assert!(a.files.is_changed(&a.info.cwd.join("snake.py")));
-    type_str(&mut a, "/diff");
-    key(&mut a, KeyCode::Enter);
-    assert!(matches!(a.popup(), Some(Popup::Diff(_))));
-    let screen = render(&a, 100, 24);
-    assert!(!screen.contains('\u{1b}'), "{screen}");
-    insta::assert_snapshot!(screen);
-    // `]` jumps to the next file's part of the patch, `[` back.
-    let at = |a: &App| match a.popup() {
-        Some(Popup::Diff(v)) => v.lines[v.scroll as usize].clone(),
-        _ => panic!("no diff view"),
-    };
-    key(&mut a, KeyCode::Char(']'));
-    assert_eq!(at(&a), "--- a/old.txt");
-    key(&mut a, KeyCode::Char(']'));
-    assert_eq!(at(&a), "--- /dev/null", "snake.py's part");
-    key(&mut a, KeyCode::Char('['));
-    assert_eq!(at(&a), "--- a/old.txt");
-    key(&mut a, KeyCode::Esc);
-    assert!(a.popup().is_none());
-    // An earlier turn of the thread is loaded from the checkpoints.
-    on_a_thread(&mut a);
-    type_str(&mut a, "/diff 1");
-    assert!(matches!(
-        key(&mut a, KeyCode::Enter).as_slice(),
-        [Effect::LoadDiff { turn: 1, .. }]
-    ));
-}
-
 /// Starts a turn that opens thread `01a2112e-…`: commands that need a thread have one.
-fn on_a_thread(a: &mut App) {
+pub fn on_a_thread(a: &mut App) {
     let run = send(a, "hi");
     codex(
         a,

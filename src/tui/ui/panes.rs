@@ -180,7 +180,7 @@ fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'stat
     let mut out = vec![first];
     let (fold, hint) = match r.kind {
         RowKind::Command => (if r.expanded { usize::MAX } else { 3 }, true),
-        RowKind::FileChange | RowKind::Todo if r.body.len() > 1 => {
+        RowKind::FileChange | RowKind::Todo if r.body.len() > 1 || !r.diff.is_empty() => {
             (if r.expanded { usize::MAX } else { 4 }, true)
         }
         RowKind::FileChange | RowKind::Todo => (0, false),
@@ -188,13 +188,11 @@ fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'stat
         _ => (0, r.body.len() > 1),
     };
     let body = &r.body[r.body.len().saturating_sub(fold)..];
-    if hint && body.len() < r.body.len() {
+    let diff: &[String] = if r.expanded { &r.diff } else { &[] };
+    let hidden = r.body.len() - body.len() + r.diff.len() - diff.len();
+    if hint && hidden > 0 {
         out.push(Line::from(
-            format!(
-                "  ┆ … {} more lines (Enter expands)",
-                r.body.len() - body.len()
-            )
-            .dark_gray(),
+            format!("  ┆ … {hidden} more lines (Enter expands)").dark_gray(),
         ));
     }
     for l in body {
@@ -202,7 +200,31 @@ fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'stat
             out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
         }
     }
+    for l in diff {
+        let style = diff_style(l);
+        for piece in wrap(l, width.saturating_sub(4)) {
+            out.push(Line::from(vec![
+                Span::raw("  │ ").dark_gray(),
+                Span::styled(piece, style),
+            ]));
+        }
+    }
     out
+}
+
+/// How a line of a diff is coloured: additions green, removals red, hunks cyan, headers bold.
+pub fn diff_style(line: &str) -> Style {
+    if line.starts_with("+++") || line.starts_with("---") || line.starts_with("── ") {
+        Style::new().add_modifier(Modifier::BOLD)
+    } else if line.starts_with('+') {
+        Style::new().fg(Color::Green)
+    } else if line.starts_with('-') {
+        Style::new().fg(Color::Red)
+    } else if line.starts_with("@@") {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new()
+    }
 }
 
 pub fn events(frame: &mut Frame, app: &App, area: Rect) {

@@ -368,16 +368,10 @@ fn draw_diff(frame: &mut Frame, view: &DiffView, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let style = if i < stat_lines || l.starts_with("+++") || l.starts_with("---") {
+            let style = if i < stat_lines {
                 Style::new().add_modifier(Modifier::BOLD)
-            } else if l.starts_with('+') {
-                Style::new().fg(Color::Green)
-            } else if l.starts_with('-') {
-                Style::new().fg(Color::Red)
-            } else if l.starts_with("@@") {
-                Style::new().fg(Color::Cyan)
             } else {
-                Style::new()
+                super::panes::diff_style(l)
             };
             Line::from(Span::styled(l.clone(), style))
         })

@@ -1,0 +1,259 @@
+//! Diffs as they read: a turn's diffstat, its patch as lines with where each file starts, and
+//! the one-file pieces the event rows show when expanded.
+//!
+//! Three sources feed these: codexmcp's own checkpoint diff after a turn (every change,
+//! whoever made it), Codex's unified diff of the turn so far (`turn.diff.updated`, live on the
+//! app-server), and the per-file diffs in Codex's file-change items. All of it is text from
+//! files and Codex, so every line is sanitised here, and what a row keeps is bounded.
+
+use crate::engine::event::FileChange;
+use crate::session::checkpoint::{Change, Status, TurnDiff};
+use crate::text::{one_line, sanitize};
+
+/// Diff lines an event row keeps; the diff view (`/diff`) has the rest.
+pub const MAX_DIFF_LINES: usize = 400;
+
+/// What a turn changed in the working dir, one line per file and a total; `None` when nothing.
+pub fn diffstat(files: &[Change]) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    let (mut added, mut removed) = (0, 0);
+    let mut out = String::new();
+    for f in files {
+        added += f.added;
+        removed += f.removed;
+        let path = one_line(&f.path, 200);
+        let what = match &f.status {
+            Status::Created => format!("new      {path} (+{})", f.added),
+            Status::Modified => format!("changed  {path} (+{} -{})", f.added, f.removed),
+            Status::Deleted => format!("deleted  {path} (-{})", f.removed),
+            Status::Renamed { from } => format!("renamed  {} -> {path}", one_line(from, 200)),
+            Status::ModeChanged { from, to } => format!("mode     {path} ({from:o} -> {to:o})"),
+        };
+        out.push_str(&format!("  {what}\n"));
+    }
+    let n = files.len();
+    let s = if n == 1 { "" } else { "s" };
+    Some(format!("{n} file{s} changed, +{added} -{removed}:\n{out}"))
+}
+
+/// A turn's diff as lines to show: the diffstat, a blank line, the sanitised patch; and the
+/// line where each file's part of the patch starts.
+pub fn diff_lines(diff: &TurnDiff) -> (Vec<String>, Vec<usize>) {
+    let stat = diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
+    let mut lines: Vec<String> = stat.lines().map(str::to_string).collect();
+    lines.push(String::new());
+    let mut starts = Vec::new();
+    for (_, piece) in split(&diff.patch) {
+        starts.push(lines.len());
+        lines.extend(piece);
+    }
+    (lines, starts)
+}
+
+/// A file-change item's own diffs (what Codex sent with it), one header line per file.
+pub fn of_changes(changes: &[FileChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in changes {
+        let Some(diff) = &c.diff else { continue };
+        out.push(format!(
+            "── {} {}",
+            one_line(&c.kind, 20),
+            one_line(&c.path, 300)
+        ));
+        // Codex sends the content for a created or deleted file, a unified diff otherwise.
+        let mark = match c.kind.as_str() {
+            "add" => "+",
+            "delete" => "-",
+            _ => "",
+        };
+        out.extend(sanitize(diff).lines().map(|l| format!("{mark}{l}")));
+    }
+    bounded(out)
+}
+
+/// The parts of a patch that touch `paths` (as the patch names them), in patch order.
+pub fn for_paths(patch: &str, paths: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, lines) in split(patch) {
+        if paths.contains(&path) {
+            out.extend(lines);
+        }
+    }
+    bounded(out)
+}
+
+/// Codex's unified diff read back as a turn diff: which files, how, and their line counts.
+pub fn from_unified(patch: &str) -> TurnDiff {
+    let files = split(patch)
+        .into_iter()
+        .map(|(path, lines)| {
+            let has = |p: &str| lines.iter().any(|l| l == p);
+            let status = if has("--- /dev/null") || lines.iter().any(|l| l.starts_with("new file"))
+            {
+                Status::Created
+            } else if has("+++ /dev/null") || lines.iter().any(|l| l.starts_with("deleted file")) {
+                Status::Deleted
+            } else {
+                Status::Modified
+            };
+            let count = |sign: char, header: &str| {
+                lines
+                    .iter()
+                    .filter(|l| l.starts_with(sign) && !l.starts_with(header))
+                    .count()
+            };
+            Change {
+                added: count('+', "+++ "),
+                removed: count('-', "--- "),
+                path,
+                status,
+            }
+        })
+        .collect();
+    TurnDiff {
+        files,
+        patch: patch.to_string(),
+    }
+}
+
+/// A patch cut into one piece per file: (the file's path, its lines, sanitised). Git-style
+/// patches split at `diff --git`; plain ones at each `---`/`+++` pair and codexmcp's own
+/// one-line entries (renames, mode changes, binary files).
+pub fn split(patch: &str) -> Vec<(String, Vec<String>)> {
+    let text = sanitize(patch);
+    let lines: Vec<&str> = text.lines().collect();
+    let git = lines.iter().any(|l| l.starts_with("diff --git "));
+    let mut pieces: Vec<(String, Vec<String>)> = Vec::new();
+    let mut hunk = Hunk::default();
+    for (i, l) in lines.iter().enumerate() {
+        // Inside a hunk every line is content, however it begins.
+        let header = hunk.is_over();
+        let next = lines.get(i + 1).copied().unwrap_or("");
+        let starts = header
+            && if git {
+                l.starts_with("diff --git ")
+            } else {
+                (l.starts_with("--- ") && next.starts_with("+++ "))
+                    || l.starts_with("rename from ")
+                    || l.starts_with("mode ")
+                    || l.starts_with("Binary files ")
+            };
+        if starts || pieces.is_empty() {
+            pieces.push((String::new(), Vec::new()));
+        }
+        if header {
+            hunk = Hunk::parse(l);
+        } else {
+            hunk.take(l);
+        }
+        if let Some((_, piece)) = pieces.last_mut() {
+            piece.push(l.to_string());
+        }
+    }
+    for (path, piece) in &mut pieces {
+        *path = path_of(piece);
+    }
+    pieces
+}
+
+/// How many old and new lines the current hunk still has, from its `@@ -a,b +c,d @@`.
+#[derive(Default)]
+struct Hunk {
+    old: u64,
+    new: u64,
+}
+
+impl Hunk {
+    fn parse(line: &str) -> Self {
+        let Some(rest) = line.strip_prefix("@@ -") else {
+            return Self::default();
+        };
+        let len = |range: &str| match range.split_once(',') {
+            Some((_, n)) => n.parse().unwrap_or(0),
+            None => 1,
+        };
+        let mut parts = rest.split(' ');
+        let old = parts.next().map_or(0, len);
+        let new = parts
+            .next()
+            .and_then(|p| p.strip_prefix('+'))
+            .map_or(0, len);
+        Self { old, new }
+    }
+
+    fn is_over(&self) -> bool {
+        self.old == 0 && self.new == 0
+    }
+
+    fn take(&mut self, line: &str) {
+        match line.as_bytes().first() {
+            Some(b'-') => self.old = self.old.saturating_sub(1),
+            Some(b'+') => self.new = self.new.saturating_sub(1),
+            Some(b'\\') => {}
+            _ => {
+                self.old = self.old.saturating_sub(1);
+                self.new = self.new.saturating_sub(1);
+            }
+        }
+    }
+}
+
+/// The path a piece is about: the new side, else the old one (a deletion), else what its one
+/// line names.
+fn path_of(piece: &[String]) -> String {
+    let side = |prefix: &str| {
+        piece
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|p| p.split('\t').next().unwrap_or(p))
+            .filter(|p| *p != "/dev/null")
+            .map(|p| {
+                p.strip_prefix("a/")
+                    .or(p.strip_prefix("b/"))
+                    .unwrap_or(p)
+                    .to_string()
+            })
+    };
+    side("+++ ")
+        .or_else(|| side("--- "))
+        .or_else(|| side("rename to "))
+        .or_else(|| {
+            piece
+                .iter()
+                .find_map(|l| l.strip_prefix("mode "))
+                .and_then(|l| l.split_once(": "))
+                .map(|(_, p)| p.to_string())
+        })
+        .or_else(|| {
+            piece.iter().find_map(|l| {
+                let rest = l.strip_prefix("Binary files ")?;
+                let (a, b) = rest.strip_suffix(" differ")?.split_once(" and ")?;
+                let p = if b == "/dev/null" { a } else { b };
+                Some(
+                    p.strip_prefix("a/")
+                        .or(p.strip_prefix("b/"))
+                        .unwrap_or(p)
+                        .to_string(),
+                )
+            })
+        })
+        .or_else(|| {
+            piece.first()?.strip_prefix("diff --git ").map(|l| {
+                let b = l.rsplit(" b/").next().unwrap_or(l);
+                b.to_string()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// At most [`MAX_DIFF_LINES`], the cut said.
+fn bounded(mut lines: Vec<String>) -> Vec<String> {
+    if lines.len() > MAX_DIFF_LINES {
+        let more = lines.len() - MAX_DIFF_LINES;
+        lines.truncate(MAX_DIFF_LINES);
+        lines.push(format!("… {more} more lines: /diff shows the whole turn"));
+    }
+    lines
+}
