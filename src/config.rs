@@ -70,6 +70,24 @@ pub struct FileConfig {
     pub mcp_server: McpServerFile,
     /// Files bigger than this many MiB are checkpointed by hash and size only.
     pub checkpoint_max_file_mb: Option<u64>,
+    /// How the TUI announces a turn that ends (or asks) out of sight.
+    pub notify: Option<NotifyMode>,
+    /// A program run with one JSON argument when that happens (like Codex's `notify`).
+    pub notify_command: Option<Vec<String>>,
+}
+
+/// `notify` in config.toml: how a turn that ends or needs approval out of sight is announced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyMode {
+    /// The terminal bell.
+    #[default]
+    Bell,
+    /// A desktop notification by OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal, foot…).
+    Osc9,
+    /// A desktop notification by OSC 777 (rxvt-unicode, VTE terminals).
+    Osc777,
+    Off,
 }
 
 /// `[mcp_server]` in config.toml: the same limits as `mcp-server`'s flags (flags win).
@@ -177,6 +195,8 @@ pub struct Settings {
     /// How app-server approval requests are answered; `None`: the front end's default (the
     /// TUI asks, everything else declines).
     pub approvals: Option<ApprovalMode>,
+    pub notify: NotifyMode,
+    pub notify_command: Vec<String>,
 }
 
 impl Settings {
@@ -227,6 +247,8 @@ impl Settings {
                 .clone()
                 .or_else(|| file.mcp_command.clone()),
             approvals: pick(&opts.approvals, &file.approvals),
+            notify: file.notify.unwrap_or_default(),
+            notify_command: file.notify_command.clone().unwrap_or_default(),
         }
     }
 

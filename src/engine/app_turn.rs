@@ -20,7 +20,7 @@ use super::app_server_events::Decoder;
 use super::error::EngineError;
 use super::{
     ApprovalDecision, ApprovalKind, ApprovalMode, Approver, CodexEvent, EngineConfig, ItemKind,
-    Turn, TurnOutcome, TurnSpec, TurnStatus,
+    Steerer, Turn, TurnOutcome, TurnSpec, TurnStatus,
 };
 
 /// How long `thread/start`, `thread/resume` and `turn/start` may take.
@@ -37,15 +37,19 @@ pub fn start(config: &EngineConfig, backend: Arc<Handle>, spec: TurnSpec) -> Tur
     let (tx, rx) = mpsc::channel(1024);
     let token = CancellationToken::new();
     let (approve_tx, approve_rx) = mpsc::unbounded_channel();
+    let (steer_tx, steer_rx) = mpsc::unbounded_channel();
     let run = Run {
         config: config.clone(),
         spec,
         tx,
         cancel: token.clone(),
         decisions: approve_rx,
+        steers: steer_rx,
     };
     let task = tokio::spawn(run.drive(backend));
-    Turn::from_parts(rx, token, task).with_approver(Approver(approve_tx))
+    Turn::from_parts(rx, token, task)
+        .with_approver(Approver(approve_tx))
+        .with_steerer(Steerer(steer_tx))
 }
 
 struct Run {
@@ -54,6 +58,8 @@ struct Run {
     tx: mpsc::Sender<CodexEvent>,
     cancel: CancellationToken,
     decisions: mpsc::UnboundedReceiver<(String, ApprovalDecision)>,
+    /// Text the user sends into the running turn.
+    steers: mpsc::UnboundedReceiver<String>,
 }
 
 impl Run {
@@ -226,6 +232,10 @@ impl Run {
                         let _ = self.tx.send(CodexEvent::ApprovalResolved { request_id, decision, by: "user".into() }).await;
                     }
                 }
+                Some(text) = self.steers.recv(), if deadline.is_none() => {
+                    let input = user_input(&text, &self.config.cwd);
+                    steer(&server, &thread, &turn_id, input, self.tx.clone());
+                }
                 _ = self.cancel.cancelled(), if deadline.is_none() => {
                     deadline = Some(interrupt(&server, &thread, &turn_id));
                 }
@@ -360,6 +370,24 @@ impl Run {
             })
             .await;
     }
+}
+
+/// `turn/steer`: more input for the running turn; a refusal (the turn just ended) is said.
+fn steer(
+    server: &Arc<AppServer>,
+    thread: &str,
+    turn: &str,
+    input: Vec<Value>,
+    events: mpsc::Sender<CodexEvent>,
+) {
+    let server = server.clone();
+    let params = json!({"threadId": thread, "expectedTurnId": turn, "input": input});
+    tokio::spawn(async move {
+        if let Err(e) = server.request("turn/steer", params).await {
+            let message = format!("the message did not reach the running turn: {e}");
+            let _ = events.send(CodexEvent::Error { message }).await;
+        }
+    });
 }
 
 fn interrupt(server: &Arc<AppServer>, thread: &str, turn: &str) -> Instant {

@@ -175,7 +175,18 @@ pub struct Turn {
     interrupt: CancellationToken,
     task: JoinHandle<TurnOutcome>,
     approver: Option<Approver>,
+    steerer: Option<Steerer>,
     _guard: DropGuard,
+}
+
+/// Sends more input into one running turn (app-server `turn/steer`).
+#[derive(Clone, Debug)]
+pub struct Steerer(pub(crate) mpsc::UnboundedSender<String>);
+
+impl Steerer {
+    pub fn steer(&self, text: &str) {
+        let _ = self.0.send(text.to_string());
+    }
 }
 
 /// Answers approval requests of one turn: `(request_id, decision)`.
@@ -210,6 +221,7 @@ impl Turn {
             interrupt: token.clone(),
             task,
             approver: None,
+            steerer: None,
             _guard: token.drop_guard(),
         }
     }
@@ -217,6 +229,16 @@ impl Turn {
     pub(crate) fn with_approver(mut self, approver: Approver) -> Self {
         self.approver = Some(approver);
         self
+    }
+
+    pub(crate) fn with_steerer(mut self, steerer: Steerer) -> Self {
+        self.steerer = Some(steerer);
+        self
+    }
+
+    /// The handle that sends more input into this turn while it runs (app-server only).
+    pub fn steerer(&self) -> Option<Steerer> {
+        self.steerer.clone()
     }
 
     /// The handle that answers this turn's approval requests (app-server backend only).
@@ -272,6 +294,7 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
         interrupt: token.clone(),
         task,
         approver: None,
+        steerer: None,
         _guard: token.drop_guard(),
     })
 }

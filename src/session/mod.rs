@@ -27,13 +27,27 @@ pub use record::{FLUSH_EVERY, LogEntry, Policy, Recorder, SessionRecord, now_ms,
 pub use store::Store;
 pub use turn::{SessionTurn, sanitise};
 
-/// Answers approval requests of whatever turn the session is running.
+/// What the user sends to whatever turn the session is running.
+#[derive(Debug)]
+enum ToTurn {
+    Answer(String, ApprovalDecision),
+    Steer(String),
+}
+
+/// Answers approval requests of whatever turn the session is running, and steers it.
 #[derive(Debug, Clone)]
-pub struct Answers(mpsc::UnboundedSender<(String, ApprovalDecision)>);
+pub struct Answers(mpsc::UnboundedSender<ToTurn>);
 
 impl Answers {
     pub fn answer(&self, request_id: &str, decision: ApprovalDecision) {
-        let _ = self.0.send((request_id.to_string(), decision));
+        let _ = self
+            .0
+            .send(ToTurn::Answer(request_id.to_string(), decision));
+    }
+
+    /// More input for the running turn (backends that can take it: the app-server).
+    pub fn steer(&self, text: &str) {
+        let _ = self.0.send(ToTurn::Steer(text.to_string()));
     }
 }
 
@@ -46,8 +60,8 @@ pub struct Session {
     blocked: Option<String>,
     /// What is recorded as the backend (the effective one, or the serving front end).
     label: String,
-    answers_tx: mpsc::UnboundedSender<(String, ApprovalDecision)>,
-    answers_rx: mpsc::UnboundedReceiver<(String, ApprovalDecision)>,
+    answers_tx: mpsc::UnboundedSender<ToTurn>,
+    answers_rx: mpsc::UnboundedReceiver<ToTurn>,
     /// Where the working dir is recorded before each turn (`None`: not persisting).
     checkpoints: Option<checkpoint::Store>,
     /// The working dir as the last turn left it: the next checkpoint reads only what changed.

@@ -153,6 +153,15 @@ impl Recorder {
         self.record.as_ref()
     }
 
+    /// Text the user sent into the running turn: a prompt in the log like any other.
+    pub fn steered(&mut self, text: &str) {
+        self.pending.push(LogEntry::Prompt {
+            ts_ms: now_ms(),
+            text: text.to_string(),
+        });
+        self.write_pending();
+    }
+
     pub fn observe(&mut self, event: &CodexEvent) {
         let now = now_ms();
         if let CodexEvent::ThreadStarted { thread_id } = event {

@@ -100,12 +100,21 @@ impl SessionTurn<'_> {
             let flush_at = self.recorder.as_ref().and_then(Recorder::flush_due);
             tokio::select! {
                 ev = self.turn.events.recv() => return Some(self.take(ev?)),
-                Some((id, decision)) = self.session.answers_rx.recv() => {
-                    match &self.approver {
+                Some(input) = self.session.answers_rx.recv() => match input {
+                    super::ToTurn::Answer(id, decision) => match &self.approver {
                         Some(a) => a.answer(&id, decision),
                         None => tracing::warn!(%id, "an approval answer for a turn that cannot take one"),
-                    }
-                }
+                    },
+                    super::ToTurn::Steer(text) => match self.turn.steerer() {
+                        Some(s) => {
+                            if let Some(r) = &mut self.recorder {
+                                r.steered(&text);
+                            }
+                            s.steer(&text);
+                        }
+                        None => tracing::warn!("steering a turn whose backend cannot take it"),
+                    },
+                },
                 _ = self.cancel.cancelled(), if !self.interrupted => {
                     self.interrupted = true;
                     self.turn.interrupter().interrupt();

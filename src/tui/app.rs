@@ -9,7 +9,6 @@
 //! The state lives in components with their own invariants — [`Chat`], [`EventPane`],
 //! [`FileTree`], [`TurnState`] and the popup stack ([`Popups`]) — and the App routes to them.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,10 +18,10 @@ use super::Msg;
 use super::agent_view::AgentView;
 pub use super::chat::{Chat, ChatLine, MAX_CHAT, Who};
 pub use super::event_pane::EventPane;
-use super::files::FileTree;
 use super::keymap::Keymap;
 use super::pickers::Picker;
 use super::rows::RowKind;
+pub use super::tabs::{Tab, TabState, Unseen};
 pub use super::turn::{Running, TurnState};
 pub use super::views::{ApprovalView, Popup, Popups, Reaction};
 use crate::engine::TurnStatus;
@@ -90,6 +89,18 @@ pub enum Effect {
     Undo {
         force: bool,
     },
+    /// Text for the running turn (app-server `turn/steer`).
+    Steer(String),
+    /// An effect of a background tab's message, for that tab's services.
+    InTab(u64, Box<Effect>),
+    /// Ctrl+T, `/tab [DIR]`: a new session in a new tab (in DIR, else the visible tab's dir).
+    OpenTab {
+        cwd: Option<PathBuf>,
+    },
+    /// `/close`: the tab is gone from the screen; stop its services (interrupting its turn).
+    CloseTab(u64),
+    /// A session needs the user while they look elsewhere.
+    Notify(super::notify::Notification),
 }
 
 /// An empty prompt box.
@@ -111,11 +122,14 @@ pub struct Info {
 
 pub struct App {
     pub keymap: Keymap,
-    pub info: Info,
-    pub chat: Chat,
-    pub events: EventPane,
-    pub files: FileTree,
-    pub turn: TurnState,
+    /// Every session, in bar order; see [`super::tabs`].
+    pub tabs: Vec<Tab>,
+    /// The tab on screen.
+    pub visible: usize,
+    /// The tab being worked on (the App dereferences to it): the visible one, except while
+    /// a message of a background tab is handled.
+    pub current: usize,
+    pub next_tab_id: u64,
     pub popups: Popups,
     pub input: TextArea<'static>,
     pub focus: Focus,
@@ -128,49 +142,39 @@ pub struct App {
     /// (row, column) of a `$word` whose popup the user closed; it stays closed.
     pub skill_dismissed: Option<(usize, usize)>,
     pub read_only: bool,
-    /// Prompts go to the orchestrating agent (else straight to Codex).
-    pub agent_mode: bool,
-    pub agent: AgentView,
-    /// Approval requests not yet answered, oldest first (the first one is on screen).
-    pub approvals: VecDeque<ApprovalView>,
     pub size: (u16, u16),
     pub dirty: bool,
     pub quit: bool,
-    /// What the last turn changed in the working dir: `/diff` shows it.
-    pub last_diff: Option<crate::session::checkpoint::TurnDiff>,
-    /// Codex's own diff of the running turn so far (app-server), until the turn's own.
-    pub live_diff: Option<crate::session::checkpoint::TurnDiff>,
+    /// The terminal has focus (crossterm focus events; assumed until told otherwise).
+    pub term_focused: bool,
+    /// Effects raised deep in a handler (notifications), sent with the update's others.
+    pub(super) outbox: Vec<Effect>,
 }
 
 impl App {
     pub fn new(keymap: Keymap, info: Info) -> Self {
-        let files = FileTree::new(info.cwd.clone());
         Self {
             keymap,
-            info,
-            chat: Chat::default(),
-            events: EventPane::default(),
-            files,
-            turn: TurnState::default(),
+            tabs: vec![Tab::new(0, info, AgentView::default())],
+            visible: 0,
+            current: 0,
+            next_tab_id: 1,
             popups: Popups::default(),
             input: new_input(),
             focus: Focus::Input,
             error: None,
             quit_armed: false,
             now: Instant::now(),
-            last_diff: None,
-            live_diff: None,
             spinner: 0,
             skills: Vec::new(),
             skill_errors: Vec::new(),
             skill_dismissed: None,
             read_only: false,
-            agent_mode: false,
-            agent: AgentView::default(),
-            approvals: VecDeque::new(),
             size: (120, 40),
             dirty: true,
             quit: false,
+            term_focused: true,
+            outbox: Vec::new(),
         }
     }
 
@@ -188,7 +192,10 @@ impl App {
     }
 
     pub fn fail(&mut self, message: &str) {
-        self.error = Some(crate::text::one_line(message, 400));
+        // A background tab's error waits in its chat (and the bar), not on screen.
+        if self.on_screen() {
+            self.error = Some(crate::text::one_line(message, 400));
+        }
         self.say(Who::Error, message);
     }
 
@@ -242,7 +249,12 @@ impl App {
                 self.now = now;
                 self.spinner = self.spinner.wrapping_add(1);
             }
+            Msg::Tab { tab, msg } => {
+                let inner = self.in_tab(tab, |app| app.update(*msg)).unwrap_or_default();
+                fx.extend(inner.into_iter().map(|e| Effect::InTab(tab, Box::new(e))));
+            }
         }
+        fx.append(&mut self.outbox);
         fx
     }
 
@@ -289,11 +301,10 @@ impl App {
                     scroll: 0,
                 });
                 self.show_next_approval();
+                self.notify("approval", None);
             }
             CodexEvent::ApprovalResolved { request_id, .. } => {
-                self.approvals.retain(|a| &a.request_id != request_id);
-                self.popups
-                    .close(|p| matches!(p, Popup::Approval(a) if &a.request_id == request_id));
+                self.forget_approval(request_id);
                 self.show_next_approval();
             }
             CodexEvent::TurnDiffUpdated { diff } if !superseded => self.on_live_diff(diff),
@@ -309,7 +320,7 @@ impl App {
 
     /// Puts the oldest unanswered approval on top, unless one is already showing.
     pub fn show_next_approval(&mut self) {
-        if self.popups.any(|p| matches!(p, Popup::Approval(_))) {
+        if !self.may_show_approval() || self.popups.any(|p| matches!(p, Popup::Approval(_))) {
             return;
         }
         if let Some(mut a) = self.approvals.front().cloned() {
@@ -344,10 +355,25 @@ impl App {
             let total = self.turn.total();
             self.turn.set_thread(outcome.thread_id.clone(), total);
         }
+        let status = match &outcome.status {
+            TurnStatus::Completed => "done",
+            TurnStatus::Interrupted => "interrupted",
+            TurnStatus::Failed(_) => "failed",
+        };
+        // A failure stays in the bar until the next turn; a success only out of sight.
+        if status == "failed" {
+            self.unseen = Unseen::Failed;
+        } else if !self.on_screen() {
+            self.unseen = Unseen::Done;
+        }
+        if !turn.superseded {
+            self.notify(status, outcome.last_message.clone());
+        }
         match &outcome.status {
             TurnStatus::Completed => {}
             TurnStatus::Interrupted => {
-                self.events.stop_running(run, self.now);
+                let now = self.now;
+                self.events.stop_running(run, now);
                 let what = if turn.superseded {
                     "interrupted"
                 } else {
@@ -356,7 +382,8 @@ impl App {
                 self.say(Who::Notice, what);
             }
             TurnStatus::Failed(e) => {
-                self.events.stop_running(run, self.now);
+                let now = self.now;
+                self.events.stop_running(run, now);
                 self.fail(&e.to_string());
             }
         }
@@ -371,7 +398,9 @@ impl App {
         self.files.clear_changed();
         self.error = None;
         self.live_diff = None;
-        let run = self.turn.begin(self.now);
+        self.unseen = Unseen::Nothing;
+        let now = self.now;
+        let run = self.turn.begin(now);
         self.events.follow();
         let spec = TurnSpec {
             prompt,
@@ -399,6 +428,22 @@ impl App {
         self.approvals.clear();
         self.popups.close(|p| matches!(p, Popup::Approval(_)));
         self.note("interrupting the running turn");
+    }
+
+    /// Asks for the user's attention when they look elsewhere (another tab, another window).
+    fn notify(&mut self, status: &'static str, last_message: Option<String>) {
+        if self.on_screen() && self.term_focused {
+            return;
+        }
+        let note = super::notify::Notification {
+            kind: "codexmcp-turn",
+            thread_id: self.thread_id().map(str::to_string),
+            title: self.title(),
+            status,
+            last_message,
+            cwd: self.info.cwd.display().to_string(),
+        };
+        self.outbox.push(Effect::Notify(note));
     }
 
     pub fn note(&mut self, text: &str) {

@@ -61,6 +61,14 @@ impl Chat {
         self.lines.iter()
     }
 
+    /// The first prompt still in the transcript (a tab's name).
+    pub fn first_prompt(&self) -> Option<String> {
+        self.lines
+            .iter()
+            .find(|l| l.who == Who::User)
+            .map(|l| l.text.clone())
+    }
+
     pub fn back(&self) -> Option<&ChatLine> {
         self.lines.back()
     }

@@ -25,6 +25,8 @@ pub enum Command {
         agent: bool,
     },
     Interrupt,
+    /// More input for the running turn (app-server); nothing when no turn runs.
+    Steer(String),
     Answer {
         request_id: String,
         decision: ApprovalDecision,
@@ -128,8 +130,8 @@ impl Actor {
                     };
                     let _ = self.out.send(msg).await;
                 }
-                // Nothing runs: nothing to interrupt or answer.
-                Command::Interrupt | Command::Answer { .. } => {}
+                // Nothing runs: nothing to interrupt, answer or steer.
+                Command::Interrupt | Command::Answer { .. } | Command::Steer(_) => {}
             }
         }
     }
@@ -249,6 +251,7 @@ fn during(
 ) {
     match cmd {
         Command::Interrupt => cancel.cancel(),
+        Command::Steer(text) => answers.steer(&text),
         Command::Answer {
             request_id,
             decision,

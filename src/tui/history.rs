@@ -30,7 +30,8 @@ impl App {
                     {
                         self.say(Who::Codex, text);
                     }
-                    self.events.apply(run, &event, self.now);
+                    let now = self.now;
+                    self.events.apply(run, &event, now);
                 }
             }
         }
@@ -45,11 +46,13 @@ impl App {
     pub(super) fn on_replay(&mut self, prompt: Option<String>, event: Option<CodexEvent>) {
         if let Some(p) = prompt {
             self.say(Who::User, &p);
-            self.turn.begin(self.now);
+            let now = self.now;
+            self.turn.begin(now);
         }
         if let Some(e) = event {
             if !self.turn.is_running() {
-                self.turn.begin(self.now);
+                let now = self.now;
+                self.turn.begin(now);
             }
             let run = self.turn.running().map_or(0, |t| t.run);
             self.on_codex(run, &e);

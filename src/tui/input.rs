@@ -19,8 +19,10 @@ pub fn handle_terminal(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
         }
         Event::Resize(w, h) => app.size = (w, h),
+        Event::FocusGained => app.term_focused = true,
+        Event::FocusLost => app.term_focused = false,
         Event::Mouse(m) => {
-            let areas = ui::layout(Rect::new(0, 0, app.size.0, app.size.1));
+            let areas = ui::layout(Rect::new(0, 0, app.size.0, app.size.1), app.tabs.len());
             let at = Position::new(m.column, m.row);
             let pane = [
                 (areas.chat, Focus::Chat),
@@ -77,11 +79,14 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         app.popups.push(Popup::Help { scroll: 0 });
         return;
     }
+    if super::tab_input::on_key(app, &key, fx) {
+        return;
+    }
     if km.is(Action::ShowDiff, &key) {
         app.open_diff();
         return;
     }
-    let tree = ui::layout(Rect::new(0, 0, app.size.0, app.size.1))
+    let tree = ui::layout(Rect::new(0, 0, app.size.0, app.size.1), app.tabs.len())
         .files
         .is_some();
     if km.is(Action::FocusNext, &key) {
@@ -190,13 +195,13 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 app.agent_mode = false;
                 app.say(Who::Notice, "direct mode: prompts go straight to Codex");
             }
+            other if super::tab_input::command(app, other, arg, fx) => {}
             other => app.fail(&format!("unknown command /{other} (try /help)")),
         }
         return;
     }
     if app.is_running() {
-        app.turn.queue(text);
-        app.note("prompt queued: it is sent when this turn ends");
+        super::tab_input::while_running(app, text, fx);
     } else {
         app.start_turn(text, fx);
     }

@@ -76,10 +76,15 @@ pub enum Action {
     NextFile,
     PrevFile,
     ShowDiff,
+    NewTab,
+    NextTab,
+    PrevTab,
+    GoToTab,
+    Queue,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 29] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -104,6 +109,11 @@ impl Action {
         Self::NextFile,
         Self::PrevFile,
         Self::ShowDiff,
+        Self::NewTab,
+        Self::NextTab,
+        Self::PrevTab,
+        Self::GoToTab,
+        Self::Queue,
     ];
 
     pub fn context(self) -> Context {
@@ -114,8 +124,12 @@ impl Action {
             | Self::FocusPrev
             | Self::Help
             | Self::ShowDiff
+            | Self::NewTab
+            | Self::NextTab
+            | Self::PrevTab
+            | Self::GoToTab
             | Self::Dismiss => Context::Global,
-            Self::Send | Self::Newline => Context::Prompt,
+            Self::Send | Self::Newline | Self::Queue => Context::Prompt,
             Self::Up
             | Self::Down
             | Self::PageUp
@@ -157,6 +171,11 @@ impl Action {
             Self::NextFile => "next_file",
             Self::PrevFile => "prev_file",
             Self::ShowDiff => "show_diff",
+            Self::NewTab => "new_tab",
+            Self::NextTab => "next_tab",
+            Self::PrevTab => "prev_tab",
+            Self::GoToTab => "go_to_tab",
+            Self::Queue => "queue",
         }
     }
 
@@ -186,6 +205,11 @@ impl Action {
             Self::NextFile => "next file (in a diff)",
             Self::PrevFile => "previous file (in a diff)",
             Self::ShowDiff => "what the turn changed (live while it runs)",
+            Self::NewTab => "a new session in a new tab",
+            Self::NextTab => "next session",
+            Self::PrevTab => "previous session",
+            Self::GoToTab => "session 1…9",
+            Self::Queue => "queue the prompt for after the running turn",
         }
     }
 }
@@ -343,6 +367,16 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Action::NextFile, &["]"]),
         (Action::PrevFile, &["["]),
         (Action::ShowDiff, &["f2", "alt+d"]),
+        (Action::NewTab, &["ctrl+t"]),
+        (Action::NextTab, &["ctrl+pagedown"]),
+        (Action::PrevTab, &["ctrl+pageup"]),
+        (
+            Action::GoToTab,
+            &[
+                "alt+1", "alt+2", "alt+3", "alt+4", "alt+5", "alt+6", "alt+7", "alt+8", "alt+9",
+            ],
+        ),
+        (Action::Queue, &["tab"]),
     ]
 }
 
@@ -398,11 +432,25 @@ impl Keymap {
 
     /// `Enter` / `Shift+Enter, Alt+Enter` for hints and help.
     pub fn label(&self, action: Action) -> String {
-        self.keys(action)
+        let names: Vec<String> = self.keys(action).iter().map(ToString::to_string).collect();
+        // `Alt+1, Alt+2, … Alt+9` reads as `Alt+1…9`.
+        let digits: Vec<(&str, char)> = names
             .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+            .filter_map(|n| n.strip_suffix(|c: char| c.is_ascii_digit()).map(|p| (p, n)))
+            .filter_map(|(p, n)| Some((p, n.chars().last()?)))
+            .collect();
+        if names.len() > 2
+            && digits.len() == names.len()
+            && digits.iter().all(|(p, _)| *p == digits[0].0)
+            && digits
+                .windows(2)
+                .all(|w| w[1].1 as u32 == w[0].1 as u32 + 1)
+        {
+            let (prefix, first) = digits[0];
+            let last = digits[digits.len() - 1].1;
+            return format!("{prefix}{first}…{last}");
+        }
+        names.join(", ")
     }
 
     /// Rows for the help popup, grouped by context: `(Some(title), ..)` opens a group,

@@ -17,15 +17,19 @@ pub mod files;
 mod history;
 pub mod input;
 pub mod keymap;
+pub mod notify;
 pub mod pickers;
 pub mod replay;
 mod review;
 pub mod rows;
 pub mod run;
 mod services;
+pub mod tab_input;
+pub mod tabs;
 pub mod turn;
 pub mod ui;
 pub mod views;
+mod worktree;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -94,6 +98,11 @@ pub enum Msg {
         event: Option<CodexEvent>,
     },
     Tick(Instant),
+    /// A message of one tab's services (its conversation, scanner, watcher).
+    Tab {
+        tab: u64,
+        msg: Box<Msg>,
+    },
 }
 
 /// How the TUI starts.

@@ -15,7 +15,8 @@ impl App {
         let mut diff = crate::present::diff::from_unified(unified);
         for f in &mut diff.files {
             f.path = under_cwd(&self.info.cwd, &f.path);
-            self.files.mark_changed(self.info.cwd.join(&f.path));
+            let path = self.info.cwd.join(&f.path);
+            self.files.mark_changed(path);
         }
         if let Some(Popup::Diff(view)) = self.popups.top_mut()
             && view.live
@@ -31,7 +32,8 @@ impl App {
             let path = self.info.cwd.join(&f.path);
             self.files.mark_changed(path);
         }
-        self.events.attach_diff(run, &diff, &self.info.cwd);
+        let tab = &mut **self;
+        tab.events.attach_diff(run, &diff, &tab.info.cwd);
         if let Some(Popup::Diff(view)) = self.popups.top_mut()
             && view.live
         {

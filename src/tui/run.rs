@@ -14,9 +14,9 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
-    PushKeyboardEnhancementFlags,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, EventStream, KeyboardEnhancementFlags,
+    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use super::app::{App, Effect, Info};
 use super::keymap::Keymap;
 use super::services::Services;
-use super::{FRAME, Msg, TICK, TuiOptions, files, replay, ui};
+use super::{FRAME, Msg, TICK, TuiOptions, replay, ui};
 use crate::config::Settings;
 use crate::engine::{self};
 
@@ -46,7 +46,8 @@ impl TerminalGuard {
             out,
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            EnableFocusChange
         )?;
         if terminal::supports_keyboard_enhancement().unwrap_or(false) {
             let _ = execute!(
@@ -72,6 +73,7 @@ fn restore() {
     let _ = execute!(
         out,
         DisableBracketedPaste,
+        DisableFocusChange,
         DisableMouseCapture,
         LeaveAlternateScreen,
         cursor::Show
@@ -178,7 +180,6 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
-    let _watcher = files::watch(&cwd, tx.clone());
     let mut fx = vec![Effect::Rescan];
     services.load_skills(&cwd);
     if let Some((path, speed)) = &opts.replay {
@@ -284,8 +285,14 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         }
     }
     // The demo's thread goes with its temporary home: nothing to resume later.
-    if let Some(id) = app.thread_id().filter(|_| !opts.demo) {
-        let id = crate::text::one_line(id, 80);
+    let threads: Vec<String> = app
+        .tabs
+        .iter()
+        .filter_map(|t| t.turn.thread_id())
+        .filter(|_| !opts.demo)
+        .map(|id| crate::text::one_line(id, 80))
+        .collect();
+    for id in &threads {
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }
     0

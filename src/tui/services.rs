@@ -18,16 +18,60 @@ use crate::session::{Session, SessionRecord, Store};
 /// Carries out effects.
 pub(super) struct Services {
     tx: mpsc::Sender<Msg>,
-    scanner: Scanner,
     engine: Result<EngineConfig, EngineError>,
     store: Option<Store>,
     /// `[prices]` from config.toml, for the cost in `/export`.
     prices: std::collections::BTreeMap<String, crate::config::Price>,
-    conversation: Conversation,
+    /// What each tab's agent is built from (`None`: no endpoint).
+    agent_settings: Option<AgentSettings>,
+    /// How a turn that ends out of sight is announced.
+    notify: super::notify::Notifier,
+    /// One set of services per tab, in no particular order.
+    tabs: Vec<TabServices>,
     /// What the user must know at start (no Codex, no credential).
     pub(super) startup_error: Option<String>,
     pub(super) agent_available: bool,
     pub(super) agent_error: Option<String>,
+}
+
+/// What one tab has running for it: its conversation (session and agent), its tree scanner
+/// and its file watcher. All of them report through the tab's own channel, whose messages
+/// reach the App tagged with the tab.
+struct TabServices {
+    id: u64,
+    conversation: Conversation,
+    scanner: Scanner,
+    _watcher: Option<notify::RecommendedWatcher>,
+}
+
+impl TabServices {
+    fn start(
+        id: u64,
+        session: Result<Session, EngineError>,
+        agent: Option<Agent>,
+        cwd: &std::path::Path,
+        app_tx: &mpsc::Sender<Msg>,
+    ) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+        let out = app_tx.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                let tagged = Msg::Tab {
+                    tab: id,
+                    msg: Box::new(msg),
+                };
+                if out.send(tagged).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            id,
+            scanner: Scanner::start(tx.clone()),
+            _watcher: files::watch(cwd, tx.clone()),
+            conversation: Conversation::start(session, agent, tx),
+        }
+    }
 }
 
 impl Services {
@@ -41,14 +85,17 @@ impl Services {
             Err(e) => Some(e.to_string()),
             Ok(s) => s.blocked().map(str::to_string),
         };
-        let (agent, agent_error) = match AgentSettings::resolve(settings).and_then(Agent::new) {
+        let agent_settings = AgentSettings::resolve(settings);
+        let (agent, agent_error) = match agent_settings.clone().and_then(Agent::new) {
             Ok(a) => (Some(a), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let cwd = crate::config::absolute(&settings.cwd);
         Self {
-            scanner: Scanner::start(tx.clone()),
             agent_available: agent.is_some(),
-            conversation: Conversation::start(session, agent, tx.clone()),
+            agent_settings: agent_settings.ok(),
+            tabs: vec![TabServices::start(0, session, agent, &cwd, &tx)],
+            notify: super::notify::Notifier::from_settings(settings),
             tx,
             engine,
             store,
@@ -56,6 +103,31 @@ impl Services {
             startup_error,
             agent_error,
         }
+    }
+
+    /// Opens a tab working in `cwd` (the visible tab's when `None`) and shows it.
+    fn open_tab(&mut self, cwd: Option<PathBuf>, app: &mut App) {
+        if app.tabs.len() >= super::tabs::MAX_TABS {
+            app.fail(&format!(
+                "{} sessions at most: /close one first",
+                super::tabs::MAX_TABS
+            ));
+            return;
+        }
+        let cwd = cwd.unwrap_or_else(|| app.info.cwd.clone());
+        let engine = self.engine.clone().map(|mut e| {
+            e.cwd = cwd.clone();
+            e
+        });
+        let session = engine.map(|config| Session::new(config, self.store.clone()));
+        let agent = self.agent_settings.clone().and_then(|s| Agent::new(s).ok());
+        let mut info = app.info.clone();
+        info.cwd = cwd.clone();
+        let id = app.add_tab(info);
+        self.tabs
+            .push(TabServices::start(id, session, agent, &cwd, &self.tx));
+        app.show_tab(app.tabs.len() - 1);
+        self.perform(Effect::Rescan, app);
     }
 
     /// What the engine wants the user to know (e.g. a backend fallback).
@@ -98,24 +170,54 @@ impl Services {
         });
     }
 
+    /// Carries out `effect` for the tab it came from: `InTab` names it, anything else is the
+    /// visible tab's.
     pub(super) fn perform(&mut self, effect: Effect, app: &mut App) {
         match effect {
-            Effect::StartTurn { run, spec, agent } => self.conversation.send(Command::Run {
+            Effect::InTab(id, inner) => {
+                app.in_tab(id, |app| self.perform(*inner, app));
+            }
+            Effect::OpenTab { cwd } => self.open_tab(cwd, app),
+            Effect::CloseTab(id) => {
+                if let Some(i) = self.tabs.iter().position(|t| t.id == id) {
+                    // Interrupts its turn and waits for its child, off the UI task.
+                    let tab = self.tabs.swap_remove(i);
+                    tokio::spawn(tab.conversation.shutdown());
+                }
+            }
+            Effect::Notify(note) => self.notify.send(&note),
+            effect => self.perform_here(effect, app),
+        }
+    }
+
+    /// An effect on the current tab's own services.
+    fn perform_here(&mut self, effect: Effect, app: &mut App) {
+        let Some(tab) = self.tabs.iter().find(|t| t.id == app.id) else {
+            return;
+        };
+        let conversation = &tab.conversation;
+        match effect {
+            Effect::StartTurn { run, spec, agent } => conversation.send(Command::Run {
                 run,
                 prompt: spec.prompt,
                 agent,
             }),
-            Effect::Interrupt => self.conversation.send(Command::Interrupt),
+            Effect::Interrupt => conversation.send(Command::Interrupt),
             Effect::Approve {
                 request_id,
                 decision,
                 ..
-            } => self.conversation.send(Command::Answer {
+            } => conversation.send(Command::Answer {
                 request_id,
                 decision,
             }),
-            Effect::NewThread => self.conversation.send(Command::Reset),
-            Effect::Undo { force } => self.conversation.send(Command::Undo { force }),
+            Effect::Steer(text) => conversation.send(Command::Steer(text)),
+            Effect::NewThread => conversation.send(Command::Reset),
+            Effect::Undo { force } => conversation.send(Command::Undo { force }),
+            Effect::LoadTranscript(id) => conversation.send(Command::Load(id)),
+            Effect::Rescan => tab
+                .scanner
+                .request(app.files.root().to_path_buf(), app.files.expanded()),
             Effect::LoadDiff { thread, turn } => {
                 self.blocking(move || Some(load_diff(&thread, turn)))
             }
@@ -124,11 +226,11 @@ impl Services {
                 let prices = crate::agent::cost::PriceTable::new(&self.prices);
                 self.blocking(move || Some(export(store.as_ref(), &id, &prices)));
             }
-            Effect::LoadTranscript(id) => self.conversation.send(Command::Load(id)),
             Effect::Quit => {}
-            Effect::Rescan => self
-                .scanner
-                .request(app.files.root().to_path_buf(), app.files.expanded()),
+            Effect::InTab(..)
+            | Effect::OpenTab { .. }
+            | Effect::CloseTab(_)
+            | Effect::Notify(_) => {}
             Effect::LoadPreview(path) => {
                 let root = app.files.root().to_path_buf();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
@@ -164,14 +266,12 @@ impl Services {
     /// its messages, then stops the long-lived backend.
     pub(super) async fn shutdown(self, mut rx: mpsc::Receiver<Msg>) {
         let Services {
-            tx,
-            engine,
-            conversation,
-            ..
+            tx, engine, tabs, ..
         } = self;
         drop(tx);
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        conversation.shutdown().await;
+        // Every tab's turn is interrupted at once, and each child waited for.
+        futures::future::join_all(tabs.into_iter().map(|t| t.conversation.shutdown())).await;
         drain.abort();
         if let Ok(e) = engine {
             e.shutdown().await;

@@ -18,6 +18,7 @@ mod ship;
 mod skills;
 mod store;
 mod supervisor;
+mod tabs;
 mod text;
 pub mod tui;
 pub mod tui_flow;

@@ -4,6 +4,7 @@
 //! so the same state always gives the same screen (which is what the snapshot tests rely on).
 //! [`layout`] is shared with mouse handling so clicks land on the pane that was drawn there.
 
+mod bar;
 mod panes;
 mod popups;
 
@@ -28,10 +29,15 @@ pub struct Areas {
     pub files: Option<Rect>,
     pub status: Rect,
     pub footer: Rect,
+    /// The session bar, when there is more than one session.
+    pub bar: Option<Rect>,
 }
 
-pub fn layout(area: Rect) -> Areas {
-    let [main, status, footer] = Layout::vertical([
+/// The areas for a screen of `area`, with the session bar on top when `sessions` > 1.
+pub fn layout(area: Rect, sessions: usize) -> Areas {
+    let bar_h = u16::from(sessions > 1);
+    let [bar, main, status, footer] = Layout::vertical([
+        Constraint::Length(bar_h),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -64,11 +70,15 @@ pub fn layout(area: Rect) -> Areas {
         files,
         status,
         footer,
+        bar: (bar_h > 0).then_some(bar),
     }
 }
 
 pub fn render(frame: &mut Frame, app: &App) {
-    let areas = layout(frame.area());
+    let areas = layout(frame.area(), app.tabs.len());
+    if let Some(b) = areas.bar {
+        bar::render(frame, app, b);
+    }
     panes::chat(frame, app, areas.chat);
     panes::input(frame, app, areas.input);
     panes::events(frame, app, areas.events);

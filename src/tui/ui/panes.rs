@@ -99,6 +99,8 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
 pub fn input(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.read_only {
         " Replay (read-only) "
+    } else if app.can_steer() {
+        " Prompt — Enter steers the turn, Tab queues "
     } else if app.is_running() {
         " Prompt — Enter queues "
     } else {

@@ -65,7 +65,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
     match popup {
         Popup::Approval(a) => draw_approval(frame, app, a, area),
         Popup::Skills(p) => {
-            let input = layout(area).input;
+            let input = layout(area, app.tabs.len()).input;
             let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))
                 as u16;
             let w = input.width.max(40).min(area.width);

@@ -1,0 +1,89 @@
+//! Telling the user that a session needs them: a turn ended, failed or waits for an approval
+//! while the terminal was not focused or the session was not the visible one.
+//!
+//! The terminal is asked first (`notify` in config.toml): the bell, or a desktop
+//! notification by OSC 9 or OSC 777, written between frames by the task that owns the
+//! terminal. Then `notify_command`, if set, runs with one JSON argument — thread id, session
+//! title, status, last message — the way Codex runs its own `notify` program. The text is
+//! Codex's and the model's: it is flattened to one line of plain characters before it goes
+//! into an escape sequence, and passed to the program as data, never through a shell.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::config::{NotifyMode, Settings};
+
+/// What happened, and to which session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub thread_id: Option<String>,
+    pub title: String,
+    /// `done`, `failed`, `interrupted` or `approval`.
+    pub status: &'static str,
+    pub last_message: Option<String>,
+    pub cwd: String,
+}
+
+pub struct Notifier {
+    mode: NotifyMode,
+    command: Vec<String>,
+}
+
+impl Notifier {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            mode: settings.notify,
+            command: settings.notify_command.clone(),
+        }
+    }
+
+    pub fn send(&self, note: &Notification) {
+        let what = match note.status {
+            "approval" => "needs your approval",
+            "failed" => "failed",
+            "interrupted" => "was interrupted",
+            _ => "is done",
+        };
+        let body = plain(&format!("{} {what}", note.title), 200);
+        let seq = match self.mode {
+            NotifyMode::Bell => "\u{7}".to_string(),
+            NotifyMode::Osc9 => format!("\u{1b}]9;codexmcp: {body}\u{7}"),
+            NotifyMode::Osc777 => format!("\u{1b}]777;notify;codexmcp;{body}\u{7}"),
+            NotifyMode::Off => String::new(),
+        };
+        if !seq.is_empty() {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(seq.as_bytes()).and_then(|_| out.flush());
+        }
+        if let Some((program, args)) = self.command.split_first() {
+            let json = serde_json::to_string(note).unwrap_or_default();
+            let spawned = tokio::process::Command::new(program)
+                .args(args)
+                .arg(json)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .kill_on_drop(false)
+                .spawn();
+            match spawned {
+                // Reaped in the background; it may outlive nothing but its own work.
+                Ok(mut child) => {
+                    tokio::spawn(async move { child.wait().await });
+                }
+                Err(e) => tracing::warn!("notify_command {program}: {e}"),
+            }
+        }
+    }
+}
+
+/// One line of printable characters: what an escape sequence may carry (`;` too, which OSC
+/// 777 would read as a field separator).
+fn plain(text: &str, max: usize) -> String {
+    crate::text::one_line(text, max)
+        .chars()
+        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
+        .collect()
+}
