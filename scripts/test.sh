@@ -20,12 +20,14 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Codex CLI (npm registry)"
 scripts/install-codex.sh
 
-step "tmux (Debian packages)"
-if ! command -v tmux >/dev/null; then
+step "tmux and git (Debian packages)"
+# git: the worktree tests make repositories and worktrees of their own.
+if ! command -v tmux >/dev/null || ! command -v git >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tmux
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tmux git
 fi
 tmux -V
+git --version
 
 if [ -f scripts/requirements-test.txt ]; then
   step "Python test packages (PyPI)"

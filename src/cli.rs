@@ -126,6 +126,12 @@ pub struct Cli {
     /// Open the TUI on an existing thread.
     #[arg(long, value_name = "THREAD_ID")]
     pub resume: Option<String>,
+    /// Start in a new git worktree (branch codexmcp/NAME) of the working dir's repository.
+    #[arg(long, value_name = "NAME")]
+    pub worktree: Option<String>,
+    /// Reopen the sessions (tabs, threads, working dirs) open when the TUI last quit.
+    #[arg(long, conflicts_with = "resume")]
+    pub restore: bool,
     /// First message for the TUI.
     pub prompt: Option<String>,
     /// Set by `codexmcp demo` for its TUI: the status bar says it is the demo model.

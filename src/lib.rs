@@ -118,6 +118,8 @@ pub async fn run(cli: Cli) -> i32 {
                 resume: cli.resume.map(Some),
                 replay: None,
                 demo: cli.demo,
+                worktree: cli.worktree,
+                restore: cli.restore,
             };
             run_tui(&settings, &file, opts).await
         }

@@ -16,6 +16,7 @@ pub mod record;
 pub mod store;
 mod turn;
 pub mod undo;
+pub mod worktree;
 
 use std::path::Path;
 

@@ -93,14 +93,18 @@ pub enum Effect {
     Steer(String),
     /// An effect of a background tab's message, for that tab's services.
     InTab(u64, Box<Effect>),
-    /// Ctrl+T, `/tab [DIR]`: a new session in a new tab (in DIR, else the visible tab's dir).
-    OpenTab {
-        cwd: Option<PathBuf>,
-    },
+    /// Ctrl+T, `/tab [DIR]`, `--restore`: a new session in a new tab.
+    OpenTab(super::restore::TabSpec),
     /// `/close`: the tab is gone from the screen; stop its services (interrupting its turn).
     CloseTab(u64),
     /// A session needs the user while they look elsewhere.
     Notify(super::notify::Notification),
+    /// `/new --worktree NAME`, `--worktree NAME`: a git worktree for this tab's next thread.
+    CreateWorktree(String),
+    /// The tab works in another folder from now on (its worktree): new session services.
+    MoveTab(PathBuf),
+    /// `/close --remove`: the closed tab's worktree goes (its branch stays).
+    RemoveWorktree(crate::session::worktree::Worktree),
 }
 
 /// An empty prompt box.
@@ -249,6 +253,7 @@ impl App {
                 self.now = now;
                 self.spinner = self.spinner.wrapping_add(1);
             }
+            Msg::WorktreeReady(made) => self.on_worktree(made, &mut fx),
             Msg::Tab { tab, msg } => {
                 let inner = self.in_tab(tab, |app| app.update(*msg)).unwrap_or_default();
                 fx.extend(inner.into_iter().map(|e| Effect::InTab(tab, Box::new(e))));

@@ -47,7 +47,8 @@ pub fn handle_terminal(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
 fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     let km = app.keymap.clone();
     let was_armed = std::mem::take(&mut app.quit_armed);
-    if on_popup_key(app, key, fx) {
+    // Sessions switch whatever is on screen: a modal never holds the other sessions up.
+    if super::tab_input::on_session_key(app, &key, fx) || on_popup_key(app, key, fx) {
         return;
     }
     // Global keys first: interrupt, quit, help, focus.
@@ -79,7 +80,7 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         app.popups.push(Popup::Help { scroll: 0 });
         return;
     }
-    if super::tab_input::on_key(app, &key, fx) {
+    if super::tab_input::on_queue_key(app, &key) {
         return;
     }
     if km.is(Action::ShowDiff, &key) {
@@ -130,6 +131,10 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
     if let Some(cmd) = trimmed.strip_prefix('/') {
         let (name, arg) = cmd.split_once(char::is_whitespace).unwrap_or((cmd, ""));
         match name {
+            "new" if arg.trim_start().starts_with("--worktree") => {
+                let name = arg.trim_start().trim_start_matches("--worktree").trim();
+                super::tab_input::new_in_worktree(app, name, fx);
+            }
             "new" => {
                 // A running turn is interrupted first (by the conversation actor).
                 app.supersede_turn();

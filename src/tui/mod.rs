@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod notify;
 pub mod pickers;
 pub mod replay;
+pub mod restore;
 mod review;
 pub mod rows;
 pub mod run;
@@ -29,7 +30,6 @@ pub mod tabs;
 pub mod turn;
 pub mod ui;
 pub mod views;
-mod worktree;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -98,6 +98,8 @@ pub enum Msg {
         event: Option<CodexEvent>,
     },
     Tick(Instant),
+    /// The worktree asked for with `/new --worktree`, or why there is none.
+    WorktreeReady(Result<crate::session::worktree::Worktree, String>),
     /// A message of one tab's services (its conversation, scanner, watcher).
     Tab {
         tab: u64,
@@ -114,6 +116,10 @@ pub struct TuiOptions {
     pub replay: Option<(PathBuf, f64)>,
     /// Run by `codexmcp demo`: the status bar says the model is the scripted demo model.
     pub demo: bool,
+    /// `--worktree NAME`: start in a new git worktree of the working dir's repository.
+    pub worktree: Option<String>,
+    /// `--restore`: reopen the sessions that were open when the TUI last quit.
+    pub restore: bool,
 }
 
 pub use run::run;

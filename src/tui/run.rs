@@ -194,6 +194,15 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         Some(None) => fx.push(Effect::ListSessions),
         None => {}
     }
+    if let Some(name) = &opts.worktree {
+        super::tab_input::new_in_worktree(&mut app, name, &mut fx);
+    }
+    if opts.restore {
+        match super::restore::load() {
+            Ok(specs) => restore_tabs(&mut app, specs, &mut fx),
+            Err(e) => app.fail(&e),
+        }
+    }
     if let Some(p) = opts.prompt.clone().filter(|p| !p.trim().is_empty()) {
         super::input::submit(&mut app, p, &mut fx);
     }
@@ -270,6 +279,9 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             _ = stop.cancelled() => break,
         }
     }
+    if !app.read_only && !opts.demo {
+        super::restore::save(&app);
+    }
     services.shutdown(rx).await;
     drop(terminal);
     drop(guard);
@@ -296,6 +308,20 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }
     0
+}
+
+/// `--restore`: the first saved session continues in the first tab when it worked in the same
+/// folder; every other one opens a tab of its own.
+fn restore_tabs(app: &mut App, specs: Vec<super::restore::TabSpec>, fx: &mut Vec<Effect>) {
+    let mut specs = specs.into_iter();
+    let mut first = specs.next();
+    if let Some(spec) = first.take_if(|s| s.cwd.as_ref() == Some(&app.info.cwd)) {
+        app.worktree = spec.worktree;
+        if let Some(id) = spec.resume {
+            fx.push(Effect::LoadTranscript(id));
+        }
+    }
+    fx.extend(first.into_iter().chain(specs).map(Effect::OpenTab));
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::app::{App, Effect};
 use super::conversation::{Command, Conversation};
+use super::restore::TabSpec;
 use super::{Msg, files};
 use crate::agent::{Agent, AgentSettings};
 use crate::config::Settings;
@@ -105,8 +106,9 @@ impl Services {
         }
     }
 
-    /// Opens a tab working in `cwd` (the visible tab's when `None`) and shows it.
-    fn open_tab(&mut self, cwd: Option<PathBuf>, app: &mut App) {
+    /// Opens a tab (in the visible tab's folder unless `spec` says), shows it, and resumes
+    /// the thread `spec` names.
+    fn open_tab(&mut self, spec: TabSpec, app: &mut App) {
         if app.tabs.len() >= super::tabs::MAX_TABS {
             app.fail(&format!(
                 "{} sessions at most: /close one first",
@@ -114,20 +116,77 @@ impl Services {
             ));
             return;
         }
-        let cwd = cwd.unwrap_or_else(|| app.info.cwd.clone());
+        let cwd = spec.cwd.unwrap_or_else(|| app.info.cwd.clone());
+        let mut info = app.info.clone();
+        info.cwd = cwd.clone();
+        let id = app.add_tab(info);
+        let services = self.tab_services(id, &cwd);
+        self.tabs.push(services);
+        app.show_tab(app.tabs.len() - 1);
+        app.worktree = spec.worktree;
+        self.perform(Effect::Rescan, app);
+        if let Some(thread) = spec.resume {
+            app.supersede_turn();
+            self.perform(Effect::LoadTranscript(thread), app);
+        }
+    }
+
+    /// A tab's services, its session working in `cwd`.
+    fn tab_services(&self, id: u64, cwd: &std::path::Path) -> TabServices {
         let engine = self.engine.clone().map(|mut e| {
-            e.cwd = cwd.clone();
+            e.cwd = cwd.to_path_buf();
             e
         });
         let session = engine.map(|config| Session::new(config, self.store.clone()));
         let agent = self.agent_settings.clone().and_then(|s| Agent::new(s).ok());
-        let mut info = app.info.clone();
-        info.cwd = cwd.clone();
-        let id = app.add_tab(info);
-        self.tabs
-            .push(TabServices::start(id, session, agent, &cwd, &self.tx));
-        app.show_tab(app.tabs.len() - 1);
-        self.perform(Effect::Rescan, app);
+        TabServices::start(id, session, agent, cwd, &self.tx)
+    }
+
+    /// The current tab works in `cwd` from now on: new services (a new session), and the old
+    /// ones wound down off the UI task.
+    fn move_tab(&mut self, cwd: PathBuf, app: &mut App) {
+        let Some(i) = self.tabs.iter().position(|t| t.id == app.id) else {
+            return;
+        };
+        let fresh = self.tab_services(app.id, &cwd);
+        let old = std::mem::replace(&mut self.tabs[i], fresh);
+        tokio::spawn(old.conversation.shutdown());
+    }
+
+    /// `git worktree add` off the UI task; the answer comes back to the tab that asked.
+    fn create_worktree(&self, name: String, app: &App) {
+        use crate::session::worktree;
+        let (tx, cwd, tab) = (self.tx.clone(), app.info.cwd.clone(), app.id);
+        tokio::spawn(async move {
+            let made = match worktree::default_root() {
+                Ok(root) => worktree::create(&cwd, &name, &root).await,
+                Err(e) => Err(e),
+            };
+            let msg = Box::new(Msg::WorktreeReady(made.map_err(|e| format!("{e:#}"))));
+            let _ = tx.send(Msg::Tab { tab, msg }).await;
+        });
+    }
+
+    fn remove_worktree(&self, wt: crate::session::worktree::Worktree) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = match crate::session::worktree::remove(&wt, false).await {
+                Ok(()) => Msg::Notice(format!(
+                    "worktree {} removed; the branch {} stays",
+                    wt.path.display(),
+                    wt.branch
+                )),
+                // Never forced: what the session left uncommitted there is not thrown away.
+                Err(e) => Msg::Failed(format!(
+                    "the worktree {} stays ({e:#}); commit what is in it on {}, or remove it \
+                     yourself: git worktree remove --force {}",
+                    wt.path.display(),
+                    wt.branch,
+                    wt.path.display()
+                )),
+            };
+            let _ = tx.send(msg).await;
+        });
     }
 
     /// What the engine wants the user to know (e.g. a backend fallback).
@@ -177,7 +236,10 @@ impl Services {
             Effect::InTab(id, inner) => {
                 app.in_tab(id, |app| self.perform(*inner, app));
             }
-            Effect::OpenTab { cwd } => self.open_tab(cwd, app),
+            Effect::OpenTab(spec) => self.open_tab(spec, app),
+            Effect::MoveTab(cwd) => self.move_tab(cwd, app),
+            Effect::CreateWorktree(name) => self.create_worktree(name, app),
+            Effect::RemoveWorktree(wt) => self.remove_worktree(wt),
             Effect::CloseTab(id) => {
                 if let Some(i) = self.tabs.iter().position(|t| t.id == id) {
                     // Interrupts its turn and waits for its child, off the UI task.
@@ -228,7 +290,10 @@ impl Services {
             }
             Effect::Quit => {}
             Effect::InTab(..)
-            | Effect::OpenTab { .. }
+            | Effect::OpenTab(_)
+            | Effect::MoveTab(_)
+            | Effect::CreateWorktree(_)
+            | Effect::RemoveWorktree(_)
             | Effect::CloseTab(_)
             | Effect::Notify(_) => {}
             Effect::LoadPreview(path) => {

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Effect, Focus, Who};
 use super::keymap::Action;
+use super::restore::TabSpec;
 
 impl App {
     /// Text typed while a turn runs goes into it (`turn/steer`): direct turns on the
@@ -15,11 +16,11 @@ impl App {
     }
 }
 
-/// A session key, if `key` is one; true when it was used.
-pub fn on_key(app: &mut App, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
+/// A key that opens or switches sessions; true when it was one.
+pub fn on_session_key(app: &mut App, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
     let km = app.keymap.clone();
     if km.is(Action::NewTab, key) {
-        fx.push(Effect::OpenTab { cwd: None });
+        fx.push(Effect::OpenTab(TabSpec::default()));
     } else if km.is(Action::NextTab, key) {
         app.show_tab((app.visible + 1) % app.tabs.len());
     } else if km.is(Action::PrevTab, key) {
@@ -30,17 +31,24 @@ pub fn on_key(app: &mut App, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
             KeyCode::Char(c @ '1'..='9') => app.show_tab(c as usize - '1' as usize),
             _ => return false,
         }
-    } else if app.focus == Focus::Input
-        && app.is_running()
-        && km.is(Action::Queue, key)
-        && !app.input.is_empty()
-    {
-        let text = app.input.lines().join("\n");
-        app.input = super::app::new_input();
-        queue(app, text);
     } else {
         return false;
     }
+    true
+}
+
+/// The queue key in the prompt while a turn runs; true when it was used.
+pub fn on_queue_key(app: &mut App, key: &KeyEvent) -> bool {
+    if app.focus != Focus::Input
+        || !app.is_running()
+        || app.input.is_empty()
+        || !app.keymap.is(Action::Queue, key)
+    {
+        return false;
+    }
+    let text = app.input.lines().join("\n");
+    app.input = super::app::new_input();
+    queue(app, text);
     true
 }
 
@@ -61,14 +69,34 @@ pub fn command(app: &mut App, name: &str, arg: &str, fx: &mut Vec<Effect>) -> bo
                 Some(d) if !d.is_dir() => {
                     app.fail(&format!("/tab: {} is not a folder", d.display()))
                 }
-                _ => fx.push(Effect::OpenTab { cwd }),
+                _ => fx.push(Effect::OpenTab(TabSpec {
+                    cwd,
+                    ..TabSpec::default()
+                })),
             }
         }
         "close" if app.tabs.len() == 1 => {
             app.fail("the last session stays open: /quit leaves the app")
         }
+        "close" if app.worktree.is_some() && !matches!(arg.trim(), "--keep" | "--remove") => {
+            let wt = app.worktree.clone().unwrap_or_else(|| unreachable!());
+            app.say(
+                Who::Notice,
+                &format!(
+                    "this session works in the worktree {} (branch {}): /close --keep keeps \
+                     it, /close --remove removes it (the branch and its commits stay)",
+                    wt.path.display(),
+                    wt.branch
+                ),
+            );
+        }
         "close" => {
             let id = app.id;
+            if arg.trim() == "--remove"
+                && let Some(wt) = app.worktree.clone()
+            {
+                fx.push(Effect::RemoveWorktree(wt));
+            }
             if app.is_running() {
                 app.supersede_turn();
             }
@@ -78,6 +106,45 @@ pub fn command(app: &mut App, name: &str, arg: &str, fx: &mut Vec<Effect>) -> bo
         _ => return false,
     }
     true
+}
+
+/// `/new --worktree NAME`: the tab's next thread works in a new git worktree.
+pub fn new_in_worktree(app: &mut App, name: &str, fx: &mut Vec<Effect>) {
+    if let Err(e) = crate::session::worktree::check_name(name) {
+        return app.fail(&format!("{e:#}"));
+    }
+    app.supersede_turn();
+    app.say(Who::Notice, &format!("creating the worktree {name}…"));
+    fx.push(Effect::CreateWorktree(name.to_string()));
+}
+
+impl App {
+    /// The worktree is there (or is not): the tab moves into it, on a new thread.
+    pub(super) fn on_worktree(
+        &mut self,
+        made: Result<crate::session::worktree::Worktree, String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        match made {
+            Ok(wt) => {
+                self.turn.set_thread(None, Default::default());
+                self.info.cwd = wt.cwd.clone();
+                self.files = super::files::FileTree::new(wt.cwd.clone());
+                self.say(
+                    Who::Notice,
+                    &format!(
+                        "new thread in the worktree {} on branch {} (your checkout is untouched)",
+                        wt.cwd.display(),
+                        wt.branch
+                    ),
+                );
+                fx.push(Effect::MoveTab(wt.cwd.clone()));
+                fx.push(Effect::Rescan);
+                self.worktree = Some(wt);
+            }
+            Err(e) => self.fail(&format!("no worktree: {e}")),
+        }
+    }
 }
 
 /// A prompt typed while a turn runs: into the turn where the backend can take it, else kept

@@ -48,7 +48,7 @@ pub struct Tab {
     pub live_diff: Option<TurnDiff>,
     pub unseen: Unseen,
     /// The git worktree this tab works in, when it was opened with one.
-    pub worktree: Option<super::worktree::Worktree>,
+    pub worktree: Option<crate::session::worktree::Worktree>,
 }
 
 impl Tab {

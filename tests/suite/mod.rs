@@ -20,6 +20,7 @@ mod store;
 mod supervisor;
 mod tabs;
 mod text;
+mod tmux_sessions;
 pub mod tui;
 pub mod tui_flow;
 mod tui_tmux;

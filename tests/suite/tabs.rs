@@ -253,7 +253,7 @@ fn close_takes_a_session_away_but_never_the_last() {
     assert!(render(&a, 100, 24).contains("the last session stays open"));
     // Ctrl+T asks for a new one in the same folder.
     let fx = press(&mut a, KeyCode::Char('t'), KeyModifiers::CONTROL);
-    assert_eq!(fx, [Effect::OpenTab { cwd: None }]);
+    assert_eq!(fx, [Effect::OpenTab(Default::default())]);
     // A message for a closed tab is dropped.
     assert!(from(&mut a, second, Msg::FilesChanged).is_empty());
 }

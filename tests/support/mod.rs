@@ -4,3 +4,4 @@
 pub mod codex;
 pub mod mcp_raw;
 pub mod mock_openai;
+pub mod tmux;

@@ -1,0 +1,270 @@
+//! Several sessions in one real terminal, with the real pinned Codex: turns that run at the
+//! same time, switching, a background approval, steering a running turn, a notify command,
+//! and a worktree that keeps a session's files apart.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::codex::{Sandbox, wait_for};
+use crate::support::mock_openai::{MockServer, Step};
+use crate::support::tmux::Tmux;
+
+/// Two sessions started a second apart run at the same time: the model sees the second
+/// prompt before the first turn's command has finished. Each tab shows its own rows and tree;
+/// the first turn ends in the background and the notify command gets its JSON.
+#[tokio::test]
+async fn two_sessions_run_at_once_and_a_background_end_is_announced() {
+    let server = MockServer::start(vec![
+        Step::shell("sleep 3 && printf one > one.txt"),
+        Step::shell("printf two > two.txt"),
+        Step::message("a turn is done"),
+        Step::message("a turn is done"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let other = sbx.work().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let note = sbx.work().join("notified.json");
+    let config = sbx.work().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "notify = \"osc9\"\nnotify_command = [\"sh\", \"-c\", \"printf '%s' \\\"$1\\\" > {}\", \"notify\"]\n",
+            note.display()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let tmux = Tmux::start_with_env(&sbx, &[], &[("CODEXMCP_CONFIG", config.as_str())]);
+    tmux.wait_for_text("ready", 20).await;
+    tmux.type_text("first job");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("sleep 3", 30).await;
+    tmux.type_text(&format!("/tab {}", other.display()));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text(" 2 other", 10).await;
+    tmux.type_text("second job");
+    tmux.keys(&["Enter"]);
+    // The second tab's own turn, tree and rows; the first ends meanwhile, out of sight.
+    tmux.wait_for_text("two.txt", 30).await;
+    tmux.wait_for_text("1 first job ✓ done", 30).await;
+    let screen = tmux.screen();
+    assert!(
+        !screen.contains("one.txt"),
+        "the other tab's tree: {screen}"
+    );
+    let requests = server.requests();
+    let at = |needle: &str| {
+        requests
+            .iter()
+            .position(|r| r.text().contains(needle))
+            .unwrap_or_else(|| panic!("no request with {needle}"))
+    };
+    let first_output = requests
+        .iter()
+        .position(|r| {
+            r.text().contains("first job") && r.body.to_string().contains("function_call_output")
+        })
+        .expect("the first turn's follow-up");
+    assert!(
+        at("second job") < first_output,
+        "the second prompt reached the model while the first turn ran"
+    );
+    assert!(wait_for(10, || note.exists()).await, "notify_command ran");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&note).unwrap()).unwrap();
+    assert_eq!(json["status"], "done");
+    assert_eq!(json["title"], "first job");
+    assert_eq!(json["last_message"], "a turn is done");
+    assert!(
+        json["thread_id"].as_str().is_some_and(|t| t.len() == 36),
+        "{json}"
+    );
+    // Switching shows the first session: its rows and its tree.
+    tmux.keys(&["M-1"]);
+    let screen = tmux.wait_for_text("one.txt", 10).await;
+    assert!(screen.contains("1 first job · idle"), "seen now: {screen}");
+    assert!(!screen.contains("two.txt"), "{screen}");
+}
+
+/// On the app-server: an approval in a background session waits in the bar and is answered
+/// after switching; Enter during a running turn steers it (the model's next request in that
+/// turn carries the text).
+#[tokio::test]
+async fn background_approvals_wait_and_enter_steers_the_running_turn() {
+    let outside = PathBuf::from(std::env::var("HOME").unwrap())
+        .join(format!(".codexmcp-tab-approval-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outside);
+    std::fs::create_dir_all(&outside).unwrap();
+    let target = outside.join("approved.txt");
+    let server = MockServer::start(vec![
+        Step::shell(&format!(
+            "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {}\n+approved\n*** End Patch\nEOF",
+            target.display()
+        )),
+        Step::shell("sleep 4"),
+        Step::message("steered turn done"),
+        Step::message("patched"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let tmux = Tmux::start(
+        &sbx,
+        &["--backend", "app-server", "--approval-policy", "on-request"],
+    );
+    tmux.wait_for_text("ready", 20).await;
+    tmux.type_text("write outside");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("Codex wants to change files", 60).await;
+    // A new session: the modal stays with the first one, the bar says it waits.
+    tmux.keys(&["C-t"]);
+    tmux.wait_for_text("1 write outside ⚠ approval", 10).await;
+    assert!(
+        wait_for(5, || !tmux.screen().contains("Codex wants to change files")).await,
+        "the modal stays with its session: {}",
+        tmux.screen()
+    );
+    tmux.type_text("run the slow thing");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("sleep 4", 60).await;
+    tmux.wait_for_text("Enter steers the turn", 5).await;
+    tmux.type_text("also print DONE at the end");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("sent into the running turn", 5).await;
+    tmux.wait_for_text("steered turn done", 60).await;
+    let steered = server
+        .requests()
+        .iter()
+        .any(|r| r.text().contains("run the slow thing") && r.text().contains("also print DONE"));
+    assert!(
+        steered,
+        "the steer text reached the running turn's next request"
+    );
+    assert!(!target.exists(), "nothing written before the answer");
+    tmux.keys(&["M-1"]);
+    tmux.wait_for_text("Codex wants to change files", 10).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    tmux.keys(&["a"]);
+    tmux.wait_for_text("patched", 60).await;
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "approved\n");
+    let _ = std::fs::remove_dir_all(&outside);
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `codexmcp --worktree NAME` in a git repository: the session works in a new worktree on
+/// branch `codexmcp/NAME`; its files appear only there, and the user's checkout — branch,
+/// uncommitted edit — is untouched.
+#[tokio::test]
+async fn a_worktree_session_keeps_its_files_to_itself() {
+    let server = MockServer::start(vec![
+        Step::shell("printf wt > made-here.txt"),
+        Step::message("written in the worktree"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let repo = sbx.work();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir_all(sbx.output()).unwrap();
+    std::fs::write(sbx.output().join("tracked.txt"), "v1\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "init"]);
+    std::fs::write(sbx.output().join("tracked.txt"), "my uncommitted edit\n").unwrap();
+    let tmux = Tmux::start(&sbx, &["--worktree", "feat"]);
+    tmux.wait_for_text("branch codexmcp/feat", 20).await;
+    tmux.type_text("make a file");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("written in the worktree", 60).await;
+    assert!(
+        !sbx.output().join("made-here.txt").exists(),
+        "not in the user's checkout"
+    );
+    let listed = git(&repo, &["worktree", "list", "--porcelain"]);
+    let wt = listed
+        .lines()
+        .filter_map(|l| l.strip_prefix("worktree "))
+        .find(|p| p.ends_with("/feat"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no worktree feat: {listed}"));
+    assert_eq!(
+        std::fs::read_to_string(wt.join("output/made-here.txt")).unwrap(),
+        "wt"
+    );
+    assert_eq!(git(&repo, &["branch", "--show-current"]).trim(), "main");
+    assert_eq!(
+        std::fs::read_to_string(sbx.output().join("tracked.txt")).unwrap(),
+        "my uncommitted edit\n"
+    );
+    assert!(git(&wt, &["branch", "--show-current"]).trim() == "codexmcp/feat");
+    // Removal never throws uncommitted work away: it refuses until the work is committed.
+    git(&wt, &["add", "-A"]);
+    git(&wt, &["commit", "-q", "-m", "the session's work"]);
+    // Closing asks what to do with it; --remove takes the worktree and keeps the branch.
+    tmux.type_text("/tab");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text(" 2 ", 10).await;
+    tmux.keys(&["M-1"]);
+    tmux.type_text("/close");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("/close --remove removes it", 10).await;
+    tmux.type_text("/close --remove");
+    tmux.keys(&["Enter"]);
+    assert!(wait_for(20, || !wt.exists()).await, "{}", tmux.screen());
+    tmux.wait_for_text("removed; the branch", 10).await;
+    assert!(git(&repo, &["branch", "--list", "codexmcp/feat"]).contains("codexmcp/feat"));
+}
+
+/// `codexmcp --restore` reopens the sessions open at the last quit: the same tabs, threads
+/// and working dirs.
+#[tokio::test]
+async fn restore_reopens_the_tabs_of_the_last_run() {
+    let server = MockServer::start(vec![
+        Step::message("answer one"),
+        Step::message("answer two"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let other = sbx.work().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let tmux = Tmux::start(&sbx, &[]);
+    tmux.wait_for_text("ready", 20).await;
+    tmux.type_text("alpha prompt");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("answer one", 60).await;
+    tmux.type_text(&format!("/tab {}", other.display()));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text(" 2 other", 10).await;
+    tmux.type_text("beta prompt");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("answer two", 60).await;
+    tmux.type_text("/quit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("EXITED rc=0", 20).await;
+    drop(tmux);
+
+    let again = Tmux::start(&sbx, &["--restore"]);
+    let screen = again.wait_for_text("2 beta prompt", 30).await;
+    assert!(screen.contains("1 alpha prompt"), "{screen}");
+    // The visible tab is the last one opened, with its own transcript.
+    again.wait_for_text("answer two", 10).await;
+    again.keys(&["M-1"]);
+    again.wait_for_text("answer one", 10).await;
+}

@@ -1,0 +1,127 @@
+//! tmux for the terminal tests: a server of its own per test, the binary under test started in
+//! it against the sandbox, keys typed with send-keys and the screen read with capture-pane.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::codex::{Sandbox, codexmcp_bin, wait_for};
+
+/// The binary under test: the release build when `CODEXMCP_TEST_BIN` names it (scripts/test.sh
+/// does), else the debug build of this test run.
+pub fn binary() -> PathBuf {
+    std::env::var_os("CODEXMCP_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(codexmcp_bin)
+}
+
+/// A tmux server of its own (its own socket), killed on drop.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(sbx: &Sandbox, args: &[&str]) -> Self {
+        Self::start_with_env(sbx, args, &[])
+    }
+
+    pub fn start_with_env(sbx: &Sandbox, args: &[&str], extra: &[(&str, &str)]) -> Self {
+        let socket = format!("codexmcp-test-{}-{}", std::process::id(), rand_suffix());
+        let mut cmd = sbx.codexmcp(args);
+        cmd.envs(extra.iter().copied());
+        let mut env: Vec<String> = cmd
+            .get_envs()
+            .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
+            .collect();
+        env.push("TERM=xterm-256color".into());
+        let shell = format!(
+            "cd '{}' && env {} '{}' {}; echo EXITED rc=$?; stty -a; sleep 120",
+            sbx.work().display(),
+            env.iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            binary().display(),
+            args.iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "150",
+                "-y",
+                "40",
+                "sh",
+                "-c",
+                &shell,
+            ])
+            .status()
+            .expect("tmux is installed (scripts/test.sh installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        let _ = Command::new("tmux")
+            .args(["-L", &socket, "set", "-g", "escape-time", "0"])
+            .status();
+        Self { socket }
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
+        assert!(ok.success());
+    }
+
+    /// Types literal text (no key-name interpretation).
+    pub fn type_text(&self, text: &str) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .expect("send-keys");
+        assert!(ok.success());
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
+        let mut last = String::new();
+        let found = wait_for(secs, || {
+            last = self.screen();
+            last.contains(needle)
+        })
+        .await;
+        assert!(found, "{needle:?} never appeared on screen:\n{last}");
+        last
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
