@@ -5,8 +5,12 @@
 #   - a live flood: a real turn whose (stand-in) Codex writes 100,000 events as fast as
 #     they are read, through the session, the conversation actor and the App
 #   - time to first frame; idle CPU over 20 s; resident memory after 1,000,000 events
+#   - eight sessions (tabs) flooding 50,000 events each at once: keystroke-to-frame while they
+#     flood, RSS, and idle CPU once they are done
 # Goals (issues #3, #10): >= 100k events/s replayed and live, <= 60 frames/s, key-to-screen
 # <= 16 ms, first frame <= 50 ms, idle CPU <= 0.1 %, RSS after 1M events <= 100 MB.
+# Goals (#14): eight flooding sessions: key-to-frame p99 <= 16 ms, RSS <= 120 MB, idle CPU
+# < 0.5 %.
 # CODEXMCP_BENCH_BIN measures another build.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,6 +68,27 @@ tmux -L "$SOCK" send-keys -t bench "flood" Enter
 wait_screen REPLAY-FINISHED 120
 quit
 echo "live flood 100k events  : $(field events_per_s) events/s applied (session + actor + App), $(field frames) frames"
+
+# Eight sessions at once, each a live turn flooding 50k events.
+gen 50000 "$WORK/cap50k.jsonl"
+rm -f "$WORK/stats"
+STANDIN_EVENTS="$WORK/cap50k.jsonl" CODEX_BIN="$ROOT/scripts/standin-codex" start --direct
+wait_screen "● ready" 20
+for _ in $(seq 2 8); do tmux -L "$SOCK" send-keys -t bench C-t; sleep 0.1; done
+wait_screen " 8 out" 10
+for i in $(seq 1 8); do tmux -L "$SOCK" send-keys -t bench "M-$i" "flood" Enter; done
+( for _ in $(seq 200); do tmux -L "$SOCK" send-keys -t bench x 2>/dev/null || true; sleep 0.02; done ) &
+busy() { tmux -L "$SOCK" capture-pane -p -t bench | head -1 | grep -q '[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]'; }
+for _ in $(seq 1200); do busy || break; sleep 0.1; done
+wait
+PID="$(app_pid)"
+RSS8="$(awk '/VmRSS/{printf "%.1f MB", $2/1024}' "/proc/$PID/status") (peak $(awk '/VmHWM/{printf "%.1f MB", $2/1024}' "/proc/$PID/status"))"
+sleep 2
+T0=$(awk '{print $14+$15}' "/proc/$PID/stat"); sleep 20; T1=$(awk '{print $14+$15}' "/proc/$PID/stat")
+quit
+echo "8 sessions x 50k events : $(field events) events, key -> frame p50 $(field key_to_frame_ms_p50) ms, p99 $(field p99) ms, max $(field max) ms over $(field keys) keys (goal p99 <= 16 ms)"
+echo "8 sessions RSS          : $RSS8 (goal <= 120 MB)"
+python3 -c "print(f'8 sessions idle CPU     : {($T1-$T0)/($(getconf CLK_TCK)*20)*100:.2f} % over 20 s (goal < 0.5 %)')"
 rm -f "$WORK/home/config.toml"
 
 rm -f "$WORK/stats"; start

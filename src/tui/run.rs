@@ -268,7 +268,11 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                 app.now = Instant::now();
                 for m in batch {
                     stats.msgs += 1;
-                    if matches!(m, Msg::Replay { .. } | Msg::Codex { .. }) {
+                    let inner = match &m {
+                        Msg::Tab { msg, .. } => msg.as_ref(),
+                        m => m,
+                    };
+                    if matches!(inner, Msg::Replay { .. } | Msg::Codex { .. }) {
                         stats.events += 1;
                         let now = Instant::now();
                         stats.events_span = Some((stats.events_span.map_or(now, |(a, _)| a), now));
