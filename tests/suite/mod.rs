@@ -22,5 +22,6 @@ mod tabs;
 mod text;
 mod tmux_sessions;
 pub mod tui;
+mod tui_approvals;
 pub mod tui_flow;
 mod tui_tmux;
