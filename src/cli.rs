@@ -139,6 +139,16 @@ pub struct Cli {
     pub demo: bool,
 }
 
+/// `codexmcp sessions rm|rename`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsAction {
+    /// Forget a stored thread: its record, transcript and checkpoints (Codex's own history
+    /// of it stays).
+    Rm { thread_id: String },
+    /// Give a stored thread a new title.
+    Rename { thread_id: String, title: String },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Headless one-shot turn: stream events to stdout, print the thread id.
@@ -147,11 +157,16 @@ pub enum Command {
     Resume { thread_id: Option<String> },
     /// MCP server on stdio with the `codex` and `codex-reply` tools.
     McpServer(McpServerArgs),
-    /// List stored threads, newest first.
+    /// List stored threads, newest first (or rename, or forget one).
     Sessions {
+        #[command(subcommand)]
+        action: Option<SessionsAction>,
         /// Print the records as JSON.
         #[arg(long)]
         json: bool,
+        /// Only the threads whose title, id, folder or transcript contains TEXT (any case).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         /// Remove the working-dir checkpoints of turns older than --older-than days (their
         /// diff and undo go with them), and every file content nothing refers to any more.
         #[arg(long)]
@@ -262,6 +277,9 @@ pub struct ExecArgs {
     /// Continue this thread instead of starting a new one.
     #[arg(long, value_name = "THREAD_ID")]
     pub resume: Option<String>,
+    /// Attach an image to the prompt (PNG, JPEG, GIF or WebP, up to 20 MB); repeat for more.
+    #[arg(short = 'i', long = "image", value_name = "FILE")]
+    pub images: Vec<PathBuf>,
     /// The prompt; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,
 }

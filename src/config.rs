@@ -74,6 +74,8 @@ pub struct FileConfig {
     pub notify: Option<NotifyMode>,
     /// A program run with one JSON argument when that happens (like Codex's `notify`).
     pub notify_command: Option<Vec<String>>,
+    /// The models `/model` offers when Codex cannot list them (not on the app-server).
+    pub models: Vec<String>,
 }
 
 /// `notify` in config.toml: how a turn that ends or needs approval out of sight is announced.
@@ -197,6 +199,7 @@ pub struct Settings {
     pub approvals: Option<ApprovalMode>,
     pub notify: NotifyMode,
     pub notify_command: Vec<String>,
+    pub models: Vec<String>,
 }
 
 impl Settings {
@@ -249,6 +252,7 @@ impl Settings {
             approvals: pick(&opts.approvals, &file.approvals),
             notify: file.notify.unwrap_or_default(),
             notify_command: file.notify_command.clone().unwrap_or_default(),
+            models: file.models.clone(),
         }
     }
 

@@ -65,17 +65,24 @@ pub async fn run(cli: Cli) -> i32 {
                 prompt: args.prompt,
                 resume: args.resume,
                 json: args.json,
+                images: args.images,
             };
             headless::run(req, &settings).await
         }
         Some(Command::Doctor { live }) => doctor::run(&settings, live).await,
         Some(Command::Sessions {
+            action: Some(action),
+            ..
+        }) => session::manage_sessions(action),
+        Some(Command::Sessions {
             json,
+            search,
             prune,
             older_than,
+            ..
         }) => match prune {
             true => session::prune_checkpoints(older_than),
-            false => session::print_sessions(json),
+            false => session::print_sessions(json, search.as_deref()),
         },
         Some(Command::Skills) => {
             let cwd = config::absolute(&settings.cwd);

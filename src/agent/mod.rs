@@ -146,6 +146,21 @@ pub struct Agent {
 }
 
 /// Installs the TLS crypto provider (ring) once; reqwest panics without one.
+/// The user's prompt as the agent reads it when images came with it: the model is told
+/// which, and that its next Codex call carries them (the session attaches them there).
+pub fn with_attachments(prompt: &str, images: &[std::path::PathBuf]) -> String {
+    if images.is_empty() {
+        return prompt.to_string();
+    }
+    let list: Vec<String> = images.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "{prompt}\n\n(The user attached {} image(s): {}. They are given to Codex with your \
+         next `codex` or `codex_reply` call; mention them in its prompt.)",
+        images.len(),
+        list.join(", ")
+    )
+}
+
 pub fn install_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

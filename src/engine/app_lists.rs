@@ -93,3 +93,84 @@ pub async fn skills(cfg: &EngineConfig, cwd: &Path) -> Vec<Skill> {
         })
         .collect()
 }
+
+/// A model Codex offers (`model/list`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodexModel {
+    pub id: String,
+    pub description: String,
+    /// The reasoning efforts it takes, when Codex says.
+    pub efforts: Vec<String>,
+}
+
+/// The models Codex offers on this account and provider; empty when it cannot say (not the
+/// app-server backend, or the request failed).
+pub async fn models(cfg: &EngineConfig) -> Vec<CodexModel> {
+    let Backend::AppServer(backend) = &cfg.backend else {
+        return Vec::new();
+    };
+    let Ok(server) = backend.get(cfg).await else {
+        return Vec::new();
+    };
+    let Ok(r) = server.request("model/list", json!({})).await else {
+        return Vec::new();
+    };
+    r["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(200)
+        .filter_map(|m| {
+            let id = m["model"].as_str().or(m["id"].as_str())?;
+            Some(CodexModel {
+                id: crate::text::literal(id),
+                description: crate::text::one_line(
+                    m["description"]
+                        .as_str()
+                        .or(m["displayName"].as_str())
+                        .unwrap_or_default(),
+                    120,
+                ),
+                efforts: m["supportedReasoningEfforts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["reasoningEffort"].as_str().or(e.as_str()))
+                    .map(|e| crate::text::one_line(e, 20))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Sets Codex's own name of a thread (`thread/name/set`); false when it could not.
+pub async fn name_thread(cfg: &EngineConfig, thread: &str, name: &str) -> bool {
+    request(
+        cfg,
+        "thread/name/set",
+        json!({"threadId": thread, "name": name}),
+    )
+    .await
+}
+
+/// Archives a thread in Codex (`thread/archive`); false when it could not.
+pub async fn archive_thread(cfg: &EngineConfig, thread: &str) -> bool {
+    request(cfg, "thread/archive", json!({"threadId": thread})).await
+}
+
+/// One request on the app-server, if that is the backend; whether it succeeded.
+async fn request(cfg: &EngineConfig, method: &str, params: serde_json::Value) -> bool {
+    let Backend::AppServer(backend) = &cfg.backend else {
+        return false;
+    };
+    let Ok(server) = backend.get(cfg).await else {
+        return false;
+    };
+    match server.request(method, params).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::info!("{method}: {e}");
+            false
+        }
+    }
+}

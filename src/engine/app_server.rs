@@ -172,6 +172,21 @@ impl AppServer {
                     .or(params["thread"]["id"].as_str())
                     .unwrap_or("")
                     .to_string();
+                // The account's rate limits concern every turn: each running one hears them.
+                if thread.is_empty() && method == "account/rateLimits/updated" {
+                    let routes: Vec<_> = self
+                        .routes
+                        .lock()
+                        .map(|r| r.values().cloned().collect())
+                        .unwrap_or_default();
+                    for tx in routes {
+                        let _ = tx.send(Incoming::Notification {
+                            method: method.clone(),
+                            params: params.clone(),
+                        });
+                    }
+                    return;
+                }
                 let route = self
                     .routes
                     .lock()

@@ -7,7 +7,9 @@
 
 use serde_json::Value;
 
-use super::event::{CodexEvent, DeltaStream, FileChange, Item, ItemKind, Status, Usage};
+use super::event::{
+    CodexEvent, DeltaStream, FileChange, Item, ItemKind, RateWindow, Status, Usage,
+};
 
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -150,8 +152,35 @@ impl Decoder {
                 diff: text(&p["diff"]),
             }],
             "thread/tokenUsage/updated" => {
-                self.total = usage(&p["tokenUsage"]["total"]).or(self.total);
-                vec![]
+                let t = &p["tokenUsage"];
+                self.total = usage(&t["total"]).or(self.total);
+                let last = usage(&t["last"]).unwrap_or_default();
+                vec![CodexEvent::UsageUpdated {
+                    total: self.total(),
+                    context_tokens: super::event::count(&t["last"]["totalTokens"])
+                        .max(last.input_tokens.saturating_add(last.output_tokens)),
+                    context_window: t["modelContextWindow"].as_u64().filter(|w| *w > 0),
+                }]
+            }
+            "account/rateLimits/updated" => {
+                let limits = &p["rateLimits"];
+                let windows: Vec<RateWindow> = ["primary", "secondary"]
+                    .into_iter()
+                    .filter_map(|name| {
+                        let w = &limits[name];
+                        Some(RateWindow {
+                            name: name.to_string(),
+                            used_percent: w["usedPercent"].as_f64()?.clamp(0.0, 100.0),
+                            window_minutes: w["windowDurationMins"].as_u64(),
+                            resets_at: w["resetsAt"].as_u64(),
+                        })
+                    })
+                    .collect();
+                if windows.is_empty() {
+                    vec![]
+                } else {
+                    vec![CodexEvent::RateLimits { windows }]
+                }
             }
             "warning" => {
                 self.warnings += 1;

@@ -168,7 +168,7 @@ impl Run {
             })
             .await;
         let mut inbox = server.route(&thread);
-        let input = user_input(&self.spec.prompt, &self.config.cwd);
+        let input = user_input(&self.spec.prompt, &self.spec.images, &self.config.cwd);
         let turn_id = match self
             .start_request(
                 &server,
@@ -233,7 +233,7 @@ impl Run {
                     }
                 }
                 Some(text) = self.steers.recv(), if deadline.is_none() => {
-                    let input = user_input(&text, &self.config.cwd);
+                    let input = user_input(&text, &[], &self.config.cwd);
                     steer(&server, &thread, &turn_id, input, self.tx.clone());
                 }
                 _ = self.cancel.cancelled(), if deadline.is_none() => {
@@ -407,9 +407,15 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The text plus a `skill` item for every `$name` that names a known skill.
-fn user_input(prompt: &str, cwd: &std::path::Path) -> Vec<Value> {
+/// The text, a `localImage` item per attached image, and a `skill` item for every `$name`
+/// that names a known skill.
+fn user_input(prompt: &str, images: &[std::path::PathBuf], cwd: &std::path::Path) -> Vec<Value> {
     let mut input = vec![json!({"type": "text", "text": prompt})];
+    input.extend(
+        images
+            .iter()
+            .map(|p| json!({"type": "localImage", "path": p.display().to_string()})),
+    );
     if prompt.contains('$') {
         let found = crate::skills::discover(cwd);
         for s in crate::skills::mentioned(prompt, &found.skills) {

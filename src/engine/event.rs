@@ -109,6 +109,19 @@ pub enum CodexEvent {
     /// what shell commands wrote.
     #[serde(rename = "turn.diff.updated")]
     TurnDiffUpdated { diff: String },
+    /// The thread's usage as Codex counts it mid-turn, and how full the model's context window
+    /// is: `context_tokens` of the last request out of `context_window` (app-server
+    /// `thread/tokenUsage/updated`).
+    #[serde(rename = "usage.updated")]
+    UsageUpdated {
+        total: Usage,
+        context_tokens: u64,
+        context_window: Option<u64>,
+    },
+    /// The account's rate-limit windows, when it reports them (app-server
+    /// `account/rateLimits/updated`).
+    #[serde(rename = "rate_limits.updated")]
+    RateLimits { windows: Vec<RateWindow> },
     /// A stream-level error Codex reported; not necessarily fatal (retries look like this).
     #[serde(rename = "error")]
     Error { message: String },
@@ -230,6 +243,18 @@ pub struct FileChange {
     /// unified diff for `update`, the content for `add` and `delete`. Not in `codex exec`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+}
+
+/// One rate-limit window of the account: how much of it is used, how long it is, when it
+/// resets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateWindow {
+    /// `primary` (the short window) or `secondary` (the long one).
+    pub name: String,
+    pub used_percent: f64,
+    pub window_minutes: Option<u64>,
+    /// Unix seconds.
+    pub resets_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,6 +56,10 @@ pub fn build_args(config: &EngineConfig, spec: &TurnSpec) -> Vec<String> {
     if let Some(id) = &spec.resume {
         args.extend(["resume".into(), id.clone()]);
     }
+    // One `--image=` each: `-i` takes several values and would swallow what follows.
+    for image in &spec.images {
+        args.push(format!("--image={}", image.display()));
+    }
     args.push("-".into());
     args
 }

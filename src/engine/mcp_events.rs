@@ -77,6 +77,8 @@ pub fn to_msgs(event: &CodexEvent, cwd: &str, last_message: Option<&str>) -> Vec
             vec![json!({"type": "turn_aborted", "reason": "interrupted"})]
         }
         CodexEvent::Error { message } => vec![json!({"type": "stream_error", "message": message})],
+        // The old server reported these inside `token_count`, which turn.completed sends.
+        CodexEvent::UsageUpdated { .. } | CodexEvent::RateLimits { .. } => vec![],
         CodexEvent::TurnDiffUpdated { diff } => {
             vec![json!({"type": "turn_diff", "unified_diff": diff})]
         }

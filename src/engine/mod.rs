@@ -16,6 +16,7 @@ pub mod auth;
 pub mod error;
 pub mod event;
 pub mod exec;
+pub mod images;
 pub mod jsonl;
 pub mod locate;
 pub mod mcp_client;
@@ -147,6 +148,8 @@ pub async fn connect(settings: &crate::config::Settings) -> Result<EngineConfig,
 pub struct TurnSpec {
     pub prompt: String,
     pub resume: Option<String>,
+    /// Images sent with the prompt, absolute paths already checked ([`images::check`]).
+    pub images: Vec<std::path::PathBuf>,
     /// The thread's cumulative usage before this turn, so per-turn usage can be derived.
     pub prior_total: Usage,
 }
@@ -282,6 +285,13 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
         return Err(EngineError::UnknownThread { id: id.clone() });
     }
     match &config.backend {
+        Backend::Mcp(_) if !spec.images.is_empty() => {
+            return Err(EngineError::Usage(
+                "images need the exec or app-server backend: the MCP `codex` tool takes no \
+                 images"
+                    .into(),
+            ));
+        }
         Backend::Mcp(client) => return Ok(client.start_turn(config, spec)),
         Backend::AppServer(handle) => return Ok(app_turn::start(config, handle.clone(), spec)),
         Backend::Exec => {}

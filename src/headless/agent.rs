@@ -16,13 +16,23 @@ use crate::engine::procs::Signals;
 use crate::session::Session;
 use crate::text::one_line;
 
-pub async fn run(
-    prompt: String,
-    resume: Option<String>,
-    json: bool,
-    settings: &Settings,
-    signals: &Signals,
-) -> i32 {
+/// What `exec --agent` was asked.
+pub struct Request {
+    pub prompt: String,
+    pub resume: Option<String>,
+    pub json: bool,
+    /// Checked images: the agent is told of them, and its next Codex call carries them.
+    pub images: Vec<std::path::PathBuf>,
+}
+
+pub async fn run(req: Request, settings: &Settings, signals: &Signals) -> i32 {
+    let Request {
+        prompt,
+        resume,
+        json,
+        images,
+    } = req;
+    let prompt = crate::agent::with_attachments(&prompt, &images);
     let mut agent = match AgentSettings::resolve(settings).and_then(Agent::new) {
         Ok(a) => a,
         Err(e) => {
@@ -53,6 +63,7 @@ pub async fn run(
     if let Err(why) = agent.load(&session) {
         eprintln!("codexmcp: {why}");
     }
+    session.attach(images);
     let (tx, mut rx) = mpsc::channel::<AgentMsg>(1024);
     let mut out = Output::new(json, config.cwd.clone());
     let printer = tokio::spawn(async move {

@@ -25,6 +25,8 @@ pub struct ExecRequest {
     pub prompt: Option<String>,
     pub resume: Option<String>,
     pub json: bool,
+    /// `-i FILE`: relative to the current directory, checked before anything is sent.
+    pub images: Vec<std::path::PathBuf>,
 }
 
 /// Runs the exec subcommand and returns the process exit code.
@@ -42,9 +44,23 @@ pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
         );
         return EXIT_USAGE;
     }
+    let here = std::env::current_dir().unwrap_or_default();
+    let images = match engine::images::check_all(&req.images, &here) {
+        Ok(i) => i,
+        Err(msg) => {
+            eprintln!("codexmcp exec: {msg}");
+            return EXIT_USAGE;
+        }
+    };
     let signals = Signals::watch();
     if settings.agent == Some(true) {
-        return agent::run(prompt, req.resume, req.json, settings, &signals).await;
+        let turn = agent::Request {
+            prompt,
+            resume: req.resume,
+            json: req.json,
+            images,
+        };
+        return agent::run(turn, settings, &signals).await;
     }
     let config = match engine::connect(settings).await {
         Ok(c) => c,
@@ -53,7 +69,15 @@ pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let code = run_direct(&config, &prompt, req.resume.as_deref(), req.json, &signals).await;
+    let code = run_direct(
+        &config,
+        &prompt,
+        images,
+        req.resume.as_deref(),
+        req.json,
+        &signals,
+    )
+    .await;
     config.shutdown().await;
     code
 }
@@ -61,6 +85,7 @@ pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
 async fn run_direct(
     config: &EngineConfig,
     prompt: &str,
+    images: Vec<std::path::PathBuf>,
     resume: Option<&str>,
     json: bool,
     signals: &Signals,
@@ -77,6 +102,7 @@ async fn run_direct(
         Ok(s) => s,
         Err(e) => return failed(&e),
     };
+    session.attach(images);
     let mut turn = match session.run(prompt, signals.token()).await {
         Ok(t) => t,
         Err(e) => return failed(&e),

@@ -234,6 +234,8 @@ pub fn notice(event: &CodexEvent) -> Option<(Kind, String)> {
         ),
         CodexEvent::ThreadStarted { .. }
         | CodexEvent::TurnDiffUpdated { .. }
+        | CodexEvent::UsageUpdated { .. }
+        | CodexEvent::RateLimits { .. }
         | CodexEvent::TurnStarted
         | CodexEvent::ItemStarted { .. }
         | CodexEvent::ItemUpdated { .. }

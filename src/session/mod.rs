@@ -11,6 +11,7 @@
 
 pub mod checkpoint;
 mod history;
+mod manage;
 pub mod prune;
 pub mod record;
 pub mod store;
@@ -72,6 +73,8 @@ pub struct Session {
     /// The state before the first turn since [`Session::take_changes`], and how many turns
     /// ran since.
     since_taken: Option<(checkpoint::Manifest, usize)>,
+    /// Images for the next turn (checked by the caller), see [`Session::attach`].
+    pending_images: Vec<std::path::PathBuf>,
 }
 
 impl Session {
@@ -96,8 +99,15 @@ impl Session {
             last_state: None,
             last_diff: None,
             since_taken: None,
+            pending_images: Vec::new(),
             store,
         }
+    }
+
+    /// Attaches images (checked with [`crate::engine::images::check`]) to the next turn the
+    /// session runs: the next prompt, or the agent's next Codex call.
+    pub fn attach(&mut self, images: Vec<std::path::PathBuf>) {
+        self.pending_images = images;
     }
 
     /// A session continuing `id`: the id is checked, the stored usage loaded.
@@ -166,9 +176,26 @@ impl Session {
         if !crate::engine::looks_like_thread_id(id) {
             return Err(EngineError::UnknownThread { id: id.to_string() });
         }
-        self.total = self.stored_record(id).map(|r| r.usage).unwrap_or_default();
+        let record = self.stored_record(id);
+        self.total = record.as_ref().map(|r| r.usage).unwrap_or_default();
+        // A model or effort chosen during the thread stays with it.
+        if let Some(p) = record.and_then(|r| r.policy) {
+            self.engine.model = p.model.or(self.engine.model.take());
+            self.engine.reasoning_effort =
+                p.reasoning_effort.or(self.engine.reasoning_effort.take());
+        }
         self.thread_id = Some(id.to_string());
         Ok(())
+    }
+
+    /// The model for the turns from the next one on (`None`: Codex's default).
+    pub fn set_model(&mut self, model: Option<String>) {
+        self.engine.model = model;
+    }
+
+    /// The reasoning effort from the next turn on (`None`: the model's default).
+    pub fn set_effort(&mut self, effort: Option<String>) {
+        self.engine.reasoning_effort = effort;
     }
 
     /// The stored record of a thread, if codexmcp has one.
@@ -214,9 +241,48 @@ impl SessionRecord {
     }
 }
 
-/// `codexmcp sessions`: newest first, one line each (or JSON). Returns the exit code.
-pub fn print_sessions(json: bool) -> i32 {
-    let listing = match Store::open_default().and_then(|s| s.list()) {
+/// `codexmcp sessions rm ID` / `rename ID TITLE`. Returns the exit code.
+pub fn manage_sessions(action: crate::cli::SessionsAction) -> i32 {
+    use crate::cli::SessionsAction;
+    let store = match Store::open_default() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("codexmcp: cannot open the session store: {e:#}");
+            return crate::cli::EXIT_FAILED;
+        }
+    };
+    let done = match &action {
+        SessionsAction::Rm { thread_id } => store
+            .remove(thread_id, checkpoint::Store::open_default().ok().as_ref())
+            .map(|()| format!("forgot {thread_id} (Codex's own history of it stays)"))
+            .map_err(|e| format!("{e:#}")),
+        SessionsAction::Rename { thread_id, title } => store
+            .rename(thread_id, title)
+            .map(|r| format!("{} is now \"{}\"", r.id, r.title)),
+    };
+    match done {
+        Ok(msg) => {
+            println!("{}", crate::text::one_line(&msg, 400));
+            crate::cli::EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("codexmcp sessions: {}", crate::text::one_line(&e, 400));
+            crate::cli::EXIT_FAILED
+        }
+    }
+}
+
+/// `codexmcp sessions [--search TEXT]`: newest first, one line each (or JSON). Returns the
+/// exit code.
+pub fn print_sessions(json: bool, search: Option<&str>) -> i32 {
+    let listed = Store::open_default().and_then(|s| match search {
+        Some(text) => Ok(store::Listing {
+            sessions: s.search(text)?,
+            broken: Vec::new(),
+        }),
+        None => s.list(),
+    });
+    let listing = match listed {
         Ok(l) => l,
         Err(e) => {
             eprintln!("codexmcp: cannot read the session store: {e:#}");
@@ -231,8 +297,15 @@ pub fn print_sessions(json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return crate::cli::EXIT_OK;
     }
-    if listing.sessions.is_empty() {
-        println!("no stored sessions yet (run `codexmcp exec \"...\"` to start one)");
+    match (listing.sessions.is_empty(), search) {
+        (true, Some(text)) => println!(
+            "no stored session mentions {:?}",
+            crate::text::one_line(text, 100)
+        ),
+        (true, None) => {
+            println!("no stored sessions yet (run `codexmcp exec \"...\"` to start one)")
+        }
+        _ => {}
     }
     for r in &listing.sessions {
         println!(

@@ -47,6 +47,8 @@ pub struct Policy {
     pub cwd: String,
     #[serde(default)]
     pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
     /// `-c key=value` overrides, in order.
     #[serde(default)]
     pub overrides: Vec<String>,
@@ -59,6 +61,7 @@ impl Policy {
             approval_policy: engine.approval_policy,
             cwd: engine.cwd.display().to_string(),
             model: engine.model.clone(),
+            reasoning_effort: engine.reasoning_effort.clone(),
             overrides: engine.overrides.clone(),
         }
     }
@@ -69,6 +72,7 @@ impl Policy {
         engine.approval_policy = self.approval_policy;
         engine.cwd = std::path::PathBuf::from(&self.cwd);
         engine.model = self.model.clone();
+        engine.reasoning_effort = self.reasoning_effort.clone();
         engine.overrides = self.overrides.clone();
     }
 }

@@ -39,7 +39,7 @@ impl Store {
         Ok(self.dir(id)?.join(name))
     }
 
-    fn dir(&self, id: &str) -> Result<PathBuf> {
+    pub(super) fn dir(&self, id: &str) -> Result<PathBuf> {
         anyhow::ensure!(
             !id.is_empty()
                 && id

@@ -50,11 +50,17 @@ impl Session {
             .thread_id
             .as_deref()
             .and_then(|id| self.stored_record(id));
+        let images = std::mem::take(&mut self.pending_images);
+        // The log keeps which images went with the prompt (their paths; not their bytes).
+        let logged: String = std::iter::once(prompt.to_string())
+            .chain(images.iter().map(|p| format!("[image: {}]", p.display())))
+            .collect::<Vec<_>>()
+            .join("\n");
         let recorder = self.store.clone().map(|s| {
             Recorder::new(
                 s,
                 existing,
-                prompt,
+                &logged,
                 &self.engine.cwd.display().to_string(),
                 &self.label,
             )
@@ -63,6 +69,7 @@ impl Session {
         let spec = TurnSpec {
             prompt: prompt.to_string(),
             resume: self.thread_id.clone(),
+            images,
             prior_total: self.total,
         };
         // Another process (the last `exec`, a server's last call) may have recorded this
@@ -219,6 +226,8 @@ pub fn sanitise(ev: &mut CodexEvent) {
         | CodexEvent::EngineError { message, .. } => c(message),
         CodexEvent::TurnInterrupted { reason } => c(reason),
         CodexEvent::TurnDiffUpdated { diff } => c(diff),
+        CodexEvent::RateLimits { windows } => windows.iter_mut().for_each(|w| c(&mut w.name)),
+        CodexEvent::UsageUpdated { .. } => {}
         CodexEvent::ItemDelta { item_id, delta, .. } => {
             l(item_id);
             c(delta);

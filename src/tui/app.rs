@@ -56,56 +56,7 @@ impl Focus {
     }
 }
 
-/// Side effects the event loop carries out for the App.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    StartTurn {
-        run: u64,
-        spec: TurnSpec,
-        agent: bool,
-    },
-    Interrupt,
-    Quit,
-    Rescan,
-    LoadPreview(PathBuf),
-    ListSessions,
-    LoadTranscript(String),
-    /// Answer an approval request of a run.
-    Approve {
-        run: u64,
-        request_id: String,
-        decision: ApprovalDecision,
-    },
-    /// `/new`: forget the thread and the agent conversation.
-    NewThread,
-    /// `/export`: write this thread's Markdown transcript beside its session.
-    Export(String),
-    /// `/diff N`: load the diff of turn `turn` of `thread` from its checkpoints.
-    LoadDiff {
-        thread: String,
-        turn: i64,
-    },
-    /// `/undo`: take the last turn back (files and conversation).
-    Undo {
-        force: bool,
-    },
-    /// Text for the running turn (app-server `turn/steer`).
-    Steer(String),
-    /// An effect of a background tab's message, for that tab's services.
-    InTab(u64, Box<Effect>),
-    /// Ctrl+T, `/tab [DIR]`, `--restore`: a new session in a new tab.
-    OpenTab(super::restore::TabSpec),
-    /// `/close`: the tab is gone from the screen; stop its services (interrupting its turn).
-    CloseTab(u64),
-    /// A session needs the user while they look elsewhere.
-    Notify(super::notify::Notification),
-    /// `/new --worktree NAME`, `--worktree NAME`: a git worktree for this tab's next thread.
-    CreateWorktree(String),
-    /// The tab works in another folder from now on (its worktree): new session services.
-    MoveTab(PathBuf),
-    /// `/close --remove`: the closed tab's worktree goes (its branch stays).
-    RemoveWorktree(crate::session::worktree::Worktree),
-}
+pub use super::effect::Effect;
 
 /// An empty prompt box.
 pub fn new_input() -> TextArea<'static> {
@@ -120,6 +71,8 @@ pub fn new_input() -> TextArea<'static> {
 pub struct Info {
     pub backend: String,
     pub model: String,
+    /// The reasoning effort chosen with `/effort` (or `--reasoning-effort`).
+    pub effort: Option<String>,
     pub sandbox: String,
     pub cwd: PathBuf,
 }
@@ -151,6 +104,13 @@ pub struct App {
     pub quit: bool,
     /// The terminal has focus (crossterm focus events; assumed until told otherwise).
     pub term_focused: bool,
+    /// The app has the mouse (clicks, wheel); off, the terminal's own selection works.
+    pub mouse_captured: bool,
+    /// A destructive choice waiting for its confirmation (the thread id to forget).
+    pub confirm_delete: Option<String>,
+    /// The account's rate-limit windows, as last reported (they are the account's, not a
+    /// tab's).
+    pub rate_limits: Vec<crate::engine::event::RateWindow>,
     /// Effects raised deep in a handler (notifications), sent with the update's others.
     pub(super) outbox: Vec<Effect>,
 }
@@ -179,6 +139,9 @@ impl App {
             quit: false,
             term_focused: true,
             outbox: Vec::new(),
+            rate_limits: Vec::new(),
+            confirm_delete: None,
+            mouse_captured: true,
         }
     }
 
@@ -254,6 +217,7 @@ impl App {
                 self.spinner = self.spinner.wrapping_add(1);
             }
             Msg::WorktreeReady(made) => self.on_worktree(made, &mut fx),
+            Msg::Models(list) => super::model_choice::listed(self, list),
             Msg::Tab { tab, msg } => {
                 let inner = self.in_tab(tab, |app| app.update(*msg)).unwrap_or_default();
                 fx.extend(inner.into_iter().map(|e| Effect::InTab(tab, Box::new(e))));
@@ -313,6 +277,12 @@ impl App {
                 self.show_next_approval();
             }
             CodexEvent::TurnDiffUpdated { diff } if !superseded => self.on_live_diff(diff),
+            CodexEvent::UsageUpdated {
+                context_tokens,
+                context_window,
+                ..
+            } if !superseded => self.context = Some((*context_tokens, *context_window)),
+            CodexEvent::RateLimits { windows } => self.rate_limits = windows.clone(),
             CodexEvent::TurnCompleted { usage, total } if !superseded => {
                 self.turn.completed(*usage, *total);
             }
@@ -410,6 +380,7 @@ impl App {
         let spec = TurnSpec {
             prompt,
             resume: self.turn.thread_id().map(str::to_string),
+            images: std::mem::take(&mut self.attachments),
             prior_total: self.turn.total(),
         };
         fx.push(Effect::StartTurn {

@@ -23,6 +23,8 @@ pub enum Command {
         run: u64,
         prompt: String,
         agent: bool,
+        /// Checked images for the turn (or the agent's next Codex call).
+        images: Vec<std::path::PathBuf>,
     },
     Interrupt,
     /// More input for the running turn (app-server); nothing when no turn runs.
@@ -30,6 +32,11 @@ pub enum Command {
     Answer {
         request_id: String,
         decision: ApprovalDecision,
+    },
+    /// The model and effort from the next turn on (`None`: unchanged).
+    Configure {
+        model: Option<String>,
+        effort: Option<String>,
     },
     /// Forget the thread (and the agent conversation): `/new`.
     Reset,
@@ -99,7 +106,19 @@ impl Actor {
                 },
             };
             match cmd {
-                Command::Run { run, prompt, agent } => {
+                Command::Run {
+                    run,
+                    prompt,
+                    agent,
+                    images,
+                } => {
+                    let prompt = match agent {
+                        true => crate::agent::with_attachments(&prompt, &images),
+                        false => prompt,
+                    };
+                    if let Ok(s) = &mut self.session {
+                        s.attach(images);
+                    }
                     let outcome = self.run(&prompt, agent, run, &mut rx).await;
                     // Everything the request changed, over all the Codex turns an agent ran.
                     let diff = match &mut self.session {
@@ -120,6 +139,16 @@ impl Actor {
                     }
                 }
                 Command::Load(id) => self.load(id).await,
+                Command::Configure { model, effort } => {
+                    if let Ok(s) = &mut self.session {
+                        if let Some(m) = model {
+                            s.set_model(Some(m));
+                        }
+                        if let Some(e) = effort {
+                            s.set_effort(Some(e));
+                        }
+                    }
+                }
                 Command::Undo { force } => {
                     let msg = match &mut self.session {
                         Ok(s) => match s.undo(force).await {
@@ -232,7 +261,7 @@ impl Actor {
                 id,
                 record,
                 entries,
-                agent: agent_state,
+                agent: agent_state.map(Box::new),
             }
         })
         .await;
@@ -259,6 +288,8 @@ fn during(
             tracing::info!(%request_id, %decision, "approval answered in the TUI");
             answers.answer(&request_id, decision);
         }
+        // Takes effect from the next turn: kept for after this one.
+        Command::Configure { .. } => deferred.push_back(cmd),
         Command::Reset | Command::Load(_) | Command::Undo { .. } => {
             cancel.cancel();
             deferred.push_back(cmd);

@@ -55,6 +55,11 @@ impl EventPane {
         *self = Self::default();
     }
 
+    /// Selects row `i`.
+    pub fn select(&mut self, i: usize) {
+        self.selected = Some(i.min(self.rows.len().saturating_sub(1)));
+    }
+
     /// Follow the tail again.
     pub fn follow(&mut self) {
         self.selected = None;

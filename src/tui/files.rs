@@ -127,6 +127,11 @@ impl FileTree {
         self.truncated
     }
 
+    /// Selects entry `i` (clamped to the list).
+    pub fn select(&mut self, i: usize) {
+        self.selected = i.min(self.entries.len().saturating_sub(1));
+    }
+
     /// Moves the selection by `delta` entries, within the list.
     pub fn select_by(&mut self, delta: i64) {
         let last = self.entries.len().saturating_sub(1) as i64;

@@ -2,8 +2,8 @@
 //! clicks by pane, bracketed paste, slash commands, and the `$` skill popup that follows the
 //! word under the cursor. Part of `App::update`; no I/O here either.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
 
 use super::app::{App, Effect, Focus, Popup, Reaction, Who};
 use super::keymap::Action;
@@ -15,31 +15,15 @@ pub fn handle_terminal(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         Event::Key(k) if k.kind != KeyEventKind::Release => on_key(app, k, fx),
         Event::Paste(text) if !app.read_only => {
             app.focus = Focus::Input;
-            app.input
-                .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+            if !super::attachments::on_paste(app, &text) {
+                app.input
+                    .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+            }
         }
         Event::Resize(w, h) => app.size = (w, h),
         Event::FocusGained => app.term_focused = true,
         Event::FocusLost => app.term_focused = false,
-        Event::Mouse(m) => {
-            let areas = ui::layout(Rect::new(0, 0, app.size.0, app.size.1), app.tabs.len());
-            let at = Position::new(m.column, m.row);
-            let pane = [
-                (areas.chat, Focus::Chat),
-                (areas.input, Focus::Input),
-                (areas.events, Focus::Events),
-            ]
-            .into_iter()
-            .chain(areas.files.map(|f| (f, Focus::Files)))
-            .find(|(r, _)| r.contains(at))
-            .map(|(_, f)| f);
-            match (m.kind, pane) {
-                (MouseEventKind::ScrollUp, Some(p)) => scroll(app, p, -3),
-                (MouseEventKind::ScrollDown, Some(p)) => scroll(app, p, 3),
-                (MouseEventKind::Down(_), Some(p)) => app.focus = p,
-                _ => app.dirty = false,
-            }
-        }
+        Event::Mouse(m) if app.mouse_captured => super::mouse::on_mouse(app, m, fx),
         _ => app.dirty = false,
     }
 }
@@ -83,6 +67,11 @@ fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     if super::tab_input::on_queue_key(app, &key) {
         return;
     }
+    if km.is(Action::Mouse, &key) {
+        app.mouse_captured = !app.mouse_captured;
+        fx.push(Effect::MouseCapture(app.mouse_captured));
+        return;
+    }
     if km.is(Action::ShowDiff, &key) {
         app.open_diff();
         return;
@@ -112,6 +101,8 @@ fn on_input_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if km.is(Action::Newline, &key) {
         app.input.insert_newline();
+    } else if km.is(Action::Editor, &key) {
+        fx.push(Effect::Editor);
     } else if km.is(Action::Send, &key) {
         let text = app.input.lines().join("\n");
         if text.trim().is_empty() {
@@ -119,6 +110,10 @@ fn on_input_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         app.input = super::app::new_input();
         submit(app, text, fx);
+    } else if key.code == KeyCode::Backspace
+        && app.input.is_empty()
+        && super::attachments::remove_last(app)
+    {
     } else {
         app.input.input(key);
     }
@@ -140,9 +135,13 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 app.supersede_turn();
                 fx.push(Effect::NewThread);
                 app.turn.set_thread(None, Default::default());
+                app.context = None;
                 app.say(Who::Notice, "new thread: the next prompt starts it");
             }
             "resume" if arg.trim().is_empty() => fx.push(Effect::ListSessions),
+            "resume" if !crate::engine::looks_like_thread_id(arg.trim()) => {
+                fx.push(Effect::SearchSessions(arg.trim().to_string()))
+            }
             "resume" => {
                 let id = arg.trim().to_string();
                 if crate::engine::looks_like_thread_id(&id) {
@@ -183,6 +182,10 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Quit);
             }
             "help" => app.popups.push(Popup::Help { scroll: 0 }),
+            "image" if arg.trim().is_empty() => {
+                app.fail("/image PATH: a PNG, JPEG, GIF or WebP file for the next prompt")
+            }
+            "image" => super::attachments::attach(app, arg),
             "agent" if !app.agent.available => {
                 app.fail("the agent needs OPENAI_API_KEY (in the environment or .env)")
             }
@@ -201,6 +204,8 @@ pub fn submit(app: &mut App, text: String, fx: &mut Vec<Effect>) {
                 app.say(Who::Notice, "direct mode: prompts go straight to Codex");
             }
             other if super::tab_input::command(app, other, arg, fx) => {}
+            other if super::model_choice::command(app, other, arg, fx) => {}
+            other if super::session_admin::command(app, other, arg, fx) => {}
             other => app.fail(&format!("unknown command /{other} (try /help)")),
         }
         return;
@@ -235,17 +240,7 @@ fn on_pane_key(app: &mut App, pane: Focus, key: KeyEvent, fx: &mut Vec<Effect>) 
         return;
     }
     if km.is(Action::Activate, &key) {
-        match pane {
-            Focus::Events => app.events.toggle_selected(),
-            Focus::Files => {
-                if app.files.toggle_selected() {
-                    fx.push(Effect::Rescan);
-                } else if let Some(e) = app.files.selected_entry() {
-                    fx.push(Effect::LoadPreview(e.path.clone()));
-                }
-            }
-            _ => {}
-        }
+        activate(app, pane, fx);
         return;
     }
     // Typing anywhere goes to the prompt.
@@ -254,6 +249,21 @@ fn on_pane_key(app: &mut App, pane: Focus, key: KeyEvent, fx: &mut Vec<Effect>) 
     {
         app.focus = Focus::Input;
         on_input_key(app, key, fx);
+    }
+}
+
+/// Enter on a pane: expands or folds an event row, opens a folder or previews a file.
+pub fn activate(app: &mut App, pane: Focus, fx: &mut Vec<Effect>) {
+    match pane {
+        Focus::Events => app.events.toggle_selected(),
+        Focus::Files => {
+            if app.files.toggle_selected() {
+                fx.push(Effect::Rescan);
+            } else if let Some(e) = app.files.selected_entry() {
+                fx.push(Effect::LoadPreview(e.path.clone()));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -297,6 +307,20 @@ fn on_popup_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
         Reaction::InsertSkill(name) => {
             insert_skill(app, &name);
             app.popups.pop();
+            true
+        }
+        Reaction::DeleteSession(id) => {
+            super::session_admin::delete(app, &id, fx);
+            true
+        }
+        Reaction::CopyId(id) => {
+            fx.push(Effect::Copy(id.clone()));
+            app.note(&format!("copied {id}"));
+            true
+        }
+        Reaction::PickModel(model) => {
+            app.popups.pop();
+            super::model_choice::choose(app, &model, fx);
             true
         }
     }

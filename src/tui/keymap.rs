@@ -10,10 +10,10 @@
 //! newline = ["shift+enter", "alt+enter", "ctrl+j"]
 //! ```
 
+pub use super::keyspec::KeySpec;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 /// Where an action applies: the help groups by it, and each view asks only for its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,10 +81,14 @@ pub enum Action {
     PrevTab,
     GoToTab,
     Queue,
+    Editor,
+    DeleteSession,
+    CopyId,
+    Mouse,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 33] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -114,6 +118,10 @@ impl Action {
         Self::PrevTab,
         Self::GoToTab,
         Self::Queue,
+        Self::Editor,
+        Self::DeleteSession,
+        Self::CopyId,
+        Self::Mouse,
     ];
 
     pub fn context(self) -> Context {
@@ -128,8 +136,9 @@ impl Action {
             | Self::NextTab
             | Self::PrevTab
             | Self::GoToTab
+            | Self::Mouse
             | Self::Dismiss => Context::Global,
-            Self::Send | Self::Newline | Self::Queue => Context::Prompt,
+            Self::Send | Self::Newline | Self::Queue | Self::Editor => Context::Prompt,
             Self::Up
             | Self::Down
             | Self::PageUp
@@ -137,7 +146,12 @@ impl Action {
             | Self::Top
             | Self::Bottom
             | Self::Activate => Context::Pane,
-            Self::Select | Self::Close | Self::NextFile | Self::PrevFile => Context::Popup,
+            Self::Select
+            | Self::Close
+            | Self::NextFile
+            | Self::PrevFile
+            | Self::DeleteSession
+            | Self::CopyId => Context::Popup,
             Self::Accept | Self::AcceptForSession | Self::Decline | Self::Cancel => {
                 Context::Approval
             }
@@ -176,6 +190,10 @@ impl Action {
             Self::PrevTab => "prev_tab",
             Self::GoToTab => "go_to_tab",
             Self::Queue => "queue",
+            Self::Editor => "editor",
+            Self::DeleteSession => "delete_session",
+            Self::CopyId => "copy_id",
+            Self::Mouse => "mouse",
         }
     }
 
@@ -210,127 +228,10 @@ impl Action {
             Self::PrevTab => "previous session",
             Self::GoToTab => "session 1…9",
             Self::Queue => "queue the prompt for after the running turn",
-        }
-    }
-}
-
-/// One key with modifiers, parsed from text like `ctrl+c` or `shift+enter`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeySpec {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl KeySpec {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut mods = KeyModifiers::NONE;
-        let lower = text.trim().to_ascii_lowercase();
-        let mut parts: Vec<&str> = lower.split('+').collect();
-        // "ctrl++" means ctrl and the plus key.
-        if lower.ends_with("++") {
-            parts.truncate(parts.len().saturating_sub(2));
-            parts.push("+");
-        }
-        let Some(key) = parts.pop() else {
-            return Err(format!("empty key {text:?}"));
-        };
-        for m in parts {
-            mods |= match m {
-                "ctrl" | "control" => KeyModifiers::CONTROL,
-                "alt" | "meta" => KeyModifiers::ALT,
-                "shift" => KeyModifiers::SHIFT,
-                other => return Err(format!("unknown modifier {other:?} in {text:?}")),
-            };
-        }
-        let code = match key {
-            "enter" | "return" => KeyCode::Enter,
-            "esc" | "escape" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "pageup" | "pgup" => KeyCode::PageUp,
-            "pagedown" | "pgdn" => KeyCode::PageDown,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "backspace" => KeyCode::Backspace,
-            "space" => KeyCode::Char(' '),
-            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(
-                f[1..]
-                    .parse()
-                    .map_err(|_| format!("unknown key {text:?}"))?,
-            ),
-            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
-            _ => return Err(format!("unknown key {text:?}")),
-        };
-        // Terminals send Shift+letter as the upper-case letter; store it that way so
-        // `shift+g` matches what arrives (and shows as `G`).
-        if let KeyCode::Char(c) = code
-            && mods.contains(KeyModifiers::SHIFT)
-            && c.is_ascii_alphabetic()
-        {
-            return Ok(Self {
-                code: KeyCode::Char(c.to_ascii_uppercase()),
-                mods: mods - KeyModifiers::SHIFT,
-            });
-        }
-        Ok(Self { code, mods })
-    }
-
-    pub fn matches(&self, key: &KeyEvent) -> bool {
-        let mut mods = key.modifiers - KeyModifiers::SHIFT;
-        let mut code = key.code;
-        // Shift is part of the character for printable keys ('?' is shift+/); BackTab implies it.
-        if key.modifiers.contains(KeyModifiers::SHIFT)
-            && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab)
-        {
-            mods |= KeyModifiers::SHIFT;
-        }
-        if let KeyCode::Char(c) = code
-            && !self.mods.is_empty()
-        {
-            code = KeyCode::Char(c.to_ascii_lowercase());
-        }
-        code == self.code && mods == self.mods
-    }
-}
-
-impl fmt::Display for KeySpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (m, name) in [
-            (KeyModifiers::CONTROL, "Ctrl+"),
-            (KeyModifiers::ALT, "Alt+"),
-            (KeyModifiers::SHIFT, "Shift+"),
-        ] {
-            if self.mods.contains(m) {
-                f.write_str(name)?;
-            }
-        }
-        match self.code {
-            KeyCode::Enter => f.write_str("Enter"),
-            KeyCode::Esc => f.write_str("Esc"),
-            KeyCode::Tab => f.write_str("Tab"),
-            KeyCode::BackTab => f.write_str("Shift+Tab"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::PageUp => f.write_str("PgUp"),
-            KeyCode::PageDown => f.write_str("PgDn"),
-            KeyCode::Home => f.write_str("Home"),
-            KeyCode::End => f.write_str("End"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) => write!(
-                f,
-                "{}",
-                if self.mods.is_empty() {
-                    c
-                } else {
-                    c.to_ascii_uppercase()
-                }
-            ),
-            other => write!(f, "{other:?}"),
+            Self::Editor => "edit the prompt in $VISUAL / $EDITOR",
+            Self::DeleteSession => "forget the thread (resume list; press twice)",
+            Self::CopyId => "copy the thread id (in the resume list)",
+            Self::Mouse => "mouse to the terminal (select text) and back",
         }
     }
 }
@@ -377,6 +278,10 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
             ],
         ),
         (Action::Queue, &["tab"]),
+        (Action::Editor, &["ctrl+g"]),
+        (Action::DeleteSession, &["delete"]),
+        (Action::CopyId, &["ctrl+y"]),
+        (Action::Mouse, &["alt+m"]),
     ]
 }
 

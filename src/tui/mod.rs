@@ -10,13 +10,19 @@
 
 pub mod agent_view;
 pub mod app;
+pub mod attachments;
 pub mod chat;
 mod conversation;
+pub mod editor;
+pub mod effect;
 pub mod event_pane;
 pub mod files;
 mod history;
 pub mod input;
 pub mod keymap;
+pub mod keyspec;
+pub mod model_choice;
+pub mod mouse;
 pub mod notify;
 pub mod pickers;
 pub mod replay;
@@ -25,6 +31,7 @@ mod review;
 pub mod rows;
 pub mod run;
 mod services;
+pub mod session_admin;
 pub mod tab_input;
 pub mod tabs;
 pub mod turn;
@@ -81,7 +88,7 @@ pub enum Msg {
         record: Option<SessionRecord>,
         entries: Vec<LogEntry>,
         /// The agent conversation stored beside the thread, if any.
-        agent: Option<AgentState>,
+        agent: Option<Box<AgentState>>,
     },
     /// The orchestrating agent's progress on a run (its text, tool calls, Codex events).
     Agent {
@@ -98,6 +105,8 @@ pub enum Msg {
         event: Option<CodexEvent>,
     },
     Tick(Instant),
+    /// The models `/model` offers.
+    Models(Vec<crate::engine::app_lists::CodexModel>),
     /// The worktree asked for with `/new --worktree`, or why there is none.
     WorktreeReady(Result<crate::session::worktree::Worktree, String>),
     /// A message of one tab's services (its conversation, scanner, watcher).

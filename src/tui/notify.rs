@@ -87,3 +87,14 @@ fn plain(text: &str, max: usize) -> String {
         .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
         .collect()
 }
+
+/// Puts `text` on the terminal's clipboard (OSC 52; works over ssh and in tmux with
+/// `set-clipboard on`). Only ids are copied, but the text is flattened all the same.
+pub fn copy(text: &str) {
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::STANDARD.encode(plain(text, 400));
+    let mut out = std::io::stdout();
+    let _ = out
+        .write_all(format!("\u{1b}]52;c;{payload}\u{7}").as_bytes())
+        .and_then(|_| out.flush());
+}

@@ -1,4 +1,4 @@
-//! Popup pickers: skills (`$`) and stored sessions (`/resume`).
+//! Popup pickers: skills (`$`), stored sessions (`/resume`) and models (`/model`).
 //!
 //! Both are the same thing — a list, a query, a fuzzy filter, a selection — so one generic
 //! [`Picker`] serves both. Ranking uses `nucleo-matcher`, the matcher Helix uses, so `snk`
@@ -19,6 +19,12 @@ pub trait Pickable {
 impl Pickable for Skill {
     fn haystack(&self) -> String {
         format!("{} {}", self.name, self.description)
+    }
+}
+
+impl Pickable for crate::engine::app_lists::CodexModel {
+    fn haystack(&self) -> String {
+        format!("{} {}", self.id, self.description)
     }
 }
 

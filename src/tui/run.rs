@@ -39,24 +39,30 @@ impl TerminalGuard {
             restore();
             previous(info);
         }));
-        terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        let mut out = std::io::stdout();
-        execute!(
-            out,
-            EnterAlternateScreen,
-            EnableMouseCapture,
-            EnableBracketedPaste,
-            EnableFocusChange
-        )?;
-        if terminal::supports_keyboard_enhancement().unwrap_or(false) {
-            let _ = execute!(
-                out,
-                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
-            );
-        }
+        take_over()?;
         Ok(guard)
     }
+}
+
+/// Raw mode, the alternate screen, mouse, paste, focus events, unambiguous escapes.
+fn take_over() -> std::io::Result<()> {
+    terminal::enable_raw_mode()?;
+    let mut out = std::io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        EnableFocusChange
+    )?;
+    if terminal::supports_keyboard_enhancement().unwrap_or(false) {
+        let _ = execute!(
+            out,
+            PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+        );
+    }
+    Ok(())
 }
 
 impl Drop for TerminalGuard {
@@ -141,6 +147,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             (Some(m), _) => m.clone(),
             (None, _) => "(default model)".into(),
         },
+        effort: settings.reasoning_effort.clone(),
         sandbox: settings.sandbox.to_string(),
         cwd: cwd.clone(),
     };
@@ -215,8 +222,40 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     // In raw mode Ctrl+C is a key; a signal (kill, a closed terminal) means: leave cleanly.
     let stop = crate::engine::procs::Signals::watch().token();
     loop {
+        let mut edit = false;
         for e in fx.drain(..) {
-            services.perform(e, &mut app);
+            match e {
+                Effect::Editor => edit = true,
+                Effect::MouseCapture(on) => {
+                    let mut out = std::io::stdout();
+                    let _ = match on {
+                        true => execute!(out, EnableMouseCapture),
+                        false => execute!(out, DisableMouseCapture),
+                    };
+                }
+                e => services.perform(e, &mut app),
+            }
+        }
+        if edit {
+            // The editor gets the terminal and the keys: stop reading them until it is done.
+            drop(events);
+            restore();
+            let edited = super::editor::edit(&app.input.lines().join("\n")).await;
+            let back = take_over();
+            events = EventStream::new();
+            let _ = terminal.clear();
+            match (edited, back) {
+                (_, Err(e)) => {
+                    tracing::error!("cannot take the terminal back: {e}");
+                    break;
+                }
+                (Ok(text), _) => {
+                    app.input = super::app::new_input();
+                    app.input.insert_str(text);
+                }
+                (Err(e), _) => app.fail(&e),
+            }
+            app.dirty = true;
         }
         if app.quit {
             break;

@@ -9,6 +9,8 @@ use tokio::sync::mpsc;
 
 use super::app::{App, Effect};
 use super::conversation::{Command, Conversation};
+mod admin;
+
 use super::restore::TabSpec;
 use super::{Msg, files};
 use crate::agent::{Agent, AgentSettings};
@@ -23,6 +25,8 @@ pub(super) struct Services {
     store: Option<Store>,
     /// `[prices]` from config.toml, for the cost in `/export`.
     prices: std::collections::BTreeMap<String, crate::config::Price>,
+    /// `models` from config.toml: what `/model` offers when Codex cannot list them.
+    models: Vec<String>,
     /// What each tab's agent is built from (`None`: no endpoint).
     agent_settings: Option<AgentSettings>,
     /// How a turn that ends out of sight is announced.
@@ -97,6 +101,7 @@ impl Services {
             agent_settings: agent_settings.ok(),
             tabs: vec![TabServices::start(0, session, agent, &cwd, &tx)],
             notify: super::notify::Notifier::from_settings(settings),
+            models: settings.models.clone(),
             tx,
             engine,
             store,
@@ -151,42 +156,6 @@ impl Services {
         let fresh = self.tab_services(app.id, &cwd);
         let old = std::mem::replace(&mut self.tabs[i], fresh);
         tokio::spawn(old.conversation.shutdown());
-    }
-
-    /// `git worktree add` off the UI task; the answer comes back to the tab that asked.
-    fn create_worktree(&self, name: String, app: &App) {
-        use crate::session::worktree;
-        let (tx, cwd, tab) = (self.tx.clone(), app.info.cwd.clone(), app.id);
-        tokio::spawn(async move {
-            let made = match worktree::default_root() {
-                Ok(root) => worktree::create(&cwd, &name, &root).await,
-                Err(e) => Err(e),
-            };
-            let msg = Box::new(Msg::WorktreeReady(made.map_err(|e| format!("{e:#}"))));
-            let _ = tx.send(Msg::Tab { tab, msg }).await;
-        });
-    }
-
-    fn remove_worktree(&self, wt: crate::session::worktree::Worktree) {
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let msg = match crate::session::worktree::remove(&wt, false).await {
-                Ok(()) => Msg::Notice(format!(
-                    "worktree {} removed; the branch {} stays",
-                    wt.path.display(),
-                    wt.branch
-                )),
-                // Never forced: what the session left uncommitted there is not thrown away.
-                Err(e) => Msg::Failed(format!(
-                    "the worktree {} stays ({e:#}); commit what is in it on {}, or remove it \
-                     yourself: git worktree remove --force {}",
-                    wt.path.display(),
-                    wt.branch,
-                    wt.path.display()
-                )),
-            };
-            let _ = tx.send(msg).await;
-        });
     }
 
     /// What the engine wants the user to know (e.g. a backend fallback).
@@ -248,6 +217,23 @@ impl Services {
                 }
             }
             Effect::Notify(note) => self.notify.send(&note),
+            Effect::Copy(text) => super::notify::copy(&text),
+            Effect::Rename { thread, title } => self.rename(thread, title),
+            Effect::DeleteSession(id) => self.delete_session(id),
+            Effect::SearchSessions(text) => {
+                let store = self.store.clone();
+                self.blocking(move || {
+                    let found = store.map(|s| s.search(&text));
+                    Some(match found {
+                        Some(Ok(list)) if list.is_empty() => {
+                            Msg::Notice(format!("no stored thread mentions {text:?}"))
+                        }
+                        Some(Ok(list)) => Msg::Sessions(list),
+                        Some(Err(e)) => Msg::Failed(format!("search failed: {e:#}")),
+                        None => Msg::Failed("no session store".into()),
+                    })
+                });
+            }
             effect => self.perform_here(effect, app),
         }
     }
@@ -263,6 +249,7 @@ impl Services {
                 run,
                 prompt: spec.prompt,
                 agent,
+                images: spec.images,
             }),
             Effect::Interrupt => conversation.send(Command::Interrupt),
             Effect::Approve {
@@ -274,6 +261,9 @@ impl Services {
                 decision,
             }),
             Effect::Steer(text) => conversation.send(Command::Steer(text)),
+            Effect::Configure { model, effort } => {
+                conversation.send(Command::Configure { model, effort })
+            }
             Effect::NewThread => conversation.send(Command::Reset),
             Effect::Undo { force } => conversation.send(Command::Undo { force }),
             Effect::LoadTranscript(id) => conversation.send(Command::Load(id)),
@@ -289,13 +279,40 @@ impl Services {
                 self.blocking(move || Some(export(store.as_ref(), &id, &prices)));
             }
             Effect::Quit => {}
+            Effect::ListModels => {
+                let (tx, configured) = (self.tx.clone(), self.models.clone());
+                let codex = self.engine.as_ref().ok().cloned();
+                tokio::spawn(async move {
+                    let mut list = match codex {
+                        Some(cfg) => crate::engine::app_lists::models(&cfg).await,
+                        None => Vec::new(),
+                    };
+                    if list.is_empty() {
+                        list = configured
+                            .into_iter()
+                            .map(|id| crate::engine::app_lists::CodexModel {
+                                id,
+                                description: "from config.toml".into(),
+                                efforts: Vec::new(),
+                            })
+                            .collect();
+                    }
+                    let _ = tx.send(Msg::Models(list)).await;
+                });
+            }
             Effect::InTab(..)
             | Effect::OpenTab(_)
             | Effect::MoveTab(_)
             | Effect::CreateWorktree(_)
             | Effect::RemoveWorktree(_)
             | Effect::CloseTab(_)
-            | Effect::Notify(_) => {}
+            | Effect::Notify(_)
+            | Effect::Copy(_)
+            | Effect::MouseCapture(_)
+            | Effect::Editor
+            | Effect::Rename { .. }
+            | Effect::DeleteSession(_)
+            | Effect::SearchSessions(_) => {}
             Effect::LoadPreview(path) => {
                 let root = app.files.root().to_path_buf();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));

@@ -47,6 +47,10 @@ pub struct Tab {
     /// Codex's own diff of the running turn so far (app-server), until the turn's own.
     pub live_diff: Option<TurnDiff>,
     pub unseen: Unseen,
+    /// The last request's tokens and the model's context window (when Codex says).
+    pub context: Option<(u64, Option<u64>)>,
+    /// Images for the next prompt (checked), shown as chips in the prompt box.
+    pub attachments: Vec<std::path::PathBuf>,
     /// The git worktree this tab works in, when it was opened with one.
     pub worktree: Option<crate::session::worktree::Worktree>,
 }
@@ -66,6 +70,8 @@ impl Tab {
             last_diff: None,
             live_diff: None,
             unseen: Unseen::Nothing,
+            attachments: Vec::new(),
+            context: None,
             worktree: None,
         }
     }

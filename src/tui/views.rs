@@ -93,10 +93,30 @@ impl DiffView {
     }
 }
 
+/// Typing filters a picker, arrows move in it.
+fn filter_key<T: super::pickers::Pickable>(picker: &mut Picker<T>, key: &KeyEvent) -> Reaction {
+    match key.code {
+        KeyCode::Up => picker.up(),
+        KeyCode::Down => picker.down(),
+        KeyCode::Backspace => {
+            let mut q = picker.query.clone();
+            q.pop();
+            picker.set_query(&q);
+        }
+        KeyCode::Char(c) if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() => {
+            let q = format!("{}{c}", picker.query);
+            picker.set_query(&q);
+        }
+        _ => return Reaction::Ignored,
+    }
+    Reaction::Consumed
+}
+
 pub enum Popup {
     Approval(ApprovalView),
     Skills(Picker<Skill>),
     Resume(Picker<SessionRecord>),
+    Models(Picker<crate::engine::app_lists::CodexModel>),
     Help {
         scroll: u16,
     },
@@ -120,6 +140,12 @@ pub enum Reaction {
     Resume(String),
     /// Insert `$name ` for this skill (from the skill picker).
     InsertSkill(String),
+    /// Use this model from the next turn (from the model picker).
+    PickModel(String),
+    /// Forget this stored thread (resume picker, Delete; the App asks to confirm).
+    DeleteSession(String),
+    /// Put this thread id on the clipboard (resume picker).
+    CopyId(String),
 }
 
 impl Popup {
@@ -173,6 +199,18 @@ impl Popup {
                     Reaction::Consumed
                 }
             }
+            Popup::Models(picker) => {
+                if is(Action::Close) {
+                    return Reaction::Close;
+                }
+                if is(Action::Select) && key.code != KeyCode::Tab {
+                    return match picker.current() {
+                        Some(m) => Reaction::PickModel(m.id.clone()),
+                        None => Reaction::Close,
+                    };
+                }
+                filter_key(picker, key)
+            }
             Popup::Resume(picker) => {
                 if is(Action::Close) {
                     return Reaction::Close;
@@ -183,23 +221,15 @@ impl Popup {
                         None => Reaction::Close,
                     };
                 }
-                match key.code {
-                    KeyCode::Up => picker.up(),
-                    KeyCode::Down => picker.down(),
-                    KeyCode::Backspace => {
-                        let mut q = picker.query.clone();
-                        q.pop();
-                        picker.set_query(&q);
-                    }
-                    KeyCode::Char(c)
-                        if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
-                    {
-                        let q = format!("{}{c}", picker.query);
-                        picker.set_query(&q);
-                    }
-                    _ => return Reaction::Ignored,
+                match (
+                    picker.current(),
+                    is(Action::DeleteSession),
+                    is(Action::CopyId),
+                ) {
+                    (Some(r), true, _) => Reaction::DeleteSession(r.id.clone()),
+                    (Some(r), _, true) => Reaction::CopyId(r.id.clone()),
+                    _ => filter_key(picker, key),
                 }
-                Reaction::Consumed
             }
             Popup::Skills(picker) => {
                 if is(Action::Close) {
@@ -231,7 +261,7 @@ impl Popup {
                 (Action::Decline, "decline"),
                 (Action::Cancel, "cancel"),
             ],
-            Popup::Skills(_) | Popup::Resume(_) => vec![
+            Popup::Skills(_) | Popup::Resume(_) | Popup::Models(_) => vec![
                 (Action::Up, "move"),
                 (Action::Select, "pick"),
                 (Action::Close, "close"),

@@ -17,6 +17,7 @@ pub fn app() -> App {
     let info = Info {
         backend: "exec".into(),
         model: "gpt-5.5".into(),
+        effort: None,
         sandbox: "workspace-write".into(),
         cwd: PathBuf::from("/w/output"),
     };
@@ -372,12 +373,11 @@ fn resume_picker_filters_sessions() {
             "01a2112e-cb31-7fd3-b664-466522ce36c9".into()
         )]
     );
+    // Text that is not an id searches the stored transcripts.
     type_str(&mut a, "/resume not-an-id");
-    key(&mut a, KeyCode::Enter);
-    assert!(
-        a.error
-            .as_deref()
-            .is_some_and(|e| e.contains("unknown thread id not-an-id"))
+    assert_eq!(
+        key(&mut a, KeyCode::Enter),
+        [Effect::SearchSessions("not-an-id".into())]
     );
 }
 
@@ -431,8 +431,12 @@ fn help_scrolls_to_the_approval_keys_and_commands() {
     for _ in 0..40 {
         key(&mut a, KeyCode::Down);
     }
+    assert!(render(&a, 100, 32).contains("cancel the turn"));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Down);
+    }
     let screen = render(&a, 100, 32);
-    assert!(screen.contains("cancel the turn") && screen.contains("/resume [id]"));
+    assert!(screen.contains("/resume [id|text]") && screen.contains("keys can be changed"));
     insta::assert_snapshot!(screen);
     key(&mut a, KeyCode::Esc);
     assert!(a.popup().is_none());

@@ -90,6 +90,11 @@ pub fn render(frame: &mut Frame, app: &App) {
     popups::render(frame, app, frame.area());
 }
 
+/// How many lines event row `r` takes at `width` (what a click maps back to).
+pub fn row_height(app: &App, r: &crate::tui::rows::Row, width: usize) -> usize {
+    panes::row_lines(app, r, width, false).len()
+}
+
 pub(crate) fn border_style(app: &App, pane: Focus) -> Style {
     if app.focus == pane && app.popup().is_none() {
         Style::new().fg(Color::Cyan)
@@ -163,7 +168,10 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
             .magenta(),
         );
     }
-    let codex_model = format!("codex {}", app.info.model);
+    let codex_model = match &app.info.effort {
+        Some(e) => format!("codex {} ({e})", app.info.model),
+        None => format!("codex {}", app.info.model),
+    };
     for part in [&app.info.backend, &codex_model, &app.info.sandbox] {
         if !part.is_empty() {
             spans.push(sep());
@@ -176,6 +184,17 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         tokens(app.turn.turn_usage().total_tokens()),
         tokens(app.turn.total().total_tokens())
     )));
+    spans.extend(meters(app).into_iter().flat_map(|m| [sep(), m]));
+    if !app.mouse_captured {
+        spans.push(sep());
+        spans.push(
+            Span::raw(format!(
+                "mouse off: select text freely ({} gives it back)",
+                app.keymap.first(Action::Mouse)
+            ))
+            .yellow(),
+        );
+    }
     let mut line = Line::from(spans);
     if app.quit_armed {
         line = Line::from(Span::raw("press Ctrl+C again to quit").yellow().bold());
@@ -190,6 +209,54 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// How full the context window is (`ctx 41k/258k 16%`) and the account's rate-limit windows
+/// (`limits 5h 42% · 7d 10%`), yellow from 75 %, red from 90 %.
+fn meters(app: &App) -> Vec<Span<'static>> {
+    let level = |pct: f64| match pct {
+        p if p >= 90.0 => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        p if p >= 75.0 => Style::new().fg(Color::Yellow),
+        _ => Style::new().fg(Color::DarkGray),
+    };
+    let mut out = Vec::new();
+    if let Some((used, window)) = app.context {
+        out.push(match window {
+            Some(w) => {
+                let pct = used as f64 * 100.0 / w as f64;
+                Span::styled(
+                    format!("ctx {}/{} {pct:.0}%", tokens(used), tokens(w)),
+                    level(pct),
+                )
+            }
+            None => Span::raw(format!("ctx {}", tokens(used))).dark_gray(),
+        });
+    }
+    if !app.rate_limits.is_empty() {
+        let worst = app
+            .rate_limits
+            .iter()
+            .map(|w| w.used_percent)
+            .fold(0.0, f64::max);
+        let parts: Vec<String> = app
+            .rate_limits
+            .iter()
+            .map(|w| {
+                let span = match w.window_minutes {
+                    Some(m) if m >= 1440 => format!("{}d", m / 1440),
+                    Some(m) if m >= 60 => format!("{}h", m / 60),
+                    Some(m) => format!("{m}m"),
+                    None => w.name.clone(),
+                };
+                format!("{span} {:.0}%", w.used_percent)
+            })
+            .collect();
+        out.push(Span::styled(
+            format!("limits {}", parts.join(" · ")),
+            level(worst),
+        ));
+    }
+    out
 }
 
 fn footer(frame: &mut Frame, app: &App, area: Rect) {

@@ -97,6 +97,11 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 pub fn input(frame: &mut Frame, app: &App, area: Rect) {
+    let chips: String = app
+        .attachments
+        .iter()
+        .map(|p| format!("{} ", crate::tui::attachments::chip(p)))
+        .collect();
     let title = if app.read_only {
         " Replay (read-only) "
     } else if app.can_steer() {
@@ -111,6 +116,7 @@ pub fn input(frame: &mut Frame, app: &App, area: Rect) {
         Block::default()
             .borders(Borders::ALL)
             .title(title)
+            .title(Line::from(chips).right_aligned().magenta())
             .border_style(border_style(app, Focus::Input)),
     );
     ta.set_cursor_line_style(Style::new());
@@ -142,7 +148,7 @@ fn row_icon(app: &App, r: &Row) -> Span<'static> {
     }
 }
 
-fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'static>> {
+pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'static>> {
     let title_style = match (r.kind, r.state) {
         (RowKind::Reasoning, _) => Style::new()
             .fg(Color::DarkGray)

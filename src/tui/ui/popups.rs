@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::layout;
+use crate::text::one_line;
 use crate::tui::app::{App, Popup};
 use crate::tui::files::PreviewBody;
 use crate::tui::keymap::Action;
@@ -152,6 +153,40 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                 rect,
             );
         }
+        Popup::Models(p) => {
+            let rect = centered(area, 90, 14);
+            let lines: Vec<Line> =
+                std::iter::once(Line::from(format!("filter: {}▏", p.query).cyan()))
+                    .chain(
+                        p.visible()
+                            .take(rect.height.saturating_sub(3) as usize)
+                            .map(|(sel, m)| {
+                                let efforts = if m.efforts.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("  [{}]", m.efforts.join(" "))
+                                };
+                                selectable(
+                                    sel,
+                                    vec![
+                                        Span::raw(format!("{:<28} ", one_line(&m.id, 28))),
+                                        Span::raw(one_line(&m.description, 50)).dark_gray(),
+                                        Span::raw(efforts).dark_gray(),
+                                    ],
+                                )
+                            }),
+                    )
+                    .collect();
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(frame_block(format!(
+                    " model for the next turns — type to filter, {} picks, {} closes ",
+                    app.keymap.first(Action::Select),
+                    app.keymap.first(Action::Close)
+                ))),
+                rect,
+            );
+        }
         Popup::Diff(view) => draw_diff(frame, view, area),
         Popup::Help { scroll } => {
             let mut lines: Vec<Line> = Vec::new();
@@ -172,7 +207,22 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             lines.push(Line::from("commands".bold()));
             for (cmd, what) in [
                 ("/new", "start a new thread"),
-                ("/resume [id]", "resume a stored thread (no id: pick one)"),
+                ("/new --worktree NAME", "a new thread in a new git worktree"),
+                (
+                    "/tab [DIR], /close",
+                    "open a session in a new tab / close this one",
+                ),
+                (
+                    "/resume [id|text]",
+                    "resume a thread (pick one, or search them)",
+                ),
+                ("/rename TITLE", "retitle this thread"),
+                ("/image PATH", "attach an image to the next prompt"),
+                (
+                    "/model [NAME]",
+                    "the model from the next turn (no name: pick)",
+                ),
+                ("/effort LEVEL", "reasoning effort: none … xhigh"),
                 ("/diff [N]", "what the last (or Nth) turn changed"),
                 ("/undo [--force]", "take the last turn back, files and all"),
                 (
