@@ -114,78 +114,52 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
         Popup::Resume(p) => {
             let rect = centered(area, 100, 16);
             let now = crate::session::now_ms();
-            let lines: Vec<Line> =
-                std::iter::once(Line::from(format!("filter: {}▏", p.query).cyan()))
-                    .chain(
-                        p.visible()
-                            .take(rect.height.saturating_sub(3) as usize)
-                            .map(|(sel, r)| {
-                                selectable(
-                                    sel,
-                                    vec![
-                                        Span::raw(format!(
-                                            "{:<40} ",
-                                            crate::text::one_line(&r.title, 40)
-                                        )),
-                                        Span::raw(format!(
-                                            "{:>8}  ",
-                                            crate::session::age(now.saturating_sub(r.updated_ms))
-                                        ))
-                                        .dark_gray(),
-                                        Span::raw(format!("{}  ", r.id)),
-                                        Span::raw(format!(
-                                            "{} tok",
-                                            super::tokens(r.usage.total_tokens())
-                                        ))
-                                        .dark_gray(),
-                                    ],
-                                )
-                            }),
-                    )
-                    .collect();
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(lines).block(frame_block(format!(
-                    " resume a thread — type to filter, {} resumes, {} closes ",
-                    app.keymap.first(Action::Select),
-                    app.keymap.first(Action::Close)
-                ))),
-                rect,
+            let rows = p.visible().map(|(sel, r)| {
+                selectable(
+                    sel,
+                    vec![
+                        Span::raw(format!("{:<40} ", one_line(&r.title, 40))),
+                        Span::raw(format!(
+                            "{:>8}  ",
+                            crate::session::age(now.saturating_sub(r.updated_ms))
+                        ))
+                        .dark_gray(),
+                        Span::raw(format!("{}  ", r.id)),
+                        Span::raw(format!("{} tok", super::tokens(r.usage.total_tokens())))
+                            .dark_gray(),
+                    ],
+                )
+            });
+            let title = format!(
+                " resume a thread — type to filter, {} resumes, {} closes ",
+                app.keymap.first(Action::Select),
+                app.keymap.first(Action::Close)
             );
+            draw_picker(frame, rect, &p.query, rows, title);
         }
         Popup::Models(p) => {
             let rect = centered(area, 90, 14);
-            let lines: Vec<Line> =
-                std::iter::once(Line::from(format!("filter: {}▏", p.query).cyan()))
-                    .chain(
-                        p.visible()
-                            .take(rect.height.saturating_sub(3) as usize)
-                            .map(|(sel, m)| {
-                                let efforts = if m.efforts.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!("  [{}]", m.efforts.join(" "))
-                                };
-                                selectable(
-                                    sel,
-                                    vec![
-                                        Span::raw(format!("{:<28} ", one_line(&m.id, 28))),
-                                        Span::raw(one_line(&m.description, 50)).dark_gray(),
-                                        Span::raw(efforts).dark_gray(),
-                                    ],
-                                )
-                            }),
-                    )
-                    .collect();
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(lines).block(frame_block(format!(
-                    " model for the next turns — type to filter, {} picks, {} closes ",
-                    app.keymap.first(Action::Select),
-                    app.keymap.first(Action::Close)
-                ))),
-                rect,
+            let rows = p.visible().map(|(sel, m)| {
+                let efforts = if m.efforts.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", m.efforts.join(" "))
+                };
+                selectable(
+                    sel,
+                    vec![
+                        Span::raw(format!("{:<28} ", one_line(&m.id, 28))),
+                        Span::raw(one_line(&m.description, 50)).dark_gray(),
+                        Span::raw(efforts).dark_gray(),
+                    ],
+                )
+            });
+            let title = format!(
+                " model for the next turns — type to filter, {} picks, {} closes ",
+                app.keymap.first(Action::Select),
+                app.keymap.first(Action::Close)
             );
+            draw_picker(frame, rect, &p.query, rows, title);
         }
         Popup::Diff(view) => draw_diff(frame, view, area),
         Popup::Help { scroll } => {
@@ -407,6 +381,21 @@ fn draw_approval(frame: &mut Frame, app: &App, a: &ApprovalView, area: Rect) {
 
 /// `/diff`: a turn's diffstat, then its patch, coloured; full screen, scrollable by line and
 /// by file.
+/// A picker in `rect`: the filter line, then as many rows as fit.
+fn draw_picker<'a>(
+    frame: &mut Frame,
+    rect: Rect,
+    query: &str,
+    rows: impl Iterator<Item = Line<'a>>,
+    title: String,
+) {
+    let lines: Vec<Line> = std::iter::once(Line::from(format!("filter: {query}▏").cyan()))
+        .chain(rows.take(rect.height.saturating_sub(3) as usize))
+        .collect();
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(frame_block(title)), rect);
+}
+
 fn draw_diff(frame: &mut Frame, view: &DiffView, area: Rect) {
     let stat_lines = view
         .file_starts
