@@ -271,7 +271,9 @@ async fn every_signal_ends_the_tui_and_leaves_nothing() {
         );
         let pid = tui_pid(&sbx).expect("the TUI runs");
         kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal");
-        let screen = tmux.wait_for_text("EXITED rc=", 20).await;
+        tmux.wait_for_text("EXITED rc=", 20).await;
+        // `stty -a` runs right after the echo: wait for its output too ("icanon" or "-icanon").
+        let screen = tmux.wait_for_text("icanon", 10).await;
         if signal != Signal::SIGKILL {
             assert!(
                 screen.contains(" icanon") && screen.contains(" echo"),
