@@ -7,8 +7,11 @@ use super::app::{App, Effect, Popup, Who};
 use super::pickers::Picker;
 use crate::engine::app_lists::CodexModel;
 
-/// The efforts Codex takes (`model_reasoning_effort`).
-pub const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
+/// The efforts Codex takes (`model_reasoning_effort`; 0.171's `model/list` offers up to
+/// `ultra`). Which of them a model takes, the picker shows.
+pub const EFFORTS: [&str; 8] = [
+    "none", "minimal", "low", "medium", "high", "xhigh", "max", "ultra",
+];
 
 /// `/model [NAME]`, `/effort LEVEL`; false when `name` is neither.
 pub fn command(app: &mut App, name: &str, arg: &str, fx: &mut Vec<Effect>) -> bool {

@@ -288,6 +288,15 @@ async fn codex_own_thread_and_skill_lists_feed_the_pickers() {
         .find(|s| s.name == "listed-by-codex")
         .unwrap_or_else(|| panic!("{skills:?}"));
     assert_eq!(s.description, "Found through skills/list");
+    // `/model`'s picker: the models Codex offers, with the efforts each takes.
+    let models = engine::app_lists::models(&cfg).await;
+    assert!(
+        models
+            .iter()
+            .any(|m| !m.id.is_empty() && !m.efforts.is_empty()),
+        "{models:?}"
+    );
+    cfg.shutdown().await;
 }
 
 #[tokio::test]

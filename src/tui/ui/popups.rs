@@ -196,7 +196,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
                     "/model [NAME]",
                     "the model from the next turn (no name: pick)",
                 ),
-                ("/effort LEVEL", "reasoning effort: none … xhigh"),
+                ("/effort LEVEL", "reasoning effort: none … ultra"),
                 ("/diff [N]", "what the last (or Nth) turn changed"),
                 ("/undo [--force]", "take the last turn back, files and all"),
                 (
