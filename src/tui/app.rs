@@ -295,7 +295,8 @@ impl App {
 
     /// Puts the oldest unanswered approval on top, unless one is already showing.
     pub fn show_next_approval(&mut self) {
-        if !self.may_show_approval() || self.popups.any(|p| matches!(p, Popup::Approval(_))) {
+        // Only the tab on screen shows its approvals; a background tab's wait in the bar.
+        if !self.on_screen() || self.popups.any(|p| matches!(p, Popup::Approval(_))) {
             return;
         }
         if let Some(mut a) = self.approvals.front().cloned() {

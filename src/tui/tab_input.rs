@@ -79,16 +79,15 @@ pub fn command(app: &mut App, name: &str, arg: &str, fx: &mut Vec<Effect>) -> bo
             app.fail("the last session stays open: /quit leaves the app")
         }
         "close" if app.worktree.is_some() && !matches!(arg.trim(), "--keep" | "--remove") => {
-            let wt = app.worktree.clone().unwrap_or_else(|| unreachable!());
-            app.say(
-                Who::Notice,
-                &format!(
+            let ask = app.worktree.as_ref().map(|wt| {
+                format!(
                     "this session works in the worktree {} (branch {}): /close --keep keeps \
                      it, /close --remove removes it (the branch and its commits stay)",
                     wt.path.display(),
                     wt.branch
-                ),
-            );
+                )
+            });
+            app.say(Who::Notice, &ask.unwrap_or_default());
         }
         "close" => {
             let id = app.id;

@@ -197,11 +197,6 @@ impl App {
         }
     }
 
-    /// Approvals of the tab on screen only: a background tab's wait in the bar.
-    pub(super) fn may_show_approval(&self) -> bool {
-        self.on_screen()
-    }
-
     /// Closes the popups of an approval that is no longer asked.
     pub(super) fn forget_approval(&mut self, request_id: &str) {
         self.approvals.retain(|a| a.request_id != request_id);
