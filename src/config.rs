@@ -129,18 +129,27 @@ impl FileConfig {
 /// The biggest file a checkpoint keeps the content of, in bytes:
 /// `$CODEXMCP_CHECKPOINT_MAX_FILE_MB`, else `checkpoint_max_file_mb` in config.toml, else
 /// 16 MiB. A value that is not a whole number of MiB is an error naming where it came from.
+/// Resolved once per process: every session (each tab, each server call) asks.
 pub fn checkpoint_max_file() -> Result<u64> {
-    const VAR: &str = "CODEXMCP_CHECKPOINT_MAX_FILE_MB";
-    let mb = match std::env::var(VAR) {
-        Ok(v) => v
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| anyhow::anyhow!("{VAR}={v:?}: expected a whole number of MiB, e.g. 16"))?,
-        Err(_) => FileConfig::load()?
-            .checkpoint_max_file_mb
-            .unwrap_or(DEFAULT_CHECKPOINT_MAX_FILE_MB),
-    };
-    Ok(mb.saturating_mul(1024 * 1024))
+    static LIMIT: std::sync::OnceLock<std::result::Result<u64, String>> =
+        std::sync::OnceLock::new();
+    LIMIT
+        .get_or_init(|| {
+            const VAR: &str = "CODEXMCP_CHECKPOINT_MAX_FILE_MB";
+            let mb = match std::env::var(VAR) {
+                Ok(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{VAR}={v:?}: expected a whole number of MiB, e.g. 16"))?,
+                Err(_) => FileConfig::load()
+                    .map_err(|e| format!("{e:#}"))?
+                    .checkpoint_max_file_mb
+                    .unwrap_or(DEFAULT_CHECKPOINT_MAX_FILE_MB),
+            };
+            Ok(mb.saturating_mul(1024 * 1024))
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 pub const DEFAULT_CHECKPOINT_MAX_FILE_MB: u64 = 16;

@@ -132,7 +132,7 @@ fn the_session_bar_shows_every_session_in_every_state() {
         "{screen}"
     );
     assert!(screen.contains("1 snake game · idle"), "{screen}");
-    // A background failure is marked as such.
+    // A turn that ends in the background (here interrupted) shows as done until looked at.
     let run = send(&mut a, "again");
     press(&mut a, KeyCode::PageDown, KeyModifiers::CONTROL);
     assert_eq!(a.visible, 1);
