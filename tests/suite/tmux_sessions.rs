@@ -83,8 +83,9 @@ async fn two_sessions_run_at_once_and_a_background_end_is_announced() {
     );
     // Switching shows the first session: its rows and its tree.
     tmux.keys(&["M-1"]);
-    let screen = tmux.wait_for_text("one.txt", 10).await;
-    assert!(screen.contains("1 first job · idle"), "seen now: {screen}");
+    let screen = tmux
+        .wait_for_all(&["one.txt", "1 first job · idle"], 10)
+        .await;
     assert!(!screen.contains("two.txt"), "{screen}");
 }
 
@@ -261,8 +262,9 @@ async fn restore_reopens_the_tabs_of_the_last_run() {
     drop(tmux);
 
     let again = Tmux::start(&sbx, &["--restore"]);
-    let screen = again.wait_for_text("2 beta prompt", 30).await;
-    assert!(screen.contains("1 alpha prompt"), "{screen}");
+    again
+        .wait_for_all(&["2 beta prompt", "1 alpha prompt"], 30)
+        .await;
     // The visible tab is the last one opened, with its own transcript.
     again.wait_for_text("answer two", 10).await;
     again.keys(&["M-1"]);

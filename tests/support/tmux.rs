@@ -99,6 +99,19 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Waits until every needle is on one screen (a frame can be caught half drawn, so a
+    /// second needle is waited for, not read off the first capture).
+    pub async fn wait_for_all(&self, needles: &[&str], secs: u64) -> String {
+        let mut last = String::new();
+        let found = wait_for(secs, || {
+            last = self.screen();
+            needles.iter().all(|n| last.contains(n))
+        })
+        .await;
+        assert!(found, "{needles:?} never all appeared on screen:\n{last}");
+        last
+    }
+
     pub async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
         let mut last = String::new();
         let found = wait_for(secs, || {
