@@ -190,7 +190,7 @@ async fn a_worktree_session_keeps_its_files_to_itself() {
     git(&repo, &["commit", "-q", "-m", "init"]);
     std::fs::write(sbx.output().join("tracked.txt"), "my uncommitted edit\n").unwrap();
     let tmux = Tmux::start(&sbx, &["--worktree", "feat"]);
-    tmux.wait_for_text("branch codexmcp/feat", 20).await;
+    tmux.wait_for_chat("branch codexmcp/feat", 20).await;
     tmux.type_text("make a file");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("written in the worktree", 60).await;
@@ -225,11 +225,11 @@ async fn a_worktree_session_keeps_its_files_to_itself() {
     tmux.keys(&["M-1"]);
     tmux.type_text("/close");
     tmux.keys(&["Enter"]);
-    tmux.wait_for_text("/close --remove removes it", 10).await;
+    tmux.wait_for_chat("/close --remove removes it", 10).await;
     tmux.type_text("/close --remove");
     tmux.keys(&["Enter"]);
     assert!(wait_for(20, || !wt.exists()).await, "{}", tmux.screen());
-    tmux.wait_for_text("removed; the branch", 10).await;
+    tmux.wait_for_chat("removed; the branch", 10).await;
     assert!(git(&repo, &["branch", "--list", "codexmcp/feat"]).contains("codexmcp/feat"));
 }
 

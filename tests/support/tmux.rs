@@ -112,6 +112,20 @@ impl Tmux {
         last
     }
 
+    /// Waits until the chat pane (the leftmost box) reads `needle` as flowing text: its lines
+    /// are joined with single spaces, so a notice that wraps after a path of any length (the
+    /// sandbox lives under whatever directory CI checks out into) still matches.
+    pub async fn wait_for_chat(&self, needle: &str, secs: u64) -> String {
+        let mut last = String::new();
+        let found = wait_for(secs, || {
+            last = self.screen();
+            chat_text(&last).contains(needle)
+        })
+        .await;
+        assert!(found, "{needle:?} never appeared in the chat pane:\n{last}");
+        last
+    }
+
     pub async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
         let mut last = String::new();
         let found = wait_for(secs, || {
@@ -137,4 +151,17 @@ fn rand_suffix() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0)
+}
+
+/// The chat pane's text: what lies between the first two `│` of each line, trimmed, joined
+/// with single spaces.
+pub fn chat_text(screen: &str) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for line in screen.lines() {
+        let mut cells = line.split('│');
+        if let (Some(_), Some(inside)) = (cells.next(), cells.next()) {
+            words.extend(inside.split_whitespace());
+        }
+    }
+    words.join(" ")
 }
