@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod export;
+pub mod meters;
 
 pub use diff::{diff_lines, diffstat};
 

@@ -103,14 +103,7 @@ pub(crate) fn border_style(app: &App, pane: Focus) -> Style {
     }
 }
 
-/// `1.2k`-style token counts.
-pub fn tokens(n: u64) -> String {
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
-        _ => format!("{:.1}M", n as f64 / 1e6),
-    }
-}
+pub use crate::present::meters::tokens;
 
 pub fn secs(d: std::time::Duration) -> String {
     let s = d.as_secs_f64();
@@ -211,52 +204,23 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// How full the context window is (`ctx 41k/258k 16%`) and the account's rate-limit windows
-/// (`limits 5h 42% · 7d 10%`), yellow from 75 %, red from 90 %.
+/// How full the context window is and the account's rate-limit windows (wording and levels
+/// from `present::meters`), yellow from 75 %, red from 90 %.
 fn meters(app: &App) -> Vec<Span<'static>> {
-    let level = |pct: f64| match pct {
-        p if p >= 90.0 => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        p if p >= 75.0 => Style::new().fg(Color::Yellow),
-        _ => Style::new().fg(Color::DarkGray),
+    use crate::present::meters::{self, Level};
+    let style = |level: Level| match level {
+        Level::Over => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Level::Near => Style::new().fg(Color::Yellow),
+        Level::Calm => Style::new().fg(Color::DarkGray),
     };
-    let mut out = Vec::new();
-    if let Some((used, window)) = app.context {
-        out.push(match window {
-            Some(w) => {
-                let pct = used as f64 * 100.0 / w as f64;
-                Span::styled(
-                    format!("ctx {}/{} {pct:.0}%", tokens(used), tokens(w)),
-                    level(pct),
-                )
-            }
-            None => Span::raw(format!("ctx {}", tokens(used))).dark_gray(),
-        });
-    }
-    if !app.rate_limits.is_empty() {
-        let worst = app
-            .rate_limits
-            .iter()
-            .map(|w| w.used_percent)
-            .fold(0.0, f64::max);
-        let parts: Vec<String> = app
-            .rate_limits
-            .iter()
-            .map(|w| {
-                let span = match w.window_minutes {
-                    Some(m) if m >= 1440 => format!("{}d", m / 1440),
-                    Some(m) if m >= 60 => format!("{}h", m / 60),
-                    Some(m) => format!("{m}m"),
-                    None => w.name.clone(),
-                };
-                format!("{span} {:.0}%", w.used_percent)
-            })
-            .collect();
-        out.push(Span::styled(
-            format!("limits {}", parts.join(" · ")),
-            level(worst),
-        ));
-    }
-    out
+    let context = app
+        .context
+        .map(|(used, window)| meters::context(used, window));
+    context
+        .into_iter()
+        .chain(meters::limits(&app.rate_limits))
+        .map(|(text, level)| Span::styled(text, style(level)))
+        .collect()
 }
 
 fn footer(frame: &mut Frame, app: &App, area: Rect) {
