@@ -4,7 +4,8 @@
 //! JSONL events come out on stdout, and stderr is logged and kept for classifying failures.
 //! One task owns the child from spawn to reap: it forwards events, watches the idle timer,
 //! turns an interrupt into SIGINT (Codex's clean stop; SIGTERM would orphan unsandboxed
-//! commands), and finally kills anything still carrying the run's marker.
+//! commands), and finally kills anything still carrying the run's marker. Codex's
+//! `turn.completed` waits for the exit: the meters read from the rollout go out before it.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -143,6 +144,9 @@ impl Run {
         let mut parser = ExecParser::with_prior_total(self.spec.prior_total);
         let mut seen = Seen::default();
         let mut deadline: Option<Instant> = None; // set once the child has been told to stop
+        // Held back until the child has exited and its rollout holds the turn's meters, so
+        // `turn.completed` stays the turn's last event.
+        let mut completed: Option<CodexEvent> = None;
         if let Some(stdout) = child.stdout.take() {
             let mut lines = LineReader::new(BufReader::new(stdout));
             let mut last_activity = Instant::now();
@@ -156,6 +160,10 @@ impl Run {
                         if let Some(stop) = self.observe(&event, &mut seen) {
                             seen.stopped = Some(stop);
                             deadline = Some(stop_child(pid));
+                        }
+                        if let CodexEvent::TurnCompleted { .. } = event {
+                            completed = Some(event);
+                            continue;
                         }
                         if self.tx.send(event).await.is_err() && deadline.is_none() {
                             // Nobody listens any more: stop the turn rather than run blind.
@@ -194,6 +202,14 @@ impl Run {
                 .unwrap_or_default(),
             None => String::new(),
         };
+        if let Some(done) = completed {
+            if let (Some(id), CodexEvent::TurnCompleted { total, .. }) = (&seen.thread_id, &done) {
+                for meter in super::token_count::from_rollout(id.clone(), *total).await {
+                    let _ = self.tx.send(meter).await;
+                }
+            }
+            let _ = self.tx.send(done).await;
+        }
         self.conclude(seen, status, &stderr, parser.total())
     }
 

@@ -77,8 +77,9 @@ pub fn to_msgs(event: &CodexEvent, cwd: &str, last_message: Option<&str>) -> Vec
             vec![json!({"type": "turn_aborted", "reason": "interrupted"})]
         }
         CodexEvent::Error { message } => vec![json!({"type": "stream_error", "message": message})],
-        // The old server reported these inside `token_count`, which turn.completed sends.
-        CodexEvent::UsageUpdated { .. } | CodexEvent::RateLimits { .. } => vec![],
+        CodexEvent::UsageUpdated { .. } | CodexEvent::RateLimits { .. } => {
+            super::token_count::message(event).into_iter().collect()
+        }
         CodexEvent::TurnDiffUpdated { diff } => {
             vec![json!({"type": "turn_diff", "unified_diff": diff})]
         }
@@ -250,7 +251,7 @@ impl Decoder {
                 let parse = |v: &Value| serde_json::from_value::<Usage>(v.clone()).ok();
                 self.total = parse(&msg["info"]["total_token_usage"]).or(self.total);
                 self.last = parse(&msg["info"]["last_token_usage"]).or(self.last);
-                vec![]
+                super::token_count::events(msg, self.total.unwrap_or_default())
             }
             "task_complete" => {
                 self.completed = true;

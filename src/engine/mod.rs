@@ -23,6 +23,7 @@ pub mod mcp_client;
 pub mod mcp_events;
 pub mod procs;
 pub mod rewind;
+pub mod token_count;
 
 use std::path::PathBuf;
 use std::time::Duration;

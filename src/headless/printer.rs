@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::CodexEvent;
-use crate::engine::event::Status;
+use crate::engine::event::{RateWindow, Status};
+use crate::present::meters::{self, Level};
 use crate::present::{self, Kind, Shown, State};
 use crate::text::one_line;
 
@@ -16,6 +17,9 @@ pub struct HumanPrinter {
     color: bool,
     cwd: PathBuf,
     started: HashMap<String, Instant>,
+    /// The meters as last reported, printed with the turn's token line.
+    context: Option<(u64, Option<u64>)>,
+    limits: Vec<RateWindow>,
 }
 
 const RED: &str = "31";
@@ -30,6 +34,8 @@ impl HumanPrinter {
             color,
             cwd,
             started: HashMap::new(),
+            context: None,
+            limits: Vec::new(),
         }
     }
 
@@ -68,16 +74,48 @@ impl HumanPrinter {
                 let took = self.started.remove(&item.id).map(|t| t.elapsed());
                 self.completed(&present::item(item, true), took)
             }
-            CodexEvent::TurnCompleted { usage, total } => self.paint(
-                DIM,
-                &format!(
-                    "tokens: {} in ({} cached), {} out; thread total {}",
-                    usage.input_tokens,
-                    usage.cached_input_tokens,
-                    usage.output_tokens,
-                    total.total_tokens()
-                ),
-            ),
+            CodexEvent::UsageUpdated {
+                context_tokens,
+                context_window,
+                ..
+            } => {
+                self.context = Some((*context_tokens, *context_window));
+                return None;
+            }
+            CodexEvent::RateLimits { windows } => {
+                self.limits = windows.clone();
+                return None;
+            }
+            CodexEvent::TurnCompleted { usage, total } => {
+                let mut out = self.paint(
+                    DIM,
+                    &format!(
+                        "tokens: {} in ({} cached), {} out; thread total {}",
+                        usage.input_tokens,
+                        usage.cached_input_tokens,
+                        usage.output_tokens,
+                        total.total_tokens()
+                    ),
+                );
+                let context = self.context.map(|(used, w)| meters::context(used, w));
+                let shown: Vec<String> = context
+                    .into_iter()
+                    .chain(meters::limits(&self.limits))
+                    .map(|(text, level)| {
+                        let colour = match level {
+                            Level::Over => RED,
+                            Level::Near => YELLOW,
+                            Level::Calm => DIM,
+                        };
+                        self.paint(colour, &text)
+                    })
+                    .collect();
+                if !shown.is_empty() {
+                    out.push('\n');
+                    out.push_str(&shown.join("  "));
+                }
+                out
+            }
             other => {
                 let (kind, text) = present::notice(other)?;
                 let colour = match kind {

@@ -62,28 +62,101 @@ async fn an_attached_image_reaches_the_model_on_exec_and_the_app_server() {
     assert_eq!(server.requests().len(), asked, "nothing was sent");
 }
 
-/// The context meter's numbers are the usage Codex reports for the turn.
+/// The meters read what Codex reports, on every backend: the context meter is the turn's
+/// one request against the model's window, and the rate-limit windows are those of the model
+/// server's headers (the app-server streams both; on exec they come from the thread's
+/// rollout; over MCP from the server's `token_count`), before `turn.completed`.
 #[tokio::test]
-async fn the_context_meter_matches_the_reported_usage() {
-    let server = MockServer::start(vec![Step::message("hi")]).await;
-    let sbx = Sandbox::new(&server.base_url());
-    let run = sbx
-        .run(&["exec", "--backend", "app-server", "--json", "hello"])
-        .await;
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let events = run.events();
-    let meter = events
-        .iter()
-        .rfind(|e| e["type"] == "usage.updated")
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    let done = events
-        .iter()
-        .find(|e| e["type"] == "turn.completed")
-        .unwrap();
-    let used = done["usage"]["input_tokens"].as_u64().unwrap()
-        + done["usage"]["output_tokens"].as_u64().unwrap();
-    assert_eq!(meter["context_tokens"].as_u64(), Some(used), "{meter}");
-    assert!(meter["context_window"].as_u64().unwrap() > used, "{meter}");
+async fn the_meters_read_what_codex_reports_on_every_backend() {
+    for backend in ["app-server", "exec", "mcp"] {
+        let server = MockServer::start(vec![Step::message("hi")]).await;
+        for (name, value) in [
+            ("x-codex-primary-used-percent", "91"),
+            ("x-codex-primary-window-minutes", "300"),
+            ("x-codex-primary-reset-at", "1900000000"),
+            ("x-codex-secondary-used-percent", "12"),
+            ("x-codex-secondary-window-minutes", "10080"),
+        ] {
+            server.add_sse_header(name, value);
+        }
+        let sbx = Sandbox::new(&server.base_url());
+        let run = sbx
+            .run(&["exec", "--backend", backend, "--json", "hello"])
+            .await;
+        assert_eq!(run.code, Some(0), "{backend}: {}", run.stderr);
+        let events = run.events();
+        let last = |kind: &str| {
+            events
+                .iter()
+                .rfind(|e| e["type"] == kind)
+                .unwrap_or_else(|| panic!("{backend}: no {kind}: {}", run.stdout))
+        };
+        let at = |kind: &str| events.iter().rposition(|e| e["type"] == kind);
+        assert!(
+            at("usage.updated") < at("turn.completed"),
+            "{backend}: {}",
+            run.stdout
+        );
+        assert!(
+            at("rate_limits.updated") < at("turn.completed"),
+            "{backend}: {}",
+            run.stdout
+        );
+        let done = last("turn.completed");
+        let used = done["usage"]["input_tokens"].as_u64().unwrap()
+            + done["usage"]["output_tokens"].as_u64().unwrap();
+        let meter = last("usage.updated");
+        assert_eq!(
+            meter["context_tokens"].as_u64(),
+            Some(used),
+            "{backend}: {meter}"
+        );
+        assert!(
+            meter["context_window"].as_u64().unwrap() > used,
+            "{backend}: {meter}"
+        );
+        let limits = last("rate_limits.updated");
+        let window = |name: &str| {
+            limits["windows"]
+                .as_array()
+                .and_then(|w| w.iter().find(|w| w["name"] == name))
+                .unwrap_or_else(|| panic!("{backend}: no {name} window: {limits}"))
+        };
+        let primary = window("primary");
+        assert_eq!(
+            primary["used_percent"].as_f64(),
+            Some(91.0),
+            "{backend}: {limits}"
+        );
+        assert_eq!(
+            primary["window_minutes"].as_u64(),
+            Some(300),
+            "{backend}: {limits}"
+        );
+        assert_eq!(
+            primary["resets_at"].as_u64(),
+            Some(1_900_000_000),
+            "{backend}: {limits}"
+        );
+        let secondary = window("secondary");
+        assert_eq!(
+            secondary["used_percent"].as_f64(),
+            Some(12.0),
+            "{backend}: {limits}"
+        );
+        assert_eq!(
+            secondary["window_minutes"].as_u64(),
+            Some(10080),
+            "{backend}: {limits}"
+        );
+        // The human output closes the turn with them.
+        let text = sbx.run(&["exec", "--backend", backend, "again"]).await;
+        assert!(
+            text.stdout.contains("limits 5h 91% · 7d 12%") && text.stdout.contains("ctx "),
+            "{backend}: {}",
+            text.stdout
+        );
+    }
 }
 
 /// `/model` in the TUI: the next request names the other model, and a resume keeps it.

@@ -12,6 +12,7 @@ mod export;
 mod habits;
 mod hostile;
 mod mcp;
+mod meters;
 mod parser;
 mod printer;
 mod review;

@@ -68,3 +68,52 @@ fn hostile_text_is_sanitized_in_every_line() {
         "{out:?}"
     );
 }
+
+/// The meters reported during a turn close its token line: the context window's fill and the
+/// rate limits, red at 90 % and over.
+#[test]
+fn the_turn_ends_with_the_meters() {
+    use codexmcp::engine::CodexEvent;
+    use codexmcp::engine::event::{RateWindow, Usage};
+    let usage = Usage {
+        input_tokens: 900,
+        output_tokens: 100,
+        ..Usage::default()
+    };
+    let events = [
+        CodexEvent::UsageUpdated {
+            total: usage,
+            context_tokens: 1000,
+            context_window: Some(10_000),
+        },
+        CodexEvent::RateLimits {
+            windows: vec![RateWindow {
+                name: "primary".into(),
+                used_percent: 93.0,
+                window_minutes: Some(300),
+                resets_at: None,
+            }],
+        },
+        CodexEvent::TurnCompleted {
+            usage,
+            total: usage,
+        },
+    ];
+    let print = |color: bool| {
+        let mut printer = HumanPrinter::new(color, PathBuf::from("/nowhere"));
+        events
+            .iter()
+            .filter_map(|e| printer.line(e))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        print(false),
+        "tokens: 900 in (0 cached), 100 out; thread total 1000\nctx 1.0k/10.0k 10%  limits 5h 93%"
+    );
+    assert!(
+        print(true).contains("\x1b[31mlimits 5h 93%"),
+        "{:?}",
+        print(true)
+    );
+}

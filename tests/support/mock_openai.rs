@@ -111,6 +111,8 @@ struct Inner {
     counter: Mutex<u64>,
     /// When the first text delta of each streamed answer left the server (benchmarks).
     first_tokens: Mutex<Vec<std::time::Instant>>,
+    /// Headers added to every streamed answer (e.g. the rate-limit headers Codex reads).
+    sse_headers: Mutex<Vec<(String, String)>>,
 }
 
 /// A running server; stops when dropped.
@@ -139,6 +141,7 @@ impl MockServer {
             requests: Mutex::new(Vec::new()),
             counter: Mutex::new(0),
             first_tokens: Mutex::new(Vec::new()),
+            sse_headers: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/v1/responses", post(responses))
@@ -164,6 +167,12 @@ impl MockServer {
 
     pub fn set_fallback(&self, f: Fallback) {
         *self.inner.fallback.lock().expect("lock") = f;
+    }
+
+    /// Adds a header to every streamed answer from now on.
+    pub fn add_sse_header(&self, name: &str, value: &str) {
+        let mut h = self.inner.sse_headers.lock().expect("lock");
+        h.push((name.into(), value.into()));
     }
 
     /// When the first text delta of each streamed answer was sent.
@@ -229,7 +238,7 @@ async fn responses(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: By
                     }
                 }
             });
-            sse(Body::from_stream(stream))
+            sse(&inner, Body::from_stream(stream))
         }
         Step::Respond { outs, .. } if body["stream"] != true => {
             let out = response_object(n, &outs, &body);
@@ -257,17 +266,19 @@ async fn responses(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: By
                     }
                     Some((Ok::<_, Infallible>(Bytes::from(next)), (it, inner, seen)))
                 });
-            sse(Body::from_stream(stream))
+            sse(&inner, Body::from_stream(stream))
         }
     }
 }
 
-fn sse(body: Body) -> Response {
-    Response::builder()
+fn sse(inner: &Inner, body: Body) -> Response {
+    let mut b = Response::builder()
         .header("content-type", "text/event-stream")
-        .header("cache-control", "no-cache")
-        .body(body)
-        .expect("response")
+        .header("cache-control", "no-cache");
+    for (k, v) in inner.sse_headers.lock().expect("lock").iter() {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(body).expect("response")
 }
 
 fn http_error(status: u16, body: Value, retry_after: Option<u64>) -> Response {
@@ -355,7 +366,7 @@ async fn chat(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
                 .into_iter()
                 .map(|f| Ok::<_, Infallible>(Bytes::from(f))),
         );
-        return sse(Body::from_stream(stream));
+        return sse(&inner, Body::from_stream(stream));
     }
     let mut message = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { Value::String(text) }});
     if !calls.is_empty() {
