@@ -75,20 +75,27 @@ pub fn command(app: &mut App, name: &str, arg: &str, fx: &mut Vec<Effect>) -> bo
                 })),
             }
         }
-        "close" if app.tabs.len() == 1 => {
+        "close" if app.tabs.len() == 1 && app.worktree.is_none() => {
             app.fail("the last session stays open: /quit leaves the app")
         }
         "close" if app.worktree.is_some() && !matches!(arg.trim(), "--keep" | "--remove") => {
+            let last = if app.tabs.len() == 1 {
+                "; being the last session, it stays open and goes back to your checkout"
+            } else {
+                ""
+            };
             let ask = app.worktree.as_ref().map(|wt| {
                 format!(
                     "this session works in the worktree {} (branch {}): /close --keep keeps \
-                     it, /close --remove removes it (the branch and its commits stay)",
+                     it, /close --remove removes it (the branch and its commits stay){last}",
                     wt.path.display(),
                     wt.branch
                 )
             });
             app.say(Who::Notice, &ask.unwrap_or_default());
         }
+        // The last session stays open but can leave its worktree.
+        "close" if app.tabs.len() == 1 => app.leave_worktree(arg.trim() == "--remove", fx),
         "close" => {
             let id = app.id;
             if arg.trim() == "--remove"
@@ -126,9 +133,7 @@ impl App {
     ) {
         match made {
             Ok(wt) => {
-                self.turn.set_thread(None, Default::default());
-                self.info.cwd = wt.cwd.clone();
-                self.files = super::files::FileTree::new(wt.cwd.clone());
+                self.move_to(wt.cwd.clone(), fx);
                 self.say(
                     Who::Notice,
                     &format!(
@@ -137,12 +142,44 @@ impl App {
                         wt.branch
                     ),
                 );
-                fx.push(Effect::MoveTab(wt.cwd.clone()));
-                fx.push(Effect::Rescan);
                 self.worktree = Some(wt);
             }
             Err(e) => self.fail(&format!("no worktree: {e}")),
         }
+    }
+
+    /// The last tab leaves its worktree: back to the folder it was opened from, in the
+    /// user's checkout, on a new thread; the worktree is removed when asked (never forced).
+    fn leave_worktree(&mut self, remove: bool, fx: &mut Vec<Effect>) {
+        let Some(wt) = self.worktree.take() else {
+            return;
+        };
+        let inside = wt
+            .cwd
+            .strip_prefix(&wt.path)
+            .unwrap_or(std::path::Path::new(""));
+        let home = wt.repo.join(inside);
+        self.supersede_turn();
+        self.move_to(home.clone(), fx);
+        self.say(
+            Who::Notice,
+            &format!(
+                "the last session stays open: it works in {} again, on a new thread",
+                home.display()
+            ),
+        );
+        if remove {
+            fx.push(Effect::RemoveWorktree(wt));
+        }
+    }
+
+    /// The tab works in `cwd` from now on, on a new thread.
+    fn move_to(&mut self, cwd: std::path::PathBuf, fx: &mut Vec<Effect>) {
+        self.turn.set_thread(None, Default::default());
+        self.info.cwd = cwd.clone();
+        self.files = super::files::FileTree::new(cwd.clone());
+        fx.push(Effect::MoveTab(cwd));
+        fx.push(Effect::Rescan);
     }
 }
 

@@ -11,6 +11,7 @@ use codexmcp::tui::views::APPROVAL_GUARD;
 use ratatui::crossterm::event::{Event, KeyCode, KeyModifiers};
 
 use super::tui::{app, key, press, render, send, type_str};
+use crate::support::tmux::chat_text;
 
 /// A second tab beside the first, shown; returns the first one's id.
 fn two_tabs(a: &mut App) -> u64 {
@@ -256,4 +257,55 @@ fn close_takes_a_session_away_but_never_the_last() {
     assert_eq!(fx, [Effect::OpenTab(Default::default())]);
     // A message for a closed tab is dropped.
     assert!(from(&mut a, second, Msg::FilesChanged).is_empty());
+}
+
+/// The last session cannot close, but it can leave its worktree: `/close` asks, and
+/// `/close --remove` takes it back to the folder it came from in the user's checkout, on a
+/// new thread, and removes the worktree; `--keep` leaves the worktree be.
+#[test]
+fn the_last_session_leaves_its_worktree() {
+    use codexmcp::session::worktree::Worktree;
+    let wt = Worktree {
+        path: "/state/worktrees/repo/feat".into(),
+        branch: "codexmcp/feat".into(),
+        repo: "/home/me/repo".into(),
+        cwd: "/state/worktrees/repo/feat/output".into(),
+    };
+    for (arg, removed) in [("--remove", true), ("--keep", false)] {
+        let mut a = app();
+        a.worktree = Some(wt.clone());
+        a.info.cwd = wt.cwd.clone();
+        type_str(&mut a, "/close");
+        assert!(key(&mut a, KeyCode::Enter).is_empty());
+        assert!(a.worktree.is_some(), "only asked");
+        let chat = |a: &App| chat_text(&render(a, 200, 24));
+        assert!(
+            chat(&a).contains("it stays open and goes back"),
+            "{}",
+            chat(&a)
+        );
+        type_str(&mut a, &format!("/close {arg}"));
+        let fx = key(&mut a, KeyCode::Enter);
+        let home = std::path::PathBuf::from("/home/me/repo/output");
+        let mut want = vec![Effect::MoveTab(home.clone()), Effect::Rescan];
+        if removed {
+            want.push(Effect::RemoveWorktree(wt.clone()));
+        }
+        assert_eq!(fx, want, "{arg}");
+        assert_eq!(a.tabs.len(), 1);
+        assert_eq!((a.worktree.clone(), a.info.cwd.clone()), (None, home));
+        assert!(
+            chat(&a).contains("works in /home/me/repo/output again"),
+            "{}",
+            chat(&a)
+        );
+        // Now an ordinary last session again.
+        type_str(&mut a, "/close");
+        assert!(key(&mut a, KeyCode::Enter).is_empty());
+        assert!(
+            chat(&a).contains("the last session stays open: /quit"),
+            "{}",
+            chat(&a)
+        );
+    }
 }

@@ -218,18 +218,24 @@ async fn a_worktree_session_keeps_its_files_to_itself() {
     // Removal never throws uncommitted work away: it refuses until the work is committed.
     git(&wt, &["add", "-A"]);
     git(&wt, &["commit", "-q", "-m", "the session's work"]);
-    // Closing asks what to do with it; --remove takes the worktree and keeps the branch.
+    // A second session opens and closes at once (it has no worktree): the worktree session
+    // is the last one again.
     tmux.type_text("/tab");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text(" 2 ", 10).await;
-    tmux.keys(&["M-1"]);
     tmux.type_text("/close");
     tmux.keys(&["Enter"]);
-    tmux.wait_for_chat("/close --remove removes it", 10).await;
+    // Closing the last session asks what to do with its worktree; --remove takes the session
+    // back to the user's checkout and the worktree away, and keeps the branch.
+    tmux.type_text("/close");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_chat("goes back to your checkout", 10).await;
     tmux.type_text("/close --remove");
     tmux.keys(&["Enter"]);
     assert!(wait_for(20, || !wt.exists()).await, "{}", tmux.screen());
     tmux.wait_for_chat("removed; the branch", 10).await;
+    // (The folder's exact path is checked on the App; here it may wrap anywhere.)
+    tmux.wait_for_chat("again, on a new thread", 10).await;
     assert!(git(&repo, &["branch", "--list", "codexmcp/feat"]).contains("codexmcp/feat"));
 }
 
