@@ -163,19 +163,10 @@ impl Decoder {
                 }]
             }
             "account/rateLimits/updated" => {
-                let limits = &p["rateLimits"];
-                let windows: Vec<RateWindow> = ["primary", "secondary"]
-                    .into_iter()
-                    .filter_map(|name| {
-                        let w = &limits[name];
-                        Some(RateWindow {
-                            name: name.to_string(),
-                            used_percent: w["usedPercent"].as_f64()?.clamp(0.0, 100.0),
-                            window_minutes: w["windowDurationMins"].as_u64(),
-                            resets_at: w["resetsAt"].as_u64(),
-                        })
-                    })
-                    .collect();
+                let windows = RateWindow::both(
+                    &p["rateLimits"],
+                    ["usedPercent", "windowDurationMins", "resetsAt"],
+                );
                 if windows.is_empty() {
                     vec![]
                 } else {

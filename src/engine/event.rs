@@ -257,6 +257,26 @@ pub struct RateWindow {
     pub resets_at: Option<u64>,
 }
 
+impl RateWindow {
+    /// The `primary` and `secondary` windows of a rate-limit object whose fields are named
+    /// `[used percent, window minutes, resets at]` (each protocol spells them its own way);
+    /// a window without a usable percentage is left out.
+    pub fn both(limits: &Value, [used, minutes, resets]: [&str; 3]) -> Vec<Self> {
+        ["primary", "secondary"]
+            .into_iter()
+            .filter_map(|name| {
+                let w = &limits[name];
+                Some(Self {
+                    name: name.to_string(),
+                    used_percent: w[used].as_f64()?.clamp(0.0, 100.0),
+                    window_minutes: w[minutes].as_u64(),
+                    resets_at: w[resets].as_u64(),
+                })
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Todo {
     pub text: String,

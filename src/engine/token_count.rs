@@ -36,18 +36,10 @@ pub fn events(payload: &Value, total: Usage) -> Vec<CodexEvent> {
             context_window: info["model_context_window"].as_u64().filter(|w| *w > 0),
         });
     }
-    let windows: Vec<RateWindow> = ["primary", "secondary"]
-        .into_iter()
-        .filter_map(|name| {
-            let w = &payload["rate_limits"][name];
-            Some(RateWindow {
-                name: name.to_string(),
-                used_percent: w["used_percent"].as_f64()?.clamp(0.0, 100.0),
-                window_minutes: w["window_minutes"].as_u64(),
-                resets_at: w["resets_at"].as_u64(),
-            })
-        })
-        .collect();
+    let windows = RateWindow::both(
+        &payload["rate_limits"],
+        ["used_percent", "window_minutes", "resets_at"],
+    );
     if !windows.is_empty() {
         out.push(CodexEvent::RateLimits { windows });
     }
