@@ -158,6 +158,47 @@ pub fn split(patch: &str) -> Vec<(String, Vec<String>)> {
     pieces
 }
 
+/// The patch with each file's headers naming it `rename(path)` instead (`diff --git`, `---`,
+/// `+++`, `rename`/`copy`, `Binary files` lines before its first hunk); hunks stay as they are.
+pub fn rename_files(patch: &str, rename: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(patch.len());
+    for (path, lines) in split(patch) {
+        let old = lines.iter().find_map(|l| {
+            l.strip_prefix("rename from ")
+                .or_else(|| l.strip_prefix("copy from "))
+        });
+        let names: Vec<(String, String)> = [Some(path.as_str()), old]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .map(|p| (p.to_string(), rename(p)))
+            .filter(|(from, to)| from != to)
+            .collect();
+        let mut header = true;
+        for mut line in lines {
+            header &= !line.starts_with("@@");
+            if header {
+                for (from, to) in &names {
+                    line = rename_in_header(&line, from, to);
+                }
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn rename_in_header(line: &str, from: &str, to: &str) -> String {
+    for prefix in ["rename from ", "rename to ", "copy from ", "copy to "] {
+        if line.strip_prefix(prefix) == Some(from) {
+            return format!("{prefix}{to}");
+        }
+    }
+    line.replace(&format!("a/{from}"), &format!("a/{to}"))
+        .replace(&format!("b/{from}"), &format!("b/{to}"))
+}
+
 /// How many old and new lines the current hunk still has, from its `@@ -a,b +c,d @@`.
 #[derive(Default)]
 struct Hunk {

@@ -12,9 +12,10 @@ use crate::session::checkpoint::TurnDiff;
 impl App {
     /// Codex's diff of the running turn so far; an open live view follows it.
     pub(super) fn on_live_diff(&mut self, unified: &str) {
-        let mut diff = crate::present::diff::from_unified(unified);
-        for f in &mut diff.files {
-            f.path = under_cwd(&self.info.cwd, &f.path);
+        let cwd = &self.info.cwd;
+        let unified = crate::present::diff::rename_files(unified, |p| under_cwd(cwd, p));
+        let diff = crate::present::diff::from_unified(&unified);
+        for f in &diff.files {
             let path = self.info.cwd.join(&f.path);
             self.files.mark_changed(path);
         }
@@ -68,7 +69,8 @@ const LAST: &str = "the last turn";
 
 /// Codex names files relative to the git repository around the working dir, when there is
 /// one: `output/snake.py` for a working dir `<repo>/output`. Shown relative to the working dir
-/// like every other diff, when that is where the file is.
+/// like every other diff, when that is where the file is — in the file list and in the patch's
+/// headers alike.
 fn under_cwd(cwd: &std::path::Path, path: &str) -> String {
     let cwd = crate::config::absolute(cwd);
     let p = std::path::Path::new(path);

@@ -361,3 +361,18 @@ async fn the_large_file_limit_is_configurable_and_undo_says_what_it_cannot_resto
         bad.stdout
     );
 }
+
+/// A patch's headers can name its files another way (the live view shows Codex's
+/// repository-relative paths relative to the working dir); hunks, even header-like lines in
+/// them, stay as they are.
+#[test]
+fn a_patch_names_its_files_from_the_working_dir() {
+    let patch = "diff --git a/output/x.txt b/output/x.txt\n--- a/output/x.txt\n+++ b/output/x.txt\n@@ -1 +1 @@\n--- a/output/x.txt\n+b/output/x.txt\ndiff --git a/output/old.md b/output/new.md\nsimilarity index 100%\nrename from output/old.md\nrename to output/new.md\ndiff --git a/elsewhere.txt b/elsewhere.txt\n--- a/elsewhere.txt\n+++ b/elsewhere.txt\n@@ -1 +1 @@\n-1\n+2\n";
+    let renamed = codexmcp::present::diff::rename_files(patch, |p| {
+        p.strip_prefix("output/").unwrap_or(p).to_string()
+    });
+    assert_eq!(
+        renamed,
+        "diff --git a/x.txt b/x.txt\n--- a/x.txt\n+++ b/x.txt\n@@ -1 +1 @@\n--- a/output/x.txt\n+b/output/x.txt\ndiff --git a/old.md b/new.md\nsimilarity index 100%\nrename from old.md\nrename to new.md\ndiff --git a/elsewhere.txt b/elsewhere.txt\n--- a/elsewhere.txt\n+++ b/elsewhere.txt\n@@ -1 +1 @@\n-1\n+2\n"
+    );
+}
