@@ -7,13 +7,15 @@
 //!
 //! One call of [`Agent::run`] handles one user prompt: request, stream the text, run the tool
 //! calls, feed the results back, repeat until the model answers without tools or
-//! `max_turns` rounds are used. Transient HTTP failures (429, 5xx, dropped connections) are
+//! `max_turns` rounds are used. What the user types meanwhile ([`Guidance`]) joins the
+//! conversation before the next request. Transient HTTP failures (429, 5xx, dropped connections) are
 //! retried by async-openai's retry layer with exponential backoff, honouring `Retry-After`.
 
 pub mod cost;
 pub mod tools;
 pub mod wire;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_openai::Client;
@@ -143,6 +145,31 @@ pub struct Agent {
     client: Client<OpenAIConfig>,
     state: AgentState,
     tools: CodexTools,
+    guidance: Guidance,
+}
+
+/// What the user adds while the agent works: pushed from outside the run, read before the
+/// agent's next model request — and when it came during what would have been the last one,
+/// the agent is asked once more, so nothing said is left unread.
+#[derive(Debug, Clone, Default)]
+pub struct Guidance(Arc<Mutex<Vec<String>>>);
+
+impl Guidance {
+    pub fn push(&self, text: &str) {
+        self.lock().push(text.to_string());
+    }
+
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Installs the TLS crypto provider (ring) once; reqwest panics without one.
@@ -188,7 +215,13 @@ impl Agent {
             client,
             state,
             tools: CodexTools::default(),
+            guidance: Guidance::default(),
         })
+    }
+
+    /// The handle through which words reach the running agent.
+    pub fn guidance(&self) -> Guidance {
+        self.guidance.clone()
     }
 
     pub fn state(&self) -> &AgentState {
@@ -254,6 +287,9 @@ impl Agent {
             text: prompt.to_string(),
         });
         for _ in 0..self.settings.max_turns {
+            for text in self.guidance.take() {
+                self.state.history.push(Entry::User { text });
+            }
             let reply = tokio::select! {
                 r = self.request(tx) => r?,
                 _ = cancel.cancelled() => return Err(AgentError::Cancelled),
@@ -279,7 +315,10 @@ impl Agent {
                     .await;
             }
             if reply.calls.is_empty() {
-                return Ok(reply.text);
+                if self.guidance.is_empty() {
+                    return Ok(reply.text);
+                }
+                continue; // the user spoke while this answer streamed
             }
             for (call_id, name, arguments) in reply.calls {
                 self.state.history.push(Entry::Call {

@@ -377,6 +377,10 @@ impl App {
         self.unseen = Unseen::Nothing;
         let now = self.now;
         let run = self.turn.begin(now);
+        let via_agent = self.agent_mode;
+        if let Some(t) = self.turn.running_mut() {
+            t.via_agent = via_agent;
+        }
         self.events.follow();
         let spec = TurnSpec {
             prompt,

@@ -205,13 +205,18 @@ impl Actor {
                 let _ = out.send(Msg::Agent { run, msg }).await;
             }
         });
+        let guidance = agent.guidance();
         let result = {
             let work = agent.run(prompt, session, &atx, &cancel);
             tokio::pin!(work);
             loop {
                 tokio::select! {
                     r = &mut work => break r,
-                    Some(cmd) = rx.recv() => during(cmd, &cancel, &answers, deferred),
+                    Some(cmd) = rx.recv() => match cmd {
+                        // To the agent, which passes on what it decides to.
+                        Command::Steer(text) => guidance.push(&text),
+                        cmd => during(cmd, &cancel, &answers, deferred),
+                    },
                 }
             }
         };

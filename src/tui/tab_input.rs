@@ -1,6 +1,7 @@
 //! The keys and commands that act on sessions as a whole: open (Ctrl+T, `/tab [DIR]`), close
 //! (`/close`), switch (Alt+1…9, Ctrl+PgUp/PgDn), and what Enter does while a turn runs —
-//! steer it (app-server) or queue for after it (Tab, and always on the other backends).
+//! steer it (the agent, or a direct turn on the app-server) or queue for after it (Tab, and
+//! always for a direct turn on the other backends).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -9,10 +10,16 @@ use super::keymap::Action;
 use super::restore::TabSpec;
 
 impl App {
-    /// Text typed while a turn runs goes into it (`turn/steer`): direct turns on the
-    /// app-server only; elsewhere it waits for the turn to end.
+    /// Text typed while a turn runs goes into it: to the agent, which reads it before its
+    /// next step, or into a direct turn on the app-server (`turn/steer`); a direct turn on
+    /// another backend cannot take it, so it waits for the turn to end.
     pub fn can_steer(&self) -> bool {
-        self.is_running() && !self.agent_mode && self.info.backend == "app-server"
+        self.steers_agent() || (self.is_running() && self.info.backend == "app-server")
+    }
+
+    /// A turn runs and it is the agent's (whatever mode was picked since).
+    pub fn steers_agent(&self) -> bool {
+        self.turn.running().is_some_and(|t| t.via_agent)
     }
 }
 
@@ -188,7 +195,11 @@ impl App {
 pub fn while_running(app: &mut App, text: String, fx: &mut Vec<Effect>) {
     if app.can_steer() {
         app.say(Who::User, &text);
-        app.note("sent into the running turn");
+        app.note(if app.steers_agent() {
+            "sent to the agent: it reads it before its next step"
+        } else {
+            "sent into the running turn"
+        });
         fx.push(Effect::Steer(text));
     } else {
         queue(app, text);

@@ -16,6 +16,8 @@ pub struct Running {
     /// `/new` or `/resume` replaced the thread while this turn ran: what it still reports
     /// must not bring the old thread back.
     pub superseded: bool,
+    /// The prompt went to the agent (what is typed meanwhile goes there too).
+    pub via_agent: bool,
 }
 
 #[derive(Debug)]
@@ -88,6 +90,7 @@ impl TurnState {
             last_event: now,
             interrupting: false,
             superseded: false,
+            via_agent: false,
         });
         run
     }

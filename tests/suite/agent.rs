@@ -317,3 +317,50 @@ async fn with_backend_mcp_the_agent_calls_codex_over_mcp() {
         "the MCP path was taken"
     );
 }
+
+/// Words the user adds while the agent streams what would be its last answer are not left
+/// unread: the agent is asked once more, with them after its answer.
+#[tokio::test]
+async fn words_said_during_the_last_answer_are_answered_too() {
+    use codexmcp::agent::{Agent, AgentSettings, Api};
+    use std::time::Duration;
+    let model = MockServer::start(vec![
+        Step::Respond {
+            outs: vec![Out::Message("the first answer, streamed slowly".into())],
+            delay: Duration::from_millis(150),
+        },
+        Step::message("and about the README"),
+    ])
+    .await;
+    let codex = MockServer::start(vec![]).await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let mut session = codexmcp::session::Session::new(sbx.engine_config(), None);
+    let mut agent = Agent::new(AgentSettings {
+        api: Api::Responses,
+        base_url: model.base_url(),
+        api_key: "sk-test-agent".into(),
+        model: "gpt-test".into(),
+        max_turns: 5,
+        request_timeout: Duration::from_secs(30),
+    })
+    .unwrap();
+    let guidance = agent.guidance();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let speak = async {
+        assert!(crate::support::codex::wait_for(10, || !model.requests().is_empty()).await);
+        guidance.push("also a README");
+    };
+    let (answer, ()) = tokio::join!(agent.run("hello", &mut session, &tx, &cancel), speak);
+    assert_eq!(answer.unwrap(), "and about the README");
+    let asked = model.requests();
+    assert_eq!(asked.len(), 2);
+    let input = asked[1].body["input"].to_string();
+    let (first, said) = (
+        input.find("the first answer").expect("its answer"),
+        input.find("also a README").expect("the words"),
+    );
+    assert!(first < said, "{input}");
+    assert!(!asked[0].text().contains("also a README"));
+}

@@ -215,7 +215,7 @@ fn a_turn_ending_out_of_sight_is_announced() {
 }
 
 /// On the app-server a prompt typed during a turn goes into it; Tab keeps it for after. On
-/// exec it is always kept.
+/// exec a direct turn keeps it; an agent's turn takes it on any backend.
 #[test]
 fn enter_steers_on_the_app_server_and_tab_queues() {
     let mut a = app();
@@ -235,6 +235,20 @@ fn enter_steers_on_the_app_server_and_tab_queues() {
     type_str(&mut b, "more");
     assert!(key(&mut b, KeyCode::Enter).is_empty(), "exec: queued");
     assert_eq!(b.turn.queued(), 1);
+
+    // An agent's turn takes it on any backend, even after /direct was picked meanwhile.
+    let mut c = app();
+    c.agent_mode = true;
+    send(&mut c, "build it");
+    type_str(&mut c, "/direct");
+    key(&mut c, KeyCode::Enter);
+    type_str(&mut c, "and a README");
+    assert!(render(&c, 100, 24).contains("Enter tells the agent, Tab queues"));
+    assert_eq!(
+        key(&mut c, KeyCode::Enter),
+        [Effect::Steer("and a README".into())]
+    );
+    assert!(render(&c, 100, 24).contains("sent to the agent"));
 }
 
 /// `/close` interrupts and closes a session; the last one stays.

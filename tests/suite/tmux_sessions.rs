@@ -152,6 +152,53 @@ async fn background_approvals_wait_and_enter_steers_the_running_turn() {
     let _ = std::fs::remove_dir_all(&outside);
 }
 
+/// In agent mode Enter during the run tells the agent: the words join its conversation
+/// before its next model request (here, after the Codex call it is waiting for), on the exec
+/// backend as much as any.
+#[tokio::test]
+async fn enter_tells_the_running_agent() {
+    let agent = MockServer::start(vec![
+        Step::call("codex", serde_json::json!({"prompt": "run the slow thing"})),
+        Step::message("done, and noted the README"),
+    ])
+    .await;
+    let codex = MockServer::start(vec![Step::shell("sleep 5"), Step::message("slept")]).await;
+    let sbx = Sandbox::new(&codex.base_url());
+    let base = agent.base_url();
+    let tmux = Tmux::start_with_env(
+        &sbx,
+        &[],
+        &[
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_BASE_URL", base.as_str()),
+        ],
+    );
+    tmux.wait_for_text("agent gpt-5.5", 20).await;
+    tmux.type_text("do the slow thing");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("sleep 5", 60).await;
+    tmux.wait_for_text("Enter tells the agent", 5).await;
+    tmux.type_text("also add a README");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("sent to the agent", 5).await;
+    tmux.wait_for_text("done, and noted the README", 60).await;
+    let asked = agent.requests();
+    assert_eq!(asked.len(), 2, "one request after the Codex call");
+    let input = asked[1].body["input"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let said = input
+        .iter()
+        .position(|i| i.to_string().contains("also add a README"))
+        .unwrap_or_else(|| panic!("not in the agent's next request: {input:?}"));
+    let output = input
+        .iter()
+        .position(|i| i["type"] == "function_call_output")
+        .expect("the Codex call's output");
+    assert!(output < said, "after the tool output it was typed during");
+}
+
 fn git(dir: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")

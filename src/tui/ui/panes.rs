@@ -104,6 +104,8 @@ pub fn input(frame: &mut Frame, app: &App, area: Rect) {
         .collect();
     let title = if app.read_only {
         " Replay (read-only) "
+    } else if app.steers_agent() {
+        " Prompt — Enter tells the agent, Tab queues "
     } else if app.can_steer() {
         " Prompt — Enter steers the turn, Tab queues "
     } else if app.is_running() {
