@@ -8,8 +8,9 @@
 //! One call of [`Agent::run`] handles one user prompt: request, stream the text, run the tool
 //! calls, feed the results back, repeat until the model answers without tools or
 //! `max_turns` rounds are used. What the user types meanwhile ([`Guidance`]) joins the
-//! conversation before the next request. Transient HTTP failures (429, 5xx, dropped connections) are
-//! retried by async-openai's retry layer with exponential backoff, honouring `Retry-After`.
+//! conversation before the next request. Transient HTTP failures (429, 5xx, dropped
+//! connections) are retried by async-openai's retry layer with exponential backoff, honouring
+//! `Retry-After`.
 
 pub mod cost;
 pub mod tools;
