@@ -164,16 +164,7 @@ async fn enter_tells_the_running_agent() {
     .await;
     let codex = MockServer::start(vec![Step::shell("sleep 5"), Step::message("slept")]).await;
     let sbx = Sandbox::new(&codex.base_url());
-    let base = agent.base_url();
-    let tmux = Tmux::start_with_env(
-        &sbx,
-        &[],
-        &[
-            ("OPENAI_API_KEY", "sk-test"),
-            ("OPENAI_BASE_URL", base.as_str()),
-        ],
-    );
-    tmux.wait_for_text("agent gpt-5.5", 20).await;
+    let tmux = Tmux::start_with_agent(&sbx, &[], &agent.base_url()).await;
     tmux.type_text("do the slow thing");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("sleep 5", 60).await;

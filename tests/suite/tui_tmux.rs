@@ -191,16 +191,7 @@ async fn agent_mode_is_the_default_with_an_endpoint_and_esc_cancels_it() {
     ])
     .await;
     let sbx = Sandbox::new(&codex.base_url());
-    let base = agent.base_url();
-    let tmux = Tmux::start_with_env(
-        &sbx,
-        &[],
-        &[
-            ("OPENAI_API_KEY", "sk-test"),
-            ("OPENAI_BASE_URL", base.as_str()),
-        ],
-    );
-    tmux.wait_for_text("agent gpt-5.5", 20).await;
+    let tmux = Tmux::start_with_agent(&sbx, &[], &agent.base_url()).await;
     tmux.type_text("Create a snake game");
     tmux.keys(&["Enter"]);
     let screen = tmux
@@ -309,16 +300,12 @@ async fn agent_mode_approvals_are_answered_in_the_modal() {
     ])
     .await;
     let sbx = Sandbox::new(&codex.base_url());
-    let base = agent.base_url();
-    let tmux = Tmux::start_with_env(
+    let tmux = Tmux::start_with_agent(
         &sbx,
         &["--backend", "app-server", "--approval-policy", "on-request"],
-        &[
-            ("OPENAI_API_KEY", "sk-test"),
-            ("OPENAI_BASE_URL", base.as_str()),
-        ],
-    );
-    tmux.wait_for_text("agent gpt-5.5", 20).await;
+        &agent.base_url(),
+    )
+    .await;
     tmux.type_text("write outside");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("Codex wants to change files", 60).await;

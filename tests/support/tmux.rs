@@ -73,6 +73,18 @@ impl Tmux {
         Self { socket }
     }
 
+    /// The TUI with an agent endpoint (`agent_url`) and a test key, so agent mode is the
+    /// default; returns once the status bar names the agent.
+    pub async fn start_with_agent(sbx: &Sandbox, args: &[&str], agent_url: &str) -> Self {
+        let env = [
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_BASE_URL", agent_url),
+        ];
+        let tmux = Self::start_with_env(sbx, args, &env);
+        tmux.wait_for_text("agent gpt-5.5", 20).await;
+        tmux
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let ok = Command::new("tmux")
             .args(["-L", &self.socket, "send-keys"])
