@@ -36,6 +36,20 @@ pub fn literal(input: &str) -> String {
     filter(input, Mode::Literal)
 }
 
+/// Bytes that ought to be text (a file name, a link target), for display: the UTF-8 runs go
+/// through [`literal`], every byte that is not UTF-8 is shown as `\xNN`. Nothing is guessed or
+/// replaced.
+pub fn bytes_literal(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&literal(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 /// One line for a log-style display: sanitized, newlines shown as `⏎`, cut to `max` chars.
 pub fn one_line(input: &str, max: usize) -> String {
     let clean = sanitize(input.trim());

@@ -113,13 +113,13 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
 }
 
 /// Where the working dir is recorded before each turn, and the size above which a file is
-/// recorded by hash only (so `/undo` cannot bring it back).
+/// recorded by size and time only (so `/undo` cannot bring it back).
 fn checkpoint_check() -> Check {
     match crate::session::checkpoint::Store::open_default() {
         Ok(store) => Check::ok(
             "checkpoints",
             format!(
-                "{} (files over {} MiB by hash only)",
+                "{} (files over {} MiB by size and time only)",
                 store.root().display(),
                 store.max_stored() / (1024 * 1024)
             ),

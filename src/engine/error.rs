@@ -44,6 +44,9 @@ pub enum EngineError {
     /// The orchestrating agent failed (its own endpoint, max turns...).
     #[error("agent: {0}")]
     Agent(String),
+    /// Stopped (an interrupt, a signal) before Codex started: nothing ran.
+    #[error("stopped before Codex started: {0}")]
+    Stopped(String),
 }
 
 impl EngineError {
@@ -70,6 +73,7 @@ impl EngineError {
             Self::NoCredential(_) => "auth",
             Self::Agent(_) => "agent",
             Self::Rewind(_) => "rewind",
+            Self::Stopped(_) => "stopped",
         }
     }
 

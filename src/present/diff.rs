@@ -23,13 +23,26 @@ pub fn diffstat(files: &[Change]) -> Option<String> {
     for f in files {
         added += f.added;
         removed += f.removed;
-        let path = one_line(&f.path, 200);
-        let what = match &f.status {
-            Status::Created => format!("new      {path} (+{})", f.added),
-            Status::Modified => format!("changed  {path} (+{} -{})", f.added, f.removed),
-            Status::Deleted => format!("deleted  {path} (-{})", f.removed),
-            Status::Renamed { from } => format!("renamed  {} -> {path}", one_line(from, 200)),
-            Status::ModeChanged { from, to } => format!("mode     {path} ({from:o} -> {to:o})"),
+        let path = one_line(&f.path.display(), 200);
+        let what = match (&f.status, &f.note) {
+            (Status::Created, Some(why)) => {
+                format!("new      {path} (not checkpointed: {})", one_line(why, 100))
+            }
+            (Status::Modified, Some(why)) => {
+                format!("changed  {path} (not checkpointed: {})", one_line(why, 100))
+            }
+            (Status::Deleted, Some(why)) => {
+                format!("deleted  {path} (not checkpointed: {})", one_line(why, 100))
+            }
+            (Status::Created, None) => format!("new      {path} (+{})", f.added),
+            (Status::Modified, None) => format!("changed  {path} (+{} -{})", f.added, f.removed),
+            (Status::Deleted, None) => format!("deleted  {path} (-{})", f.removed),
+            (Status::Renamed { from }, _) => {
+                format!("renamed  {} -> {path}", one_line(&from.display(), 200))
+            }
+            (Status::ModeChanged { from, to }, _) => {
+                format!("mode     {path} ({from:o} -> {to:o})")
+            }
         };
         out.push_str(&format!("  {what}\n"));
     }
@@ -107,8 +120,9 @@ pub fn from_unified(patch: &str) -> TurnDiff {
             Change {
                 added: count('+', "+++ "),
                 removed: count('-', "--- "),
-                path,
+                path: path.into(),
                 status,
+                note: None,
             }
         })
         .collect();
@@ -139,6 +153,7 @@ pub fn split(patch: &str) -> Vec<(String, Vec<String>)> {
                     || l.starts_with("rename from ")
                     || l.starts_with("mode ")
                     || l.starts_with("Binary files ")
+                    || l.starts_with("not checkpointed: ")
             };
         if starts || pieces.is_empty() {
             pieces.push((String::new(), Vec::new()));
@@ -279,6 +294,10 @@ fn path_of(piece: &[String]) -> String {
                         .to_string(),
                 )
             })
+        })
+        .or_else(|| {
+            let rest = piece.first()?.strip_prefix("not checkpointed: ")?;
+            Some(rest.rsplit_once(" (").map_or(rest, |(p, _)| p).to_string())
         })
         .or_else(|| {
             piece.first()?.strip_prefix("diff --git ").map(|l| {

@@ -17,6 +17,8 @@ pub mod record;
 pub mod store;
 mod turn;
 pub mod undo;
+pub mod unsaved;
+pub mod workdir;
 pub mod worktree;
 
 use std::path::Path;
@@ -75,6 +77,9 @@ pub struct Session {
     since_taken: Option<(checkpoint::Manifest, usize)>,
     /// Images for the next turn (checked by the caller), see [`Session::attach`].
     pending_images: Vec<std::path::PathBuf>,
+    /// Cancelled when the process is going away (a signal, a shutdown): checkpoint work on
+    /// the working dir stops at once rather than finishing (see [`Session::stop_on`]).
+    stop: tokio_util::sync::CancellationToken,
 }
 
 impl Session {
@@ -93,15 +98,28 @@ impl Session {
             // Checkpoints go with a persisted session (the state dir beside its store).
             checkpoints: store.as_ref().and_then(|_| {
                 checkpoint::Store::open_default()
-                    .inspect_err(|e| tracing::warn!("no checkpoints: {e:#}"))
+                    .inspect_err(|e| {
+                        unsaved::say(
+                            "checkpoints",
+                            format!("checkpoints cannot be taken ({e:#}): {}", unsaved::NO_UNDO),
+                        )
+                    })
                     .ok()
             }),
             last_state: None,
             last_diff: None,
             since_taken: None,
             pending_images: Vec::new(),
+            stop: tokio_util::sync::CancellationToken::new(),
             store,
         }
+    }
+
+    /// Stops the session's work on the working dir (a checkpoint of a huge tree) as soon as
+    /// `token` is cancelled: front ends pass their signal or shutdown token.
+    pub fn stop_on(mut self, token: tokio_util::sync::CancellationToken) -> Self {
+        self.stop = token;
+        self
     }
 
     /// Attaches images (checked with [`crate::engine::images::check`]) to the next turn the
@@ -130,7 +148,15 @@ impl Session {
     /// The store, when there is one (`None`: nothing is persisted).
     pub fn open_store() -> Option<Store> {
         Store::open_default()
-            .inspect_err(|e| tracing::warn!("session store unavailable: {e:#}"))
+            .inspect_err(|e| {
+                unsaved::say(
+                    "store",
+                    format!(
+                        "sessions cannot be saved ({e:#}): {}",
+                        unsaved::NOT_RESUMABLE
+                    ),
+                )
+            })
             .ok()
     }
 
@@ -219,7 +245,8 @@ impl Session {
         if let (Some(s), Some(id)) = (&self.store, &self.thread_id)
             && let Err(e) = s.save_json(id, name, value)
         {
-            tracing::warn!("{name} not saved beside {id}: {e:#}");
+            let path = s.beside(id, name).unwrap_or_default();
+            unsaved::report(name, &path, &format!("{e:#}"), unsaved::NOT_RESUMABLE);
         }
     }
 }

@@ -262,7 +262,7 @@ impl Recorder {
             match self.store.open_log(&record.id) {
                 Ok(f) => self.log = Some(BufWriter::with_capacity(64 * 1024, f)),
                 Err(e) => {
-                    tracing::warn!("session log not written: {e:#}");
+                    self.unsaved_log(&format!("{e:#}"));
                     self.pending.clear();
                     return;
                 }
@@ -277,7 +277,8 @@ impl Recorder {
             }
             line.push(b'\n');
             if let Err(e) = log.write_all(&line) {
-                tracing::warn!("session log not written: {e}");
+                let (store, id) = (self.store.clone(), record.id.clone());
+                unsaved_log(&store, &id, &e);
                 break;
             }
         }
@@ -294,8 +295,9 @@ impl Recorder {
         self.write_entries(n);
         if let Some(log) = self.log.as_mut()
             && let Err(e) = log.flush()
+            && let Some(record) = &self.record
         {
-            tracing::warn!("session log not flushed: {e}");
+            unsaved_log(&self.store, &record.id, &e);
         }
         self.unflushed_since = None;
     }
@@ -304,7 +306,22 @@ impl Recorder {
         if let Some(record) = &self.record
             && let Err(e) = self.store.save(record)
         {
-            tracing::warn!("session record not written: {e:#}");
+            let path = self
+                .store
+                .beside(&record.id, "meta.json")
+                .unwrap_or_default();
+            super::unsaved::report(
+                "the session record",
+                &path,
+                &format!("{e:#}"),
+                super::unsaved::NOT_RESUMABLE,
+            );
+        }
+    }
+
+    fn unsaved_log(&self, error: &str) {
+        if let Some(record) = &self.record {
+            unsaved_log(&self.store, &record.id, &error);
         }
     }
 
@@ -317,4 +334,15 @@ impl Recorder {
         self.flush();
         self.record.take()
     }
+}
+
+/// Says (once) that thread `id`'s log could not be written.
+fn unsaved_log(store: &Store, id: &str, error: &dyn std::fmt::Display) {
+    let path = store.beside(id, "log.jsonl").unwrap_or_default();
+    super::unsaved::report(
+        "the session log",
+        &path,
+        error,
+        super::unsaved::NO_TRANSCRIPT,
+    );
 }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::checkpoint;
 use super::store::ThreadLock;
+use super::unsaved;
 use super::{Recorder, Session};
 use crate::engine::{
     self, Approver, CodexEvent, EngineError, Item, ItemKind, Turn, TurnOutcome, TurnSpec,
@@ -79,7 +80,14 @@ impl Session {
                 .as_ref()
                 .and_then(|s| s.load(&latest_name(&self.engine.cwd)).ok().flatten())
         });
-        let before = self.checkpoint(previous).await;
+        let before = match self.checkpoint(previous, Some(&cancel)).await {
+            Ok(b) => b,
+            Err(Stopped) => {
+                return Err(EngineError::Stopped(
+                    "the checkpoint of the working dir was interrupted".into(),
+                ));
+            }
+        };
         let turn = match engine::start_turn(&self.engine, spec) {
             Ok(t) => t,
             Err(e) => {
@@ -310,43 +318,122 @@ fn sanitise_item(item: &mut Item) {
     }
 }
 
+/// A checkpoint that was stopped before it finished.
+struct Stopped;
+
+type Snapshot = Result<checkpoint::Manifest, checkpoint::SnapshotError>;
+
 impl Session {
-    /// The working dir now, recorded (off the async workers: a large tree takes a while);
-    /// `None` (logged) when it cannot be, or is too big to be.
+    /// The working dir now, recorded off the async workers (a large tree takes a while);
+    /// `None` when it cannot be (said once, see [`super::unsaved`]). Stops, with the work on
+    /// the blocking thread, when `cancel` (the turn's interrupt, before Codex starts) or the
+    /// session's stop token is cancelled.
     async fn checkpoint(
         &self,
         previous: Option<checkpoint::Manifest>,
-    ) -> Option<checkpoint::Manifest> {
-        let store = self.checkpoints.clone()?;
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Option<checkpoint::Manifest>, Stopped> {
+        let Some(store) = self.checkpoints.clone() else {
+            return Ok(None);
+        };
         let cwd = self.engine.cwd.clone();
-        let work = move || snapshot(&store, &cwd, previous.as_ref());
-        tokio::task::spawn_blocking(work).await.ok().flatten()
+        let snapshot = self
+            .stoppable(cancel, move |stop| {
+                store.snapshot_until(&cwd, previous.as_ref(), stop)
+            })
+            .await?;
+        Ok(recorded(snapshot, &self.engine.cwd))
+    }
+
+    /// Runs `work` on a blocking thread, asking it to stop (through the flag it polls) when
+    /// `cancel` or the session's stop token is cancelled; then returns without waiting for it.
+    async fn stoppable(
+        &self,
+        cancel: Option<&CancellationToken>,
+        work: impl FnOnce(&dyn Fn() -> bool) -> Snapshot + Send + 'static,
+    ) -> Result<Snapshot, Stopped> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let flag = std::sync::Arc::new(AtomicBool::new(false));
+        let seen = flag.clone();
+        let task = tokio::task::spawn_blocking(move || work(&|| seen.load(Ordering::Relaxed)));
+        let interrupted = async {
+            match cancel {
+                Some(c) => c.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            done = task => match done {
+                Ok(Err(checkpoint::SnapshotError::Stopped)) => Err(Stopped),
+                Ok(r) => Ok(r),
+                Err(e) => Ok(Err(checkpoint::SnapshotError::Failed(anyhow::anyhow!("{e}")))),
+            },
+            _ = interrupted => {
+                flag.store(true, Ordering::Relaxed);
+                Err(Stopped)
+            }
+            _ = self.stop.cancelled() => {
+                flag.store(true, Ordering::Relaxed);
+                Err(Stopped)
+            }
+        }
     }
 
     /// What changed since `before`; both states are kept beside the thread for later, and the
-    /// first `before` since [`Session::take_changes`] for the changes of a whole request.
+    /// first `before` since [`Session::take_changes`] for the changes of a whole request. Only
+    /// the session's stop token (the process going away) stops it: an interrupted turn still
+    /// gets its diff and undo.
     async fn diff_since(&mut self, before: checkpoint::Manifest) -> Option<checkpoint::TurnDiff> {
         let store = self.checkpoints.clone()?;
         let cwd = self.engine.cwd.clone();
         let thread = self.thread_id.clone();
+        let previous = before.clone();
+        let after = {
+            let store = store.clone();
+            let cwd = cwd.clone();
+            self.stoppable(None, move |stop| {
+                store.snapshot_until(&cwd, Some(&previous), stop)
+            })
+            .await
+        };
+        let after = match after {
+            Ok(a) => recorded(a, &cwd)?,
+            Err(Stopped) => {
+                unsaved::say(
+                    "stopped checkpoint",
+                    format!(
+                        "the checkpoint after the turn was stopped before it finished: {}",
+                        unsaved::NO_UNDO
+                    ),
+                );
+                return None;
+            }
+        };
         let work = move || {
-            let after = snapshot(&store, &cwd, Some(&before))?;
             let files = store.diff(&before, &after);
             let patch = store.patch(&before, &after, &files);
             if let Some(id) = &thread {
                 let at = super::now_ms();
                 for (side, m) in [("before", &before), ("after", &after)] {
-                    if let Err(e) = store.save(&format!("{id}/{at}-{side}"), m) {
-                        tracing::warn!("checkpoint not saved: {e:#}");
+                    let name = format!("{id}/{at}-{side}");
+                    if let Err(e) = store.save(&name, m) {
+                        let path = store.manifest_path(&name).unwrap_or_default();
+                        unsaved::report(
+                            "the checkpoint",
+                            &path,
+                            &format!("{e:#}"),
+                            unsaved::NO_UNDO,
+                        );
                     }
                 }
             }
-            if let Err(e) = store.save(&latest_name(&cwd), &after) {
-                tracing::warn!("checkpoint not remembered: {e:#}");
+            let latest = latest_name(&cwd);
+            if let Err(e) = store.save(&latest, &after) {
+                tracing::warn!("checkpoint not remembered for the next process: {e:#}");
             }
-            Some((before, after, checkpoint::TurnDiff { files, patch }))
+            (before, after, checkpoint::TurnDiff { files, patch })
         };
-        let (before, after, diff) = tokio::task::spawn_blocking(work).await.ok().flatten()?;
+        let (before, after, diff) = tokio::task::spawn_blocking(work).await.ok()?;
         self.last_state = Some(after);
         match &mut self.since_taken {
             Some((_, turns)) => *turns += 1,
@@ -373,24 +460,30 @@ impl Session {
     }
 }
 
-/// Records `cwd`; `None` (logged) when it cannot be, or has too many files to.
-fn snapshot(
-    store: &checkpoint::Store,
-    cwd: &std::path::Path,
-    previous: Option<&checkpoint::Manifest>,
-) -> Option<checkpoint::Manifest> {
-    match store.snapshot(cwd, previous) {
+/// A snapshot's manifest, or `None` when it failed or the tree is too big (said once).
+fn recorded(snapshot: Snapshot, cwd: &std::path::Path) -> Option<checkpoint::Manifest> {
+    let shown = crate::text::bytes_literal(cwd.as_os_str().as_encoded_bytes());
+    match snapshot {
         Ok(m) if !m.truncated => Some(m),
         Ok(_) => {
-            tracing::warn!(
-                "not checkpointing {}: more than {} files",
-                cwd.display(),
-                checkpoint::MAX_ENTRIES
+            unsaved::say(
+                &format!("too many files\0{shown}"),
+                format!(
+                    "{shown} has more than {} files and is not checkpointed: {}",
+                    checkpoint::MAX_ENTRIES,
+                    unsaved::NO_UNDO
+                ),
             );
             None
         }
         Err(e) => {
-            tracing::warn!("checkpoint of {} failed: {e:#}", cwd.display());
+            unsaved::say(
+                &format!("checkpoint failed\0{shown}"),
+                format!(
+                    "the checkpoint of {shown} failed ({e:#}): {}",
+                    unsaved::NO_UNDO
+                ),
+            );
             None
         }
     }

@@ -1,30 +1,39 @@
 //! Putting the working directory back as it was before a turn.
 //!
-//! The turn's two checkpoints say what it changed; undo reverses exactly that: files it
-//! created are removed, files it deleted or modified get their old bytes and mode back,
-//! renames are reversed, modes restored. What the turn did not touch is left alone. A file the
-//! user changed *after* the turn would lose that work, so undo refuses and names it, unless
-//! forced. A file too big to have been stored cannot come back; undo says so rather than
-//! pretending.
+//! The turn's two checkpoints say what it changed; undo reverses exactly that and leaves the
+//! rest alone. The folder is Codex's, and a turn can leave traps in it — a folder swapped for a
+//! link to `~`, a file swapped for a link to a file outside — so undo works only through the
+//! gateway ([`super::workdir`]) and in an order that cannot be redirected: first everything the
+//! turn made that was not there before (links, files, folders) is removed, deepest first; then
+//! what it changed or took away is put back, shallowest first, each file written under a new
+//! name beside its place and renamed over it, never through a link; folder modes go last. Then
+//! every path put back is read again and checked against its checkpoint. The report names what
+//! was restored, what was removed, and what could not be, with the reason — never "restored"
+//! for a file that was not. A file the user changed *after* the turn would lose that work, so
+//! undo refuses and names it, unless forced.
 
-use std::os::unix::fs::PermissionsExt;
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use sha2::{Digest, Sha256};
 
 use super::Session;
-use super::checkpoint::{Entry, Manifest, Status, Store};
+use super::checkpoint::{Entry, Kind, Manifest, RelPath, Store};
+use super::workdir::{self, WorkDir};
 use crate::text::one_line;
 
 /// What an undo did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Undone {
-    /// Paths given their earlier content, mode or name back.
-    pub restored: Vec<String>,
+    /// Paths given their earlier content, mode or kind back (checked afterwards).
+    pub restored: Vec<RelPath>,
     /// Paths the turn created, removed.
-    pub removed: Vec<String>,
-    /// Paths that could not come back (over the size limit when recorded).
-    pub lost: Vec<String>,
+    pub removed: Vec<RelPath>,
+    /// Paths that could not be put back or removed, and why.
+    pub failed: Vec<(RelPath, String)>,
+    /// Which of those paths are folders (shown with a trailing `/`).
+    pub dirs: BTreeSet<RelPath>,
 }
 
 /// Why an undo did nothing.
@@ -32,12 +41,15 @@ pub struct Undone {
 pub enum UndoError {
     #[error(
         "these files changed after the turn, and undo would lose that: {}; use --force to undo anyway",
-        .0.join(", ")
+        .0.iter().map(RelPath::display).collect::<Vec<_>>().join(", ")
     )]
-    EditedSince(Vec<String>),
+    EditedSince(Vec<RelPath>),
     #[error(transparent)]
     Io(#[from] anyhow::Error),
 }
+
+/// The reason given for a file over the size cap when it was recorded.
+pub const TOO_BIG: &str = "too big to have been stored";
 
 /// Restores `dir` from `after` (the turn's end) to `before` (its start). Refuses when a path
 /// the turn changed is no longer as the turn left it, unless `force`.
@@ -48,78 +60,218 @@ pub fn restore(
     after: &Manifest,
     force: bool,
 ) -> Result<Undone, UndoError> {
-    let changes = store.diff(before, after);
     let now = store.snapshot(dir, Some(after))?;
+    let touched: BTreeSet<&RelPath> = before
+        .files
+        .keys()
+        .chain(after.files.keys())
+        .filter(|p| !same(before.files.get(*p), after.files.get(*p)))
+        .collect();
     if !force {
-        let edited: Vec<String> = changes
+        let edited: Vec<RelPath> = touched
             .iter()
-            .flat_map(|c| match &c.status {
-                Status::Renamed { from } => vec![c.path.clone(), from.clone()],
-                _ => vec![c.path.clone()],
-            })
-            .filter(|p| now.files.get(p).map(same_state) != after.files.get(p).map(same_state))
+            .filter(|p| !same(now.files.get(**p), after.files.get(**p)))
+            .map(|p| (*p).clone())
             .collect();
         if !edited.is_empty() {
             return Err(UndoError::EditedSince(edited));
         }
     }
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
+    }
+    let root = WorkDir::open(dir).map_err(anyhow::Error::from)?;
     let mut done = Undone::default();
-    for c in &changes {
-        let target = dir.join(&c.path);
-        match &c.status {
-            Status::Created => {
-                remove(&target)?;
-                done.removed.push(c.path.clone());
-            }
-            Status::Renamed { from } => {
-                remove(&target)?;
-                put_back(store, dir, from, &before.files[from], &mut done)?;
-            }
-            Status::Deleted | Status::Modified | Status::ModeChanged { .. } => {
-                put_back(store, dir, &c.path, &before.files[&c.path], &mut done)?;
-            }
+
+    // 1. What the turn made that was not there before (or is of another kind), deepest first.
+    let mut gone: Vec<&RelPath> = touched
+        .iter()
+        .copied()
+        .filter(|p| match (before.files.get(*p), now.files.get(*p)) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(b), Some(n)) => b.kind != n.kind,
+        })
+        .collect();
+    gone.sort_by_key(|p| std::cmp::Reverse(p.depth()));
+    for path in gone {
+        match remove(&root, path) {
+            Ok(()) if !before.files.contains_key(path) => done.removed.push(path.clone()),
+            Ok(()) => {}
+            Err(e) => done
+                .failed
+                .push((path.clone(), format!("could not remove it: {e}"))),
         }
     }
+
+    // 2. What it changed or took away, shallowest first; folder modes last, deepest first.
+    let mut back: Vec<(&RelPath, &Entry)> = touched
+        .iter()
+        .filter_map(|p| before.files.get(*p).map(|e| (*p, e)))
+        .collect();
+    back.sort_by_key(|(p, _)| p.depth());
+    let mut dirs = Vec::new();
+    for (path, entry) in back {
+        if done
+            .failed
+            .iter()
+            .any(|(p, _)| path == p || path.is_inside(p))
+        {
+            continue; // what is in the way could not be removed: said already
+        }
+        match put_back(store, &root, path, entry) {
+            Ok(()) if entry.kind == Kind::Dir => dirs.push((path, entry)),
+            Ok(()) => done.restored.push(path.clone()),
+            Err(why) => done.failed.push((path.clone(), why)),
+        }
+    }
+    for (path, entry) in dirs.into_iter().rev() {
+        let set = root
+            .parent(path.as_bytes(), None)
+            .and_then(|(parent, name)| parent.set_mode(name, entry.mode));
+        match set {
+            Ok(()) => done.restored.push(path.clone()),
+            Err(e) => done.failed.push((path.clone(), workdir::describe(&e))),
+        }
+    }
+
+    // 3. Everything put back is read again and compared with its checkpoint.
+    done.dirs = touched
+        .iter()
+        .filter(|p| {
+            [before.files.get(**p), now.files.get(**p)]
+                .into_iter()
+                .flatten()
+                .any(|e| e.kind == Kind::Dir)
+        })
+        .map(|p| (*p).clone())
+        .collect();
+    let restored = std::mem::take(&mut done.restored);
+    for path in restored {
+        match verify(&root, &path, &before.files[&path]) {
+            Ok(()) => done.restored.push(path),
+            Err(why) => done
+                .failed
+                .push((path, format!("after restoring it, {why}"))),
+        }
+    }
+    done.restored.sort();
+    done.removed.sort();
+    done.failed.sort();
     Ok(done)
 }
 
-/// What must match for a file to be "as the turn left it": content and mode.
-fn same_state(e: &Entry) -> (&str, u32, Option<&str>) {
-    (e.hash.as_str(), e.mode, e.link.as_deref())
+/// Whether two sides of a path are the same: both absent, or same kind, content and mode.
+fn same(a: Option<&Entry>, b: Option<&Entry>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.same_state(b),
+        _ => false,
+    }
 }
 
-fn remove(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("removing {}", path.display()))
-        }
+/// Removes whatever `path` is now (a folder must be empty: what is left in it is not ours).
+fn remove(root: &WorkDir, path: &RelPath) -> Result<(), String> {
+    let (parent, name) = root
+        .parent(path.as_bytes(), None)
+        .map_err(|e| workdir::describe(&e))?;
+    let st = match parent.stat(name) {
+        Ok(st) => st,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(workdir::describe(&e)),
+    };
+    let removed = if workdir::kind_of(&st) == rustix::fs::FileType::Directory {
+        parent.remove_dir(name)
+    } else {
+        parent.remove_file(name)
+    };
+    match removed {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(workdir::describe(&e)),
         _ => Ok(()),
     }
 }
 
-/// Writes `entry` back at `rel`: its bytes (or link) and its mode.
-fn put_back(store: &Store, dir: &Path, rel: &str, entry: &Entry, done: &mut Undone) -> Result<()> {
-    let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+/// Writes `entry` back at `path`: a folder made (its mode comes later), a file's stored bytes
+/// (checked against their hash) with its mode, a link's target.
+fn put_back(store: &Store, root: &WorkDir, path: &RelPath, entry: &Entry) -> Result<(), String> {
+    if let Some(note) = entry.note.as_ref().filter(|_| entry.kind != Kind::Dir) {
+        return Err(
+            if entry.kind == Kind::File
+                && !entry.stored
+                && note.starts_with(super::checkpoint::OVER_CAP)
+            {
+                TOO_BIG.to_string()
+            } else {
+                format!("it was not checkpointed before the turn ({note})")
+            },
+        );
     }
-    if let Some(link) = &entry.link {
-        remove(&path)?;
-        std::os::unix::fs::symlink(link, &path)?;
-        done.restored.push(rel.to_string());
-        return Ok(());
+    let (parent, name) = root
+        .parent(path.as_bytes(), Some(0o700))
+        .map_err(|e| workdir::describe(&e))?;
+    let done = match entry.kind {
+        Kind::Dir => match parent.stat(name) {
+            Ok(st) if workdir::kind_of(&st) == rustix::fs::FileType::Directory => Ok(()),
+            _ => parent.make_dir(name, 0o700),
+        },
+        Kind::Link => {
+            let target = entry
+                .link
+                .as_ref()
+                .ok_or("its link target was not recorded")?;
+            parent.write_link(name, target.as_bytes())
+        }
+        Kind::File if !entry.stored => return Err(TOO_BIG.to_string()),
+        Kind::File => {
+            let bytes = store
+                .read(&entry.hash)
+                .map_err(|e| format!("its stored copy cannot be read ({e:#})"))?;
+            if sha256_hex(&bytes) != entry.hash {
+                return Err("its stored copy is damaged".into());
+            }
+            parent.write_file(name, &bytes, entry.mode)
+        }
+        Kind::Other => return Err("a FIFO, socket or device is never recreated".into()),
+    };
+    done.map_err(|e| workdir::describe(&e))
+}
+
+/// Reads `path` again, without following anything, and compares it with `entry`.
+fn verify(root: &WorkDir, path: &RelPath, entry: &Entry) -> Result<(), String> {
+    let (parent, name) = root
+        .parent(path.as_bytes(), None)
+        .map_err(|e| workdir::describe(&e))?;
+    let st = parent.stat(name).map_err(|e| workdir::describe(&e))?;
+    let mode = |m: u32| m & 0o7777;
+    match entry.kind {
+        Kind::Dir if workdir::kind_of(&st) == rustix::fs::FileType::Directory => (mode(st.st_mode)
+            == entry.mode)
+            .then_some(())
+            .ok_or_else(|| "its mode differs".to_string()),
+        Kind::Link => {
+            let target = parent.read_link(name).map_err(|e| workdir::describe(&e))?;
+            (entry.link.as_ref().map(RelPath::as_bytes) == Some(&target[..]))
+                .then_some(())
+                .ok_or_else(|| "it points elsewhere".to_string())
+        }
+        Kind::File => {
+            let (mut file, st) = parent.open_read(name).map_err(|e| workdir::describe(&e))?;
+            let bytes = workdir::read_capped(&mut file, st.st_size.max(0) as u64 + 1, &|| false)
+                .map_err(|e| workdir::describe(&e))?
+                .ok_or("it grew while it was read")?;
+            if sha256_hex(&bytes) != entry.hash {
+                return Err("its content differs".into());
+            }
+            (mode(st.st_mode) == entry.mode)
+                .then_some(())
+                .ok_or_else(|| "its mode differs".to_string())
+        }
+        _ => Err("it is not what was recorded".into()),
     }
-    if !entry.stored {
-        done.lost.push(rel.to_string());
-        return Ok(());
-    }
-    let bytes = store.read(&entry.hash)?;
-    // Never through a symlink the turn may have left in its place.
-    remove(&path)?;
-    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(entry.mode))?;
-    done.restored.push(rel.to_string());
-    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    super::checkpoint::hex(&Sha256::digest(bytes))
 }
 
 impl Session {
@@ -147,10 +299,13 @@ impl Session {
         let (before, after) = checkpoints
             .turn_states(&id, at)
             .map_err(|e| format!("{e:#}"))?;
-        let done = match restore(&checkpoints, &self.engine.cwd, &before, &after, force) {
-            Ok(d) => d,
-            Err(e @ UndoError::EditedSince(_)) => return Err(e.to_string()),
-            Err(UndoError::Io(e)) => return Err(format!("{e:#}")),
+        let cwd = self.engine.cwd.clone();
+        let work = move || restore(&checkpoints, &cwd, &before, &after, force);
+        let done = match tokio::task::spawn_blocking(work).await {
+            Ok(Ok(d)) => d,
+            Ok(Err(e @ UndoError::EditedSince(_))) => return Err(e.to_string()),
+            Ok(Err(UndoError::Io(e))) => return Err(format!("{e:#}")),
+            Err(e) => return Err(format!("undo stopped: {e}")),
         };
         // The working dir changed under the last recorded state: read it afresh next time.
         self.last_state = None;
@@ -163,24 +318,43 @@ impl Session {
                 "the files are restored, but the conversation still has the turn: {e}\n"
             )),
         }
-        checkpoints
-            .mark_undone(&id, at)
-            .map_err(|e| format!("{e:#}"))?;
-        let list = |v: &[String]| {
-            v.iter()
-                .map(|p| one_line(p, 200))
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints
+                .mark_undone(&id, at)
+                .map_err(|e| format!("{e:#}"))?;
+        }
+        report.push_str(&done.report());
+        Ok(report)
+    }
+}
+
+impl Undone {
+    /// What was restored, removed and not restored (grouped by why), one line each.
+    pub fn report(&self) -> String {
+        let list = |v: &mut dyn Iterator<Item = &RelPath>| {
+            v.map(|p| one_line(&p.display(), 200) + if self.dirs.contains(p) { "/" } else { "" })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        for (what, paths) in [
-            ("restored", &done.restored),
-            ("removed (the turn created them)", &done.removed),
-            ("not restored (too big to have been stored)", &done.lost),
-        ] {
-            if !paths.is_empty() {
-                report.push_str(&format!("{what}: {}\n", list(paths)));
-            }
+        let mut out = String::new();
+        if !self.restored.is_empty() {
+            out.push_str(&format!("restored: {}\n", list(&mut self.restored.iter())));
         }
-        Ok(report)
+        if !self.removed.is_empty() {
+            out.push_str(&format!(
+                "removed (the turn created them): {}\n",
+                list(&mut self.removed.iter())
+            ));
+        }
+        let reasons: BTreeSet<&str> = self.failed.iter().map(|(_, r)| r.as_str()).collect();
+        for why in reasons {
+            let mut paths = self.failed.iter().filter(|(_, r)| r == why).map(|(p, _)| p);
+            out.push_str(&format!(
+                "not restored ({}): {}\n",
+                one_line(why, 200),
+                list(&mut paths)
+            ));
+        }
+        out
     }
 }

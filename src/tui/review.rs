@@ -16,7 +16,7 @@ impl App {
         let unified = crate::present::diff::rename_files(unified, |p| under_cwd(cwd, p));
         let diff = crate::present::diff::from_unified(&unified);
         for f in &diff.files {
-            let path = self.info.cwd.join(&f.path);
+            let path = self.info.cwd.join(f.path.to_path());
             self.files.mark_changed(path);
         }
         if let Some(Popup::Diff(view)) = self.popups.top_mut()
@@ -30,7 +30,7 @@ impl App {
     /// The checkpoint diff of run `run`, after it.
     pub(super) fn on_turn_diff(&mut self, run: u64, diff: TurnDiff) {
         for f in &diff.files {
-            let path = self.info.cwd.join(&f.path);
+            let path = self.info.cwd.join(f.path.to_path());
             self.files.mark_changed(path);
         }
         let tab = &mut **self;

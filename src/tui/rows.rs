@@ -205,14 +205,14 @@ impl Rows {
         row.files = diff
             .files
             .iter()
-            .map(|f| cwd.join(&f.path).display().to_string())
+            .map(|f| cwd.join(f.path.to_path()).display().to_string())
             .collect();
         row.diff = present::diff::for_paths(
             &diff.patch,
             &diff
                 .files
                 .iter()
-                .map(|f| f.path.clone())
+                .map(|f| f.path.display())
                 .collect::<Vec<_>>(),
         );
         self.push(row);

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use codexmcp::session::checkpoint::{Change, Status, Store};
+use codexmcp::session::checkpoint::{Change, RelPath, Status, Store};
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
@@ -15,6 +15,10 @@ fn write(dir: &Path, rel: &str, text: &str) {
     let f = std::fs::File::options().write(true).open(&p).unwrap();
     f.set_modified(SystemTime::now() - Duration::from_secs(60))
         .unwrap();
+}
+
+fn rel(s: &str) -> RelPath {
+    RelPath::from(s)
 }
 
 fn status(changes: &[Change], path: &str) -> Status {
@@ -40,7 +44,10 @@ fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
     write(dir, ".git/HEAD", "ref: refs/heads/main\n");
     let before = store.snapshot(dir, None).unwrap();
     assert!(
-        !before.files.keys().any(|k| k.starts_with(".git")),
+        !before
+            .files
+            .keys()
+            .any(|k| k.as_bytes().starts_with(b".git")),
         "{:?}",
         before.files.keys()
     );
@@ -76,8 +83,8 @@ fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
     let edit = changes.iter().find(|c| c.path == "edit.py").unwrap();
     assert_eq!((edit.added, edit.removed), (2, 1));
     assert_eq!(
-        after.files["root"].link.as_deref(),
-        Some("/"),
+        after.files[&rel("root")].link,
+        Some(rel("/")),
         "recorded, not followed"
     );
 
@@ -114,8 +121,11 @@ fn a_same_size_edit_right_after_a_snapshot_is_seen() {
     assert_eq!(status(&store.diff(&before, &after), "f"), Status::Modified);
 }
 
+/// A file over the size cap is recorded by its status only (never read, so a sparse
+/// terabyte costs nothing) and still seen to change; a FIFO is recorded, never opened.
 #[test]
-fn big_files_are_hashed_not_stored_and_pipes_are_never_opened() {
+fn big_files_are_recorded_by_status_only_and_pipes_are_never_opened() {
+    use codexmcp::session::checkpoint::Kind;
     let work = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let store = Store::at(state.path()).with_max_stored(1024);
@@ -126,20 +136,20 @@ fn big_files_are_hashed_not_stored_and_pipes_are_never_opened() {
     )
     .unwrap();
     let before = store.snapshot(work.path(), None).unwrap();
-    assert!(
-        !before.files.contains_key("pipe"),
-        "a FIFO is skipped (opening it would hang)"
-    );
-    let big = &before.files["big.bin"];
-    assert!(!big.stored && big.hash.len() == 64, "{big:?}");
+    let pipe = &before.files[&rel("pipe")];
+    assert_eq!(pipe.kind, Kind::Other, "{pipe:?}");
+    assert!(pipe.note.as_deref().unwrap().contains("FIFO"), "{pipe:?}");
+    let big = &before.files[&rel("big.bin")];
+    assert!(!big.stored && big.hash.is_empty(), "{big:?}");
+    assert!(big.note.as_deref().unwrap().contains("size cap"), "{big:?}");
     write(work.path(), "big.bin", &"y".repeat(4096));
     let after = store.snapshot(work.path(), Some(&before)).unwrap();
     let changes = store.diff(&before, &after);
     assert_eq!(status(&changes, "big.bin"), Status::Modified);
+    let patch = store.patch(&before, &after, &changes);
     assert!(
-        store
-            .patch(&before, &after, &changes)
-            .contains("Binary files a/big.bin and b/big.bin differ")
+        patch.contains("not checkpointed: big.bin (over the size cap (1024 bytes)"),
+        "{patch}"
     );
 }
 
@@ -304,10 +314,14 @@ fn undo_restores_the_tree_byte_for_byte_and_refuses_to_lose_later_edits() {
     );
 
     let done = restore(&store, dir, &before, &after, true).unwrap();
-    assert_eq!(done.removed, ["src/new.rs"]);
-    assert!(done.lost.is_empty());
+    assert_eq!(
+        done.removed,
+        ["name.txt", "src", "src/new.rs"],
+        "the renamed file's new name, and the created folder too"
+    );
+    assert!(done.failed.is_empty(), "{:?}", done.failed);
     let now = store.snapshot(dir, None).unwrap();
-    let state = |m: &codexmcp::session::checkpoint::Manifest| -> Vec<(String, String, u32)> {
+    let state = |m: &codexmcp::session::checkpoint::Manifest| -> Vec<(RelPath, String, u32)> {
         m.files
             .iter()
             .map(|(p, e)| (p.clone(), e.hash.clone(), e.mode))
@@ -359,7 +373,12 @@ async fn undo_takes_the_last_turn_back_files_and_conversation() {
         "{}",
         undo.stdout
     );
-    assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "one\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("a.txt")).unwrap(),
+        "one\n",
+        "{}",
+        undo.stdout
+    );
     assert!(!out.join("b.txt").exists(), "the turn created it");
 
     let third = sbx.run(&["exec", "--resume", &id, "third prompt"]).await;
@@ -440,7 +459,7 @@ fn prune_removes_old_checkpoints_and_unreferenced_contents() {
             .unwrap()
             .is_none()
     );
-    let hash = &new.files["a.txt"].hash;
+    let hash = &new.files[&rel("a.txt")].hash;
     assert_eq!(store.read(hash).unwrap(), b"new content\n");
-    assert!(store.read(&old.files["a.txt"].hash).is_err());
+    assert!(store.read(&old.files[&rel("a.txt")].hash).is_err());
 }

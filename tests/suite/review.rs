@@ -1,7 +1,7 @@
 //! Review: what a turn changed, on screen and from the command line. The diff view and its
 //! live form, file-change rows that expand to their diff, and — with the real pinned Codex —
 //! Codex's own live diff on the app-server, one diff for an agent's several Codex turns, and
-//! the configurable size above which a file is checkpointed by hash only.
+//! the configurable size above which a file is checkpointed by size and time only.
 
 use codexmcp::engine::CodexEvent;
 use codexmcp::engine::event::{FileChange, ItemKind, Status as ItemStatus};
@@ -30,12 +30,14 @@ fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
                 status: Status::Deleted,
                 added: 0,
                 removed: 1,
+                note: None,
             },
             Change {
                 path: "snake.py".into(),
                 status: Status::Created,
                 added: 2,
                 removed: 0,
+                note: None,
             },
         ],
         patch: "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('\u{1b}]0;x\u{7}')\n".into(),
@@ -90,7 +92,7 @@ fn codexs_unified_diff_reads_back_as_a_turn_diff() {
     let got: Vec<(&str, &Status, usize, usize)> = diff
         .files
         .iter()
-        .map(|c| (c.path.as_str(), &c.status, c.added, c.removed))
+        .map(|c| (c.path.as_str().unwrap(), &c.status, c.added, c.removed))
         .collect();
     assert_eq!(
         got,
@@ -147,9 +149,9 @@ fn a_file_change_row_expands_to_its_diff() {
         run,
         diff: TurnDiff {
             files: vec![
-                Change { path: "README.md".into(), status: Status::Modified, added: 1, removed: 1 },
-                Change { path: "log.txt".into(), status: Status::Created, added: 1, removed: 0 },
-                Change { path: "snake.py".into(), status: Status::Created, added: 2, removed: 0 },
+                Change { path: "README.md".into(), status: Status::Modified, added: 1, removed: 1, note: None },
+                Change { path: "log.txt".into(), status: Status::Created, added: 1, removed: 0, note: None },
+                Change { path: "snake.py".into(), status: Status::Created, added: 2, removed: 0, note: None },
             ],
             patch: "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-# old\n+# snake game\n--- /dev/null\n+++ b/log.txt\n@@ -0,0 +1 @@\n+ran\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('red')\n".into(),
         },
@@ -213,6 +215,7 @@ fn the_live_diff_follows_the_running_turn() {
                 status: Status::Created,
                 added: 3,
                 removed: 0,
+                note: None,
             }],
             patch: "--- /dev/null\n+++ b/x.txt\n@@ -0,0 +1,3 @@\n+one\n+two\n+three\n".into(),
         },
@@ -308,7 +311,7 @@ async fn an_agent_request_over_two_codex_turns_is_one_diff() {
     assert_eq!(paths, ["one.txt", "two.txt"]);
 }
 
-/// `CODEXMCP_CHECKPOINT_MAX_FILE_MB` sets the size above which a file is recorded by hash only:
+/// `CODEXMCP_CHECKPOINT_MAX_FILE_MB` sets the size above which a file is recorded by size and time only:
 /// at 0 nothing is stored, so undo cannot bring back an edited file and says which; `doctor`
 /// names the limit, and a value that is not a number is reported, not ignored.
 #[tokio::test]
@@ -349,7 +352,9 @@ async fn the_large_file_limit_is_configurable_and_undo_says_what_it_cannot_resto
     );
     let doctor = with(&["doctor"], "3").await;
     assert!(
-        doctor.stdout.contains("files over 3 MiB by hash only"),
+        doctor
+            .stdout
+            .contains("files over 3 MiB by size and time only"),
         "{}",
         doctor.stdout
     );
