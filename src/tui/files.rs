@@ -2,18 +2,22 @@
 //!
 //! The UI task never touches the disk. A `notify` watcher runs on its own thread; its events
 //! are batched (one message per [`BATCH`] window, however many files a command touched, as yazi
-//! does) and the UI answers with a rescan request that runs on a blocking thread. Symlinks are
-//! listed but never followed: one that leaves the working dir is marked and not opened, so a
-//! model cannot trick the preview into reading `~/.ssh`.
+//! does) and the UI answers with a rescan request that runs on a blocking thread. Every read
+//! goes through the working-dir gateway (`session::workdir`): symlinks are listed but never
+//! followed, at any component — one that leaves the working dir is marked, from its target's
+//! words alone — so a model cannot trick the tree or the preview into reading `~/.ssh`.
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustix::fs::FileType;
 use tokio::sync::mpsc;
 
 use super::Msg;
+use crate::session::workdir::{self, Dir, WorkDir};
 
 /// How long file events are collected before the tree is rescanned.
 pub const BATCH: Duration = Duration::from_millis(250);
@@ -140,47 +144,51 @@ impl FileTree {
 }
 
 /// Lists `root`, descending into `expanded` folders only. Blocking: call off the UI task.
+/// Read through the working-dir gateway: folders by handle, nothing followed.
 pub fn scan(root: &Path, expanded: &HashSet<PathBuf>) -> (Vec<Entry>, bool) {
     let mut out = Vec::new();
-    let truncated = walk(root, root, 0, expanded, &mut out);
+    let Ok(work) = WorkDir::open(root) else {
+        return (out, false);
+    };
+    let Ok(top) = work.dir(&[]) else {
+        return (out, false);
+    };
+    let truncated = walk(root, &top, root, 0, expanded, &mut out);
     (out, truncated)
 }
 
 fn walk(
     root: &Path,
-    dir: &Path,
+    dir: &Dir,
+    at: &Path,
     depth: usize,
     expanded: &HashSet<PathBuf>,
     out: &mut Vec<Entry>,
 ) -> bool {
-    let Ok(read) = std::fs::read_dir(dir) else {
+    let Ok(names) = dir.names() else {
         return false;
     };
-    let mut children: Vec<Entry> = read
-        .filter_map(Result::ok)
-        .map(|d| {
-            let path = d.path();
-            let name = d.file_name().to_string_lossy().into_owned();
-            let meta = std::fs::symlink_metadata(&path);
-            let kind = match meta {
-                Ok(m) if m.file_type().is_symlink() => {
-                    let target = std::fs::read_link(&path).unwrap_or_default();
-                    let resolved = std::fs::canonicalize(&path).ok();
-                    let inside = resolved.as_ref().is_some_and(|r| {
-                        std::fs::canonicalize(root).is_ok_and(|root| r.starts_with(root))
-                    });
+    let mut children: Vec<Entry> = names
+        .into_iter()
+        .map(|name| {
+            let path = at.join(std::ffi::OsStr::from_bytes(&name));
+            let kind = match dir.stat(&name).map(|st| (workdir::kind_of(&st), st)) {
+                Ok((FileType::Symlink, _)) => {
+                    let target = dir.read_link(&name).unwrap_or_default();
                     EntryKind::Link {
-                        target: target.display().to_string(),
-                        outside: !inside,
+                        outside: leaves(root, at, &target),
+                        target: crate::text::bytes_literal(&target),
                     }
                 }
-                Ok(m) if m.is_dir() => EntryKind::Dir,
-                Ok(m) => EntryKind::File { size: m.len() },
+                Ok((FileType::Directory, _)) => EntryKind::Dir,
+                Ok((_, st)) => EntryKind::File {
+                    size: u64::try_from(st.st_size).unwrap_or(0),
+                },
                 Err(_) => EntryKind::File { size: 0 },
             };
             Entry {
+                name: crate::text::bytes_literal(&name),
                 path,
-                name,
                 depth,
                 kind,
             }
@@ -197,7 +205,32 @@ fn walk(
         let descend = child.kind == EntryKind::Dir && expanded.contains(&child.path);
         let path = child.path.clone();
         out.push(child);
-        if descend && walk(root, &path, depth + 1, expanded, out) {
+        if descend
+            && let Some(name) = path.file_name()
+            && let Ok(sub) = dir.dir(name.as_bytes())
+            && walk(root, &sub, &path, depth + 1, expanded, out)
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a link in folder `at` with `target` points out of `root`, read from the words
+/// alone (the link is never followed to find out).
+fn leaves(root: &Path, at: &Path, target: &[u8]) -> bool {
+    let target = Path::new(std::ffi::OsStr::from_bytes(target));
+    if target.is_absolute() {
+        return !target.starts_with(root);
+    }
+    let mut depth = at.strip_prefix(root).map_or(0, |p| p.components().count()) as i64;
+    for part in target.components() {
+        match part {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
             return true;
         }
     }
@@ -219,59 +252,47 @@ pub enum PreviewBody {
     Refused(String),
 }
 
-/// Opens a regular file for reading without following a symlink and without blocking (a
-/// FIFO would wait for a writer forever); what was opened is checked again, not assumed.
-fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
-    use nix::fcntl::OFlag;
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
-        .open(path)?;
-    let m = f.metadata()?;
-    if !m.is_file() {
-        return Err(std::io::Error::other(
-            "not a regular file (a pipe, socket or device)",
-        ));
-    }
-    Ok((f, m))
-}
-
-/// Reads a preview (size-capped, binary detected, symlinks and special files refused).
-/// Blocking, but never stuck.
+/// Reads a preview (size-capped, binary detected, symlinks and special files refused),
+/// through the working-dir gateway: no link followed at any component, the file's type checked
+/// on its open handle. Blocking, but never stuck (a FIFO is never waited on).
 pub fn load_preview(root: &Path, path: &Path) -> Preview {
-    let body = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            PreviewBody::Refused("symlinks are not followed".into())
-        }
-        Ok(m) if m.is_dir() => PreviewBody::Refused("a folder".into()),
-        Ok(m) if !path.starts_with(root) => {
-            PreviewBody::Refused(format!("outside the working dir ({} bytes)", m.len()))
-        }
-        Ok(m) if !m.is_file() => {
-            PreviewBody::Refused("not a regular file (a pipe, socket or device)".into())
-        }
-        Ok(_) => match open_regular(path) {
-            Ok((f, m)) => {
-                let mut buf = Vec::with_capacity(PREVIEW_BYTES.min(m.len() as usize));
-                let _ = f.take(PREVIEW_BYTES as u64).read_to_end(&mut buf);
-                if buf.contains(&0) {
-                    PreviewBody::Binary { size: m.len() }
-                } else {
-                    PreviewBody::Text {
-                        text: crate::text::sanitize(&String::from_utf8_lossy(&buf)),
-                        truncated: m.len() > PREVIEW_BYTES as u64,
-                    }
-                }
-            }
-            Err(e) => PreviewBody::Refused(e.to_string()),
-        },
-        Err(e) => PreviewBody::Refused(e.to_string()),
+    let body = match path.strip_prefix(root) {
+        Err(_) => PreviewBody::Refused("outside the working dir".into()),
+        Ok(rel) => preview(root, rel.as_os_str().as_bytes()),
     };
     Preview {
         path: path.to_path_buf(),
         body,
         scroll: 0,
+    }
+}
+
+fn preview(root: &Path, rel: &[u8]) -> PreviewBody {
+    let refused = |e: std::io::Error| PreviewBody::Refused(workdir::describe(&e));
+    let (dir, name) = match WorkDir::open(root).and_then(|w| w.parent(rel, None)) {
+        Ok(found) => found,
+        Err(e) => return refused(e),
+    };
+    match dir.stat(name).map(|st| workdir::kind_of(&st)) {
+        Ok(FileType::Symlink) => return PreviewBody::Refused("symlinks are not followed".into()),
+        Ok(FileType::Directory) => return PreviewBody::Refused("a folder".into()),
+        Ok(_) => {}
+        Err(e) => return refused(e),
+    }
+    let (mut file, st) = match dir.open_read(name) {
+        Ok(opened) => opened,
+        Err(e) => return refused(e),
+    };
+    let size = u64::try_from(st.st_size).unwrap_or(0);
+    let mut buf = Vec::with_capacity(PREVIEW_BYTES.min(size as usize));
+    let _ = (&mut file).take(PREVIEW_BYTES as u64).read_to_end(&mut buf);
+    if buf.contains(&0) {
+        PreviewBody::Binary { size }
+    } else {
+        PreviewBody::Text {
+            text: crate::text::sanitize(&String::from_utf8_lossy(&buf)),
+            truncated: size > PREVIEW_BYTES as u64,
+        }
     }
 }
 
