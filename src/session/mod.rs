@@ -10,6 +10,7 @@
 //! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
 pub mod checkpoint;
+pub mod git;
 mod history;
 mod manage;
 pub mod prune;

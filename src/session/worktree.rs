@@ -1,16 +1,20 @@
 //! A git worktree per session, so two sessions can change the same project without touching
 //! each other's files.
 //!
-//! `create` adds a worktree of the repository around the working dir, on a new branch
+//! `create` adds a worktree of the repository codexmcp was started in (which must hold the
+//! working dir; never one found from Codex's folder, see `super::git`), on a new branch
 //! `codexmcp/NAME` from the current commit, in codexmcp's state dir (never inside the user's
 //! repository). The user's own checkout — its branch, index and uncommitted changes — is not
 //! touched: git only reads the commit. The session then works in the same sub-folder of the
 //! worktree as it did in the repository. `remove` takes the worktree away again and keeps the
 //! branch, so whatever was committed there stays reachable.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+
+use super::git::Repo;
 
 /// A worktree a session works in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -20,6 +24,9 @@ pub struct Worktree {
     pub branch: String,
     /// The repository it belongs to (its main working tree).
     pub repo: PathBuf,
+    /// That repository's git dir (named on every git call, never discovered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_dir: Option<PathBuf>,
     /// Where the session works: the worktree's copy of the folder it was opened from.
     pub cwd: PathBuf,
 }
@@ -40,15 +47,15 @@ pub fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Adds worktree `name` for the repository around `cwd` (under `root`, codexmcp's
-/// `worktrees/` folder) on the new branch `codexmcp/<name>`.
-pub async fn create(cwd: &Path, name: &str, root: &Path) -> Result<Worktree> {
+/// Adds worktree `name` of the repository codexmcp was started in (found from `start`; it
+/// must hold `cwd`, see [`Repo::find`]) under `root`, codexmcp's `worktrees/` folder, on the
+/// new branch `codexmcp/<name>`. git runs hardened: no hook, no fsmonitor.
+pub async fn create(start: &Path, cwd: &Path, name: &str, root: &Path) -> Result<Worktree> {
     check_name(name)?;
-    let top = git(cwd, &["rev-parse", "--show-toplevel"])
-        .await
-        .with_context(|| format!("{} is not inside a git repository", cwd.display()))?;
-    let repo = PathBuf::from(top.trim());
-    let sub = crate::config::absolute(cwd)
+    let found = Repo::find(start, cwd).await?;
+    let repo = found.top.clone();
+    let real_cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| crate::config::absolute(cwd));
+    let sub = real_cwd
         .strip_prefix(&repo)
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -69,8 +76,16 @@ pub async fn create(cwd: &Path, name: &str, root: &Path) -> Result<Worktree> {
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let branch = format!("codexmcp/{name}");
-    let target = path.display().to_string();
-    git(&repo, &["worktree", "add", "-b", &branch, &target, "HEAD"]).await?;
+    found
+        .git([
+            OsStr::new("worktree"),
+            OsStr::new("add"),
+            OsStr::new("-b"),
+            OsStr::new(&branch),
+            path.as_os_str(),
+            OsStr::new("HEAD"),
+        ])
+        .await?;
     let cwd = path.join(sub);
     // An untracked working folder (`output/`) is not in the commit: make it.
     std::fs::create_dir_all(&cwd).with_context(|| format!("creating {}", cwd.display()))?;
@@ -78,6 +93,7 @@ pub async fn create(cwd: &Path, name: &str, root: &Path) -> Result<Worktree> {
         path,
         branch,
         repo,
+        git_dir: Some(found.git_dir),
         cwd,
     })
 }
@@ -85,34 +101,20 @@ pub async fn create(cwd: &Path, name: &str, root: &Path) -> Result<Worktree> {
 /// Removes the worktree (refused by git when it has uncommitted changes, unless `force`);
 /// the branch stays.
 pub async fn remove(wt: &Worktree, force: bool) -> Result<()> {
-    let target = wt.path.display().to_string();
-    let mut args = vec!["worktree", "remove"];
+    let repo = match &wt.git_dir {
+        Some(git_dir) => Repo {
+            git_dir: git_dir.clone(),
+            top: wt.repo.clone(),
+        },
+        // Recorded before the git dir was: found again from the main working tree.
+        None => Repo::find(&wt.repo, &wt.repo).await?,
+    };
+    let mut args = vec![OsStr::new("worktree"), OsStr::new("remove")];
     if force {
-        args.push("--force");
+        args.push(OsStr::new("--force"));
     }
-    args.push(&target);
-    git(&wt.repo, &args).await.map(|_| ())
-}
-
-/// `git -C dir args…`; stdout, or stderr as the error.
-async fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = tokio::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .context("running git (is it installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "git {}: {}",
-            args.join(" "),
-            crate::text::one_line(&String::from_utf8_lossy(&out.stderr), 400)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    args.push(wt.path.as_os_str());
+    repo.git(args).await.map(|_| ())
 }
 
 fn short_hash(path: &Path) -> String {

@@ -283,6 +283,7 @@ fn the_last_session_leaves_its_worktree() {
         path: "/state/worktrees/repo/feat".into(),
         branch: "codexmcp/feat".into(),
         repo: "/home/me/repo".into(),
+        git_dir: Some("/home/me/repo/.git".into()),
         cwd: "/state/worktrees/repo/feat/output".into(),
     };
     for (arg, removed) in [("--remove", true), ("--keep", false)] {

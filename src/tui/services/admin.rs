@@ -13,7 +13,7 @@ impl Services {
         let (tx, cwd, tab) = (self.tx.clone(), app.info.cwd.clone(), app.id);
         tokio::spawn(async move {
             let made = match worktree::default_root() {
-                Ok(root) => worktree::create(&cwd, &name, &root).await,
+                Ok(root) => worktree::create(crate::config::start_dir(), &cwd, &name, &root).await,
                 Err(e) => Err(e),
             };
             let msg = Box::new(Msg::WorktreeReady(made.map_err(|e| format!("{e:#}"))));
