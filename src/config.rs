@@ -186,6 +186,8 @@ pub struct Settings {
     pub codex_bin: Option<PathBuf>,
     pub cwd: PathBuf,
     pub sandbox: SandboxMode,
+    /// The sandbox was chosen (flag, environment or config.toml), not defaulted.
+    pub sandbox_set: bool,
     pub approval_policy: ApprovalPolicy,
     pub model: Option<String>,
     pub overrides: Vec<String>,
@@ -220,6 +222,7 @@ impl Settings {
             codex_bin: pick(&opts.codex_bin, &file.codex_bin),
             cwd: pick(&opts.cd, &file.cd).unwrap_or_else(|| PathBuf::from(DEFAULT_CWD)),
             sandbox: pick(&opts.sandbox, &file.sandbox).unwrap_or(DEFAULT_SANDBOX),
+            sandbox_set: opts.sandbox.is_some() || file.sandbox.is_some(),
             approval_policy: pick(&opts.approval_policy, &file.approval_policy)
                 .unwrap_or(DEFAULT_APPROVAL),
             model: pick(&opts.model, &file.model),
@@ -288,20 +291,31 @@ fn pick<T: Clone>(flag: &Option<T>, file: &Option<T>) -> Option<T> {
 /// Codex's working dir as named before the command line is parsed (`-C`/`--cd` or
 /// `CODEXMCP_CD`); `None` for the default `./output`, which never contains the cwd.
 fn codex_dir_hint() -> Option<PathBuf> {
-    let args: Vec<String> = std::env::args().collect();
+    use std::os::unix::ffi::OsStrExt;
+    // Any bytes: a path need not be UTF-8 (and this runs before clap says what is wrong).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let flag = args.iter().enumerate().find_map(|(i, a)| {
         if a == "-C" || a == "--cd" {
-            args.get(i + 1).cloned()
+            args.get(i + 1).map(PathBuf::from)
         } else {
-            a.strip_prefix("--cd=").map(str::to_string)
+            a.as_bytes()
+                .strip_prefix(b"--cd=")
+                .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
         }
     });
-    flag.or_else(|| env_value("CODEXMCP_CD")).map(PathBuf::from)
+    flag.or_else(|| env_value("CODEXMCP_CD").map(PathBuf::from))
 }
 
 /// An environment variable that is set to something other than blanks.
 pub fn env_value(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The directory the user started codexmcp in (codexmcp never changes its own): the place
+/// a repository is looked for (DESIGN §8, rule 5), never a folder Codex chose.
+pub fn start_dir() -> &'static Path {
+    static START: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    START.get_or_init(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")))
 }
 
 pub fn absolute(p: &Path) -> PathBuf {

@@ -36,6 +36,7 @@ static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceL
 
 /// When the process started (set first thing in `main`; for time-to-first-frame).
 pub fn process_start() -> std::time::Instant {
+    config::start_dir();
     *PROCESS_START.get_or_init(std::time::Instant::now)
 }
 use config::{FileConfig, Settings};
@@ -131,8 +132,13 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::McpServer(args)) => {
-            let limits = mcp_server::Limits::resolve(&args, &file.mcp_server, &settings);
-            mcp_server::run(&settings, limits).await
+            match mcp_server::Limits::resolve(&args, &file.mcp_server, &settings) {
+                Ok(limits) => mcp_server::run(&settings, limits).await,
+                Err(e) => {
+                    eprintln!("codexmcp mcp-server: {e}");
+                    cli::EXIT_USAGE
+                }
+            }
         }
     }
 }

@@ -33,41 +33,70 @@ const MAX_DEPTH: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     pub max_sandbox: SandboxMode,
-    /// Directories (and everything below) a call's `cwd` may name.
+    /// Directories (and everything below) a call may run in, as real paths.
     pub cwd_roots: Vec<PathBuf>,
     /// Allowed `config` keys; `a.b` allows `a.b` and `a.b.*`, `*` allows any.
     pub config_keys: Vec<String>,
+    /// The deployer's own `-c` overrides: a stored thread may carry them.
+    pub own_overrides: Vec<String>,
+    /// The sandbox a call runs with when it names none.
+    pub default_sandbox: SandboxMode,
 }
 
 impl Limits {
-    /// Flags win over `[mcp_server]`, which wins over the defaults. The server's own settings
-    /// are always within the limits: its sandbox widens the maximum, its working dir is a root.
-    pub fn resolve(args: &McpServerArgs, file: &McpServerFile, settings: &Settings) -> Self {
-        let max = args
-            .max_sandbox
-            .or(file.max_sandbox)
-            .unwrap_or(SandboxMode::WorkspaceWrite);
+    /// Flags win over `[mcp_server]`, which wins over the defaults. Without an explicit
+    /// limit, the server's own settings are within it (its sandbox widens the default
+    /// maximum, its working dir is a root); an explicit `--max-sandbox` / `--allow-cwd` is a
+    /// hard limit that `-s` / `-C` never widen: calls then default to the widest sandbox
+    /// within it, and an explicit `-s` beyond it is refused here, at start-up.
+    pub fn resolve(
+        args: &McpServerArgs,
+        file: &McpServerFile,
+        settings: &Settings,
+    ) -> Result<Self, String> {
+        let explicit = args.max_sandbox.or(file.max_sandbox);
+        let (max_sandbox, default_sandbox) = match explicit {
+            Some(max) if settings.sandbox_set && rank(settings.sandbox) > rank(max) => {
+                return Err(format!(
+                    "--sandbox {} is wider than --max-sandbox {max}: a client could not be held to the limit; lower one or lift the other",
+                    settings.sandbox
+                ));
+            }
+            Some(max) if settings.sandbox_set => (max, settings.sandbox),
+            Some(max) => (max, narrowest(settings.sandbox, max)),
+            None => (
+                widest(SandboxMode::WorkspaceWrite, settings.sandbox),
+                settings.sandbox,
+            ),
+        };
         let pick =
             |a: &Vec<PathBuf>, f: &Vec<PathBuf>| if a.is_empty() { f.clone() } else { a.clone() };
         let mut cwd_roots = pick(&args.allow_cwd, &file.allow_cwd);
         if cwd_roots.is_empty() {
             cwd_roots.extend(std::env::current_dir().ok());
+            // The default `./output` may not exist yet: made now, so its real path is known.
+            let _ = std::fs::create_dir_all(settings.absolute_cwd());
+            cwd_roots.push(settings.cwd.clone());
         }
-        cwd_roots.push(settings.cwd.clone());
         let cwd_roots = cwd_roots
             .iter()
-            .map(|p| crate::config::absolute(p))
+            .map(|p| {
+                let p = crate::config::absolute(p);
+                real_dir(&p).unwrap_or(p)
+            })
             .collect();
         let config_keys = match (&args.allow_config, &file.allow_config) {
             (a, _) if !a.is_empty() => a.clone(),
             (_, f) if !f.is_empty() => f.clone(),
             _ => DEFAULT_CONFIG_KEYS.iter().map(|k| k.to_string()).collect(),
         };
-        Self {
-            max_sandbox: widest(max, settings.sandbox),
+        Ok(Self {
+            max_sandbox,
             cwd_roots,
             config_keys,
-        }
+            own_overrides: settings.overrides.clone(),
+            default_sandbox,
+        })
     }
 
     pub fn check_sandbox(&self, asked: SandboxMode) -> Result<(), String> {
@@ -80,24 +109,18 @@ impl Limits {
         ))
     }
 
-    /// The canonical form of `cwd` (symlinks and `..` resolved) if it lies under a root.
+    /// The real path of `cwd` (links and `..` resolved, read off the opened folder itself)
+    /// if it lies under a root.
     pub fn check_cwd(&self, cwd: &Path) -> Result<PathBuf, String> {
-        let dir = std::fs::canonicalize(cwd).map_err(|e| format!("cwd {}: {e}", cwd.display()))?;
-        let inside = self.cwd_roots.iter().any(|root| {
-            let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-            dir.starts_with(root)
-        });
-        if inside {
+        let shown = |p: &Path| crate::text::bytes_literal(p.as_os_str().as_encoded_bytes());
+        let dir = real_dir(cwd).map_err(|e| format!("cwd {}: {e}", shown(cwd)))?;
+        if self.cwd_roots.iter().any(|root| dir.starts_with(root)) {
             return Ok(dir);
         }
-        let roots: Vec<String> = self
-            .cwd_roots
-            .iter()
-            .map(|r| r.display().to_string())
-            .collect();
+        let roots: Vec<String> = self.cwd_roots.iter().map(|r| shown(r)).collect();
         Err(format!(
             "cwd {} is outside the directories this server allows ({}); its deployer can add one with --allow-cwd",
-            dir.display(),
+            shown(&dir),
             roots.join(", ")
         ))
     }
@@ -107,17 +130,34 @@ impl Limits {
         let mut out = Vec::new();
         flatten("", config, 0, &mut out)?;
         for (key, _) in &out {
-            if !self.allows(key) {
-                return Err(format!(
-                    "config key `{key}` is not one this server lets clients set (allowed: {}); its deployer can allow it with --allow-config {key}",
-                    self.config_keys.join(", ")
-                ));
-            }
+            self.check_key(key)?;
         }
         Ok(out
             .into_iter()
             .map(|(k, v)| format!("{k}={}", toml_value(&v)))
             .collect())
+    }
+
+    /// Checks `-c key=value` overrides a stored thread carries: the deployer's own, or keys
+    /// a client may set.
+    pub fn check_stored_overrides(&self, overrides: &[String]) -> Result<(), String> {
+        for o in overrides.iter().filter(|o| !self.own_overrides.contains(o)) {
+            let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
+            self.check_key(key)?;
+        }
+        Ok(())
+    }
+
+    fn check_key(&self, key: &str) -> Result<(), String> {
+        if self.allows(key) {
+            return Ok(());
+        }
+        Err(format!(
+            "config key `{}` is not one this server lets clients set (allowed: {}); its deployer can allow it with --allow-config {}",
+            crate::text::one_line(key, 80),
+            self.config_keys.join(", "),
+            crate::text::one_line(key, 80)
+        ))
     }
 
     fn allows(&self, key: &str) -> bool {
@@ -131,6 +171,18 @@ impl Limits {
     }
 }
 
+/// The real path of the folder `path` names: opened, then read back from the handle, so what
+/// is checked is the folder itself, whatever links the name went through.
+fn real_dir(path: &Path) -> std::io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    let fd = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
 fn rank(s: SandboxMode) -> u8 {
     match s {
         SandboxMode::ReadOnly => 0,
@@ -141,6 +193,10 @@ fn rank(s: SandboxMode) -> u8 {
 
 fn widest(a: SandboxMode, b: SandboxMode) -> SandboxMode {
     if rank(a) >= rank(b) { a } else { b }
+}
+
+fn narrowest(a: SandboxMode, b: SandboxMode) -> SandboxMode {
+    if rank(a) <= rank(b) { a } else { b }
 }
 
 /// `{"a": {"b": 1}, "c.d": 2}` → `a.b = 1`, `c.d = 2`. Keys are bare TOML keys only, so what is

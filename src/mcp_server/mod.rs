@@ -11,7 +11,6 @@
 //! log file; stdout is the protocol.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
@@ -30,6 +29,7 @@ use crate::engine::procs::Signals;
 use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
 use crate::session::{Session, Store};
 
+mod gate;
 mod limits;
 mod stdio;
 pub use limits::{DEFAULT_CONFIG_KEYS, Limits};
@@ -118,9 +118,13 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
             stop.cancel();
         });
     }
+    let default_sandbox = limits.default_sandbox;
     let server = CodexServer {
         limits,
-        base: engine::connect(&settings).await,
+        base: engine::connect(&settings).await.map(|mut c| {
+            c.sandbox = default_sandbox;
+            c
+        }),
         store: Session::open_store(),
         busy: Arc::default(),
         stop,
@@ -234,60 +238,6 @@ fn result(thread_id: &str, content: &str, error: bool) -> CallToolResult {
 }
 
 impl CodexServer {
-    /// The engine configuration for one `codex` call: the server's, with the call's overrides.
-    fn config_for(&self, args: &Map<String, Value>) -> Result<EngineConfig, String> {
-        let mut cfg = self.base.clone().map_err(|e| e.to_string())?;
-        // A value of the wrong type is an error, never silently the server's default.
-        for key in [
-            "sandbox",
-            "approval-policy",
-            "cwd",
-            "model",
-            "base-instructions",
-            "developer-instructions",
-            "compact-prompt",
-        ] {
-            if args.get(key).is_some_and(|v| !v.is_string()) {
-                return Err(format!("`{key}` must be a string"));
-            }
-        }
-        if args.get("config").is_some_and(|v| !v.is_object()) {
-            return Err("`config` must be an object of settings".into());
-        }
-        let text = |k: &str| args.get(k).and_then(Value::as_str);
-        if let Some(s) = text("sandbox") {
-            cfg.sandbox = s.parse()?;
-            self.limits.check_sandbox(cfg.sandbox)?;
-        }
-        if let Some(a) = text("approval-policy") {
-            cfg.approval_policy = a.parse()?;
-        }
-        if let Some(cwd) = text("cwd") {
-            cfg.cwd = self
-                .limits
-                .check_cwd(&crate::config::absolute(&PathBuf::from(cwd)))?;
-        }
-        if let Some(m) = text("model") {
-            cfg.model = Some(m.to_string());
-        }
-        if let Some(Value::Object(over)) = args.get("config") {
-            cfg.overrides.extend(self.limits.overrides(over)?);
-        }
-        for (arg, key) in [
-            ("base-instructions", "base_instructions"),
-            ("developer-instructions", "developer_instructions"),
-            ("compact-prompt", "compact_prompt"),
-        ] {
-            if let Some(v) = text(arg) {
-                cfg.overrides.push(format!(
-                    "{key}={}",
-                    limits::toml_value(&Value::String(v.into()))
-                ));
-            }
-        }
-        Ok(cfg)
-    }
-
     async fn run_turn(
         &self,
         cfg: EngineConfig,
@@ -302,7 +252,7 @@ impl CodexServer {
             None => Ok(Session::new(cfg, self.store.clone())),
         };
         let mut session = match session {
-            Ok(s) => s.labelled("mcp-server"),
+            Ok(s) => s.labelled("mcp-server").stop_on(self.stop.clone()),
             Err(e) => return result(resume.as_deref().unwrap_or(""), &e.to_string(), true),
         };
         // The client's cancellation and our own shutdown both interrupt the turn; the events
@@ -324,6 +274,7 @@ impl CodexServer {
                 return result(resume.as_deref().unwrap_or(""), &e.to_string(), true);
             }
         };
+        say_unsaved();
         let progress = ctx.meta.get_progress_token();
         let mut last_message: Option<String> = None;
         let mut step = 0.0;
@@ -363,6 +314,7 @@ impl CodexServer {
         }
         let outcome = turn.finish().await;
         relay.abort();
+        say_unsaved();
         let thread = outcome.thread_id.clone().or(resume).unwrap_or_default();
         match outcome.status {
             TurnStatus::Completed => result(
@@ -373,6 +325,14 @@ impl CodexServer {
             TurnStatus::Interrupted => result(&thread, "the turn was interrupted", true),
             TurnStatus::Failed(e) => result(&thread, &e.to_string(), true),
         }
+    }
+}
+
+/// What could not be saved (a thread's record, log or checkpoint), once each, on stderr (the
+/// host's log of this server; stdout is the protocol). The log file has it too.
+fn say_unsaved() {
+    for what in crate::session::unsaved::take() {
+        eprintln!("codexmcp mcp-server: {what}");
     }
 }
 
@@ -462,18 +422,10 @@ impl ServerHandler for CodexServer {
                         true,
                     )
                 } else if let Some(_claim) = Busy::claim(&self.busy, &id) {
-                    match self.base.clone() {
-                        Ok(mut cfg) => {
-                            // The thread continues with its own settings (sandbox, approval
-                            // policy, cwd, model, config), not the server's defaults.
-                            let stored =
-                                self.store.as_ref().and_then(|s| s.load(&id).ok().flatten());
-                            if let Some(policy) = stored.and_then(|r| r.policy) {
-                                policy.apply(&mut cfg);
-                            }
-                            self.run_turn(cfg, prompt, Some(id.clone()), &ctx).await
-                        }
-                        Err(e) => result(&id, &e.to_string(), true),
+                    // The thread continues with its own settings, not the server's defaults.
+                    match self.config_for_reply(&id) {
+                        Ok(cfg) => self.run_turn(cfg, prompt, Some(id.clone()), &ctx).await,
+                        Err(e) => result(&id, &e, true),
                     }
                 } else {
                     result(
