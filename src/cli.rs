@@ -352,6 +352,38 @@ pub struct SharedOpts {
     pub idle_timeout: Option<u64>,
 }
 
+/// The command line, parsed; a usage error exits 2 with clap's message. An argument that must
+/// be text (a prompt, an id, a name) but is not UTF-8 comes back as `Err` with the arguments
+/// to blame (paths may be any bytes and never get here), for the caller to name them.
+pub fn parse() -> Result<Cli, Vec<std::ffi::OsString>> {
+    use clap::Parser;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let err = match Cli::try_parse_from(&args) {
+        Ok(cli) => return Ok(cli),
+        Err(e) if e.kind() != clap::error::ErrorKind::InvalidUtf8 => e.exit(),
+        Err(e) => e,
+    };
+    let not_text: Vec<usize> = (1..args.len())
+        .filter(|&i| args[i].to_str().is_none())
+        .collect();
+    // The one whose replacement by text makes the complaint go away, if just one does.
+    let culprits: Vec<usize> = not_text
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let mut tried = args.clone();
+            tried[i] = args[i].to_string_lossy().into_owned().into();
+            !matches!(Cli::try_parse_from(&tried), Err(e) if e.kind() == err.kind())
+        })
+        .collect();
+    let named = if culprits.is_empty() {
+        not_text
+    } else {
+        culprits
+    };
+    Err(named.into_iter().map(|i| args[i].clone()).collect())
+}
+
 /// `codexmcp completions SHELL`: the completion script, generated from this very definition.
 pub fn print_completions(shell: clap_complete::Shell) -> i32 {
     use clap::CommandFactory;

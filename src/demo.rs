@@ -18,7 +18,13 @@ pub const DEFAULT_PROMPT: &str = "Build a small snake game in HTML and JavaScrip
 
 /// The temporary home: Codex's `CODEX_HOME`, codexmcp's data and state dirs, an empty config.
 /// Under the cache dir, not /tmp (Codex refuses to put its helpers under /tmp); removed on drop.
-struct DemoHome(PathBuf);
+/// A `lock` file in it is held (`flock`) while the demo lives: a home whose lock can be taken
+/// was left by a demo that died (SIGKILL gives no chance to clean up), and the next demo
+/// removes it.
+struct DemoHome {
+    root: PathBuf,
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
 
 impl DemoHome {
     fn create(base_url: &str) -> std::io::Result<Self> {
@@ -27,13 +33,17 @@ impl DemoHome {
             .map(|d| d.cache_dir().to_path_buf())
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         std::fs::create_dir_all(&cache)?;
+        remove_stale_homes(&cache);
         let root = cache.join(format!("demo-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root); // a pid reused after a crash
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(root.join("codex"))?;
-        let home = Self(root);
+        let lock = std::fs::File::create(root.join("lock"))?;
+        let lock = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            .map_err(|(_, e)| std::io::Error::from(e))?;
+        let home = Self { root, _lock: lock };
         // No key and no retries: the scripted model is on this machine and answers at once.
         std::fs::write(
             home.codex().join("config.toml"),
@@ -45,7 +55,7 @@ impl DemoHome {
                 model = crate::scripted_model::MODEL,
             ),
         )?;
-        std::fs::write(home.0.join("codexmcp.toml"), "")?;
+        std::fs::write(home.root.join("codexmcp.toml"), "")?;
         // One skill, so `$` has something to show.
         let skill = home.codex().join("skills/explain-project");
         std::fs::create_dir_all(&skill)?;
@@ -59,14 +69,49 @@ impl DemoHome {
     }
 
     fn codex(&self) -> PathBuf {
-        self.0.join("codex")
+        self.root.join("codex")
     }
 }
 
 impl Drop for DemoHome {
     fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.0) {
-            tracing::warn!("demo home {} not removed: {e}", self.0.display());
+        if let Err(e) = std::fs::remove_dir_all(&self.root) {
+            tracing::warn!("demo home {} not removed: {e}", self.root.display());
+        }
+    }
+}
+
+/// Removes the homes of demos that died without cleaning up: those whose lock nobody holds.
+fn remove_stale_homes(cache: &Path) {
+    let Ok(entries) = std::fs::read_dir(cache) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let is_home = entry.file_name().to_string_lossy().starts_with("demo-")
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_home {
+            continue;
+        }
+        // A live demo holds its lock; one still being made has none yet and is left alone
+        // unless it is old.
+        let lock = std::fs::File::open(path.join("lock"));
+        let stale = match lock {
+            Ok(f) => {
+                nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).is_ok()
+            }
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600)),
+        };
+        if stale {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => {
+                    tracing::info!("removed the home of a demo that died: {}", path.display())
+                }
+                Err(e) => tracing::warn!("stale demo home {} not removed: {e}", path.display()),
+            }
         }
     }
 }
@@ -87,7 +132,14 @@ async fn demo(args: &DemoArgs, settings: &crate::config::Settings) -> std::io::R
     let dir = crate::config::absolute(&args.dir);
     std::fs::create_dir_all(&dir)?;
     let mut cmd = tokio::process::Command::new(std::env::current_exe()?);
-    child_env(&mut cmd, &home.0);
+    child_env(&mut cmd, &home.root);
+    // Marked and guarded like Codex: if this process is killed (SIGKILL included), the
+    // guardian kills the child, which then cannot go on drawing on the terminal.
+    let marker = crate::engine::procs::new_marker();
+    cmd.env(crate::engine::procs::MARKER_VAR, &marker)
+        .kill_on_drop(true);
+    crate::engine::procs::guard_children();
+    let _reap = crate::engine::procs::ReapOnDrop(marker);
     // Started in the demo folder: a `.env` there is Codex's to write, so it is not read.
     cmd.current_dir(&dir);
     // The user's Codex binary, if they chose one; their config file is not read by the child.

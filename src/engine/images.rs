@@ -14,7 +14,10 @@ pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// Checks one image; the absolute path, or why it cannot go.
 pub fn check(path: &Path, cwd: &Path) -> Result<PathBuf, String> {
-    let shown = crate::text::one_line(&path.display().to_string(), 200);
+    let shown = crate::text::one_line(
+        &crate::text::bytes_literal(path.as_os_str().as_encoded_bytes()),
+        200,
+    );
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

@@ -30,17 +30,35 @@ pub struct Notification {
 pub struct Notifier {
     mode: NotifyMode,
     command: Vec<String>,
+    /// `notify_command` runs still going: reaped as they end, and at exit waited for
+    /// briefly, then killed (nothing of ours outlives the TUI).
+    running: tokio::task::JoinSet<()>,
 }
+
+/// How long a `notify_command` still running at exit is given to finish.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Notifier {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
             mode: settings.notify,
             command: settings.notify_command.clone(),
+            running: tokio::task::JoinSet::new(),
         }
     }
 
-    pub fn send(&self, note: &Notification) {
+    /// At exit: every `notify_command` still running gets [`EXIT_GRACE`] to finish, then is
+    /// killed and reaped.
+    pub async fn shutdown(mut self) {
+        let all = async { while self.running.join_next().await.is_some() {} };
+        if tokio::time::timeout(EXIT_GRACE, all).await.is_err() {
+            // Aborting a wait drops its child, and `kill_on_drop` kills and reaps it.
+            self.running.abort_all();
+            while self.running.join_next().await.is_some() {}
+        }
+    }
+
+    pub fn send(&mut self, note: &Notification) {
         let what = match note.status {
             "approval" => "needs your approval",
             "failed" => "failed",
@@ -66,12 +84,15 @@ impl Notifier {
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
-                .kill_on_drop(false)
+                .kill_on_drop(true)
                 .spawn();
             match spawned {
-                // Reaped in the background; it may outlive nothing but its own work.
+                // Reaped in the background as it ends (see `shutdown` for the exit).
                 Ok(mut child) => {
-                    tokio::spawn(async move { child.wait().await });
+                    while self.running.try_join_next().is_some() {}
+                    self.running.spawn(async move {
+                        let _ = child.wait().await;
+                    });
                 }
                 Err(e) => tracing::warn!("notify_command {program}: {e}"),
             }

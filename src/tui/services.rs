@@ -348,9 +348,14 @@ impl Services {
     /// its messages, then stops the long-lived backend.
     pub(super) async fn shutdown(self, mut rx: mpsc::Receiver<Msg>) {
         let Services {
-            tx, engine, tabs, ..
+            tx,
+            engine,
+            tabs,
+            notify,
+            ..
         } = self;
         drop(tx);
+        notify.shutdown().await;
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         // Every tab's turn is interrupted at once, and each child waited for.
         futures::future::join_all(tabs.into_iter().map(|t| t.conversation.shutdown())).await;
