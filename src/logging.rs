@@ -27,17 +27,19 @@ pub fn log_dir() -> Option<PathBuf> {
 }
 
 /// Installs the file logger. Keep the guard alive until exit, or the tail of the log is lost.
-/// Returns `None` (and logs nowhere) when the file cannot be created.
-pub fn init() -> Option<WorkerGuard> {
-    let dir = log_dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
+/// When the file cannot be written, nothing is logged and the error says where and why (the
+/// caller says it once, on stderr: DESIGN §8, rule 8).
+pub fn init() -> Result<WorkerGuard, String> {
+    let dir = log_dir().ok_or("there is no state dir (is HOME set?)")?;
+    let shown = |p: &std::path::Path| crate::text::bytes_literal(p.as_os_str().as_encoded_bytes());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", shown(&dir)))?;
     let path = dir.join(LOG_FILE);
     let file = OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
         .open(&path)
-        .ok()?;
+        .map_err(|e| format!("{}: {e}", shown(&path)))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer()
@@ -47,6 +49,6 @@ pub fn init() -> Option<WorkerGuard> {
         .with(filter)
         .with(layer)
         .try_init()
-        .ok()?;
-    Some(guard)
+        .map_err(|e| e.to_string())?;
+    Ok(guard)
 }

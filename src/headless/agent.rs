@@ -51,7 +51,8 @@ pub async fn run(req: Request, settings: &Settings, signals: &Signals) -> i32 {
     let session = match &resume {
         Some(id) => Session::resume(config.clone(), store, id),
         None => Ok(Session::new(config.clone(), store)),
-    };
+    }
+    .map(|s| s.stop_on(signals.token()));
     let mut session = match session {
         Ok(s) => s,
         Err(e) => {
@@ -94,6 +95,7 @@ pub async fn run(req: Request, settings: &Settings, signals: &Signals) -> i32 {
             };
             if rx.is_empty() {
                 out.flush(); // the end of a burst: show it
+                super::say_unsaved();
             }
         }
         if mid_text {
@@ -115,6 +117,7 @@ pub async fn run(req: Request, settings: &Settings, signals: &Signals) -> i32 {
     if let Some(diff) = session.take_changes().await {
         out.diff(&diff);
     }
+    super::say_unsaved();
     let prices = cost::PriceTable::new(&settings.prices);
     let st = agent.state();
     let agent_cost = prices.estimate(

@@ -97,7 +97,8 @@ async fn run_direct(
     let session = match resume {
         Some(id) => Session::resume(config.clone(), store, id),
         None => Ok(Session::new(config.clone(), store)),
-    };
+    }
+    .map(|s| s.stop_on(signals.token()));
     let mut session = match session {
         Ok(s) => s,
         Err(e) => return failed(&e),
@@ -115,11 +116,13 @@ async fn run_direct(
             out.codex(&event);
         }
         out.flush();
+        say_unsaved();
     }
     let outcome = turn.finish().await;
     if let Some(diff) = session.take_changes().await {
         out.diff(&diff);
     }
+    say_unsaved();
     if let Some(id) = &outcome.thread_id {
         out.closing(&format!(
             "thread: {id}\nresume with: codexmcp exec --resume {id} \"<next prompt>\""
@@ -133,8 +136,20 @@ async fn run_direct(
 }
 
 fn failed(e: &EngineError) -> i32 {
+    say_unsaved();
     eprintln!("codexmcp: {e}");
-    EXIT_FAILED
+    match e {
+        EngineError::Stopped(_) => EXIT_INTERRUPTED,
+        _ => EXIT_FAILED,
+    }
+}
+
+/// What could not be saved (a session record, a log, a checkpoint), once each, on stderr:
+/// stdout may be JSON, and these are for the person running exec.
+pub(crate) fn say_unsaved() {
+    for what in crate::session::unsaved::take() {
+        eprintln!("codexmcp: {what}");
+    }
 }
 
 /// Where exec's output goes: JSONL or readable lines on stdout, closing hints after.

@@ -128,6 +128,10 @@ impl Actor {
                     if let Some(diff) = diff {
                         let _ = self.out.send(Msg::TurnDiff { run, diff }).await;
                     }
+                    // What could not be saved (a record, a log, a checkpoint), once each.
+                    for what in crate::session::unsaved::take() {
+                        let _ = self.out.send(Msg::Notice(format!("⚠ {what}"))).await;
+                    }
                     let _ = self.out.send(Msg::TurnDone { run, outcome }).await;
                 }
                 Command::Reset => {
