@@ -16,6 +16,7 @@
 //! cannot be read is recorded with the reason and the walk goes on; a stop request ends it
 //! within one read chunk. `.git` folders are skipped.
 
+mod content;
 mod diff;
 mod manifest;
 mod path;

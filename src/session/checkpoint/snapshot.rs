@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use rustix::fs::FileType;
 use sha2::{Digest, Sha256};
 
+use super::content::Taken;
 use super::{Entry, Kind, MAX_ENTRIES, Manifest, RelPath, Store, hex};
 use crate::session::workdir::{self, Dir, Stat, WorkDir};
 
@@ -190,26 +191,17 @@ impl Walk<'_> {
             }
         };
         // What was opened is what is recorded: its own status, not the name's a moment ago.
-        let entry = from_stat(&st);
-        let stop = self.stop;
-        match workdir::read_capped(&mut file, cap, stop) {
-            Ok(Some(bytes)) => {
-                let mut entry = entry;
-                entry.hash = hex(&Sha256::digest(&bytes));
-                self.store
-                    .put(&entry.hash, &bytes)
-                    .context("storing a checkpoint content")?;
+        let mut entry = from_stat(&st);
+        match self.store.take_in(&mut file, self.stop)? {
+            Taken::Stored(hash) => {
+                entry.hash = hash;
                 entry.stored = true;
-                Ok(entry)
             }
-            Ok(None) => Ok(over_cap(entry, cap)),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(SnapshotError::Stopped),
-            Err(e) => {
-                let mut entry = entry;
-                entry.note = Some(workdir::describe(&e));
-                Ok(entry)
-            }
+            Taken::OverCap => return Ok(over_cap(entry, cap)),
+            Taken::Changed => entry.note = Some("it changed while it was read".into()),
+            Taken::Failed(e) => entry.note = Some(workdir::describe(&e)),
         }
+        Ok(entry)
     }
 
     /// A folder that could not be opened or listed: recorded, its contents unknown.
