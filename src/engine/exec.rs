@@ -30,14 +30,14 @@ const GRACE: Duration = Duration::from_secs(3);
 const STDERR_TAIL: usize = 40;
 
 /// The `codex` argv for a turn (without the program). Exec-level flags go before `resume`,
-/// which rejects `-s`/`-C`.
-pub fn build_args(config: &EngineConfig, spec: &TurnSpec) -> Vec<String> {
-    let mut args: Vec<String> = vec!["exec".into(), "--json".into()];
-    args.extend(["-s".into(), config.sandbox.to_string()]);
-    args.extend(["-C".into(), config.cwd.display().to_string()]);
+/// which rejects `-s`/`-C`. Paths go as the bytes they are (a working dir need not be UTF-8).
+pub fn build_args(config: &EngineConfig, spec: &TurnSpec) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec!["exec".into(), "--json".into()];
+    args.extend(["-s".into(), config.sandbox.to_string().into()]);
+    args.extend(["-C".into(), config.cwd.clone().into_os_string()]);
     args.push("--skip-git-repo-check".into());
     if let Some(m) = &config.model {
-        args.extend(["-m".into(), m.clone()]);
+        args.extend(["-m".into(), m.into()]);
     }
     let mut overrides = Vec::new();
     if config.approval_policy != super::ApprovalPolicy::Never {
@@ -52,14 +52,16 @@ pub fn build_args(config: &EngineConfig, spec: &TurnSpec) -> Vec<String> {
     }
     overrides.extend(config.overrides.iter().cloned());
     for o in overrides {
-        args.extend(["-c".into(), o]);
+        args.extend(["-c".into(), o.into()]);
     }
     if let Some(id) = &spec.resume {
-        args.extend(["resume".into(), id.clone()]);
+        args.extend(["resume".into(), id.into()]);
     }
     // One `--image=` each: `-i` takes several values and would swallow what follows.
     for image in &spec.images {
-        args.push(format!("--image={}", image.display()));
+        let mut arg = std::ffi::OsString::from("--image=");
+        arg.push(image);
+        args.push(arg);
     }
     args.push("-".into());
     args

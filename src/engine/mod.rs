@@ -101,8 +101,10 @@ impl EngineConfig {
 pub async fn connect(settings: &crate::config::Settings) -> Result<EngineConfig, EngineError> {
     let codex = locate::locate(settings.codex_bin.as_deref()).await?;
     let cwd = settings.absolute_cwd();
-    std::fs::create_dir_all(&cwd)
-        .map_err(|e| EngineError::Spawn(format!("cannot create {}: {e}", cwd.display())))?;
+    std::fs::create_dir_all(&cwd).map_err(|e| {
+        let shown = crate::text::bytes_literal(cwd.as_os_str().as_encoded_bytes());
+        EngineError::Spawn(format!("cannot create {shown}: {e}"))
+    })?;
     let mut config = EngineConfig {
         backend: Backend::Exec,
         approvals: settings.approvals.unwrap_or(ApprovalMode::Decline),
@@ -284,6 +286,14 @@ pub fn start_turn(config: &EngineConfig, spec: TurnSpec) -> Result<Turn, EngineE
         && !looks_like_thread_id(id)
     {
         return Err(EngineError::UnknownThread { id: id.clone() });
+    }
+    // Codex (0.171) refuses a working dir whose path is not UTF-8 ("path contains invalid
+    // UTF-8 characters") after it has started: said before, and how to get on.
+    if config.cwd.to_str().is_none() {
+        return Err(EngineError::Usage(format!(
+            "Codex cannot work in {}: its path is not UTF-8, which Codex refuses; choose a folder whose name is (-C)",
+            crate::text::bytes_literal(config.cwd.as_os_str().as_encoded_bytes())
+        )));
     }
     match &config.backend {
         Backend::Mcp(_) if !spec.images.is_empty() => {

@@ -23,7 +23,7 @@ async fn undo(id: &str, force: bool, settings: &Settings) -> Result<String, Stri
     let record = store.record(id)?;
     // Codex in the thread's own folder, on exec: the rewind starts its own app-server.
     let mut settings = settings.clone();
-    settings.cwd = std::path::PathBuf::from(&record.cwd);
+    settings.cwd = record.cwd_path();
     settings.backend = crate::cli::BackendKind::Exec;
     let engine = crate::engine::connect(&settings)
         .await

@@ -44,7 +44,11 @@ pub struct SessionRecord {
 pub struct Policy {
     pub sandbox: crate::cli::SandboxMode,
     pub approval_policy: crate::cli::ApprovalPolicy,
+    /// The working dir, as text (escaped, when it is not UTF-8: see `cwd_b64`).
     pub cwd: String,
+    /// The working dir's bytes (base64), when it is not UTF-8: a path is never guessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd_b64: Option<String>,
     #[serde(default)]
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,13 +60,32 @@ pub struct Policy {
 
 impl Policy {
     pub fn of(engine: &crate::engine::EngineConfig) -> Self {
+        use base64::Engine;
+        let bytes = engine.cwd.as_os_str().as_encoded_bytes();
         Self {
             sandbox: engine.sandbox,
             approval_policy: engine.approval_policy,
-            cwd: engine.cwd.display().to_string(),
+            cwd: crate::text::bytes_literal(bytes),
+            cwd_b64: std::str::from_utf8(bytes)
+                .is_err()
+                .then(|| base64::engine::general_purpose::STANDARD.encode(bytes)),
             model: engine.model.clone(),
             reasoning_effort: engine.reasoning_effort.clone(),
             overrides: engine.overrides.clone(),
+        }
+    }
+
+    /// The working dir, exactly.
+    pub fn cwd_path(&self) -> std::path::PathBuf {
+        use base64::Engine;
+        use std::os::unix::ffi::OsStringExt;
+        match self
+            .cwd_b64
+            .as_ref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        {
+            Some(bytes) => std::ffi::OsString::from_vec(bytes).into(),
+            None => std::path::PathBuf::from(&self.cwd),
         }
     }
 
@@ -70,10 +93,20 @@ impl Policy {
     pub fn apply(&self, engine: &mut crate::engine::EngineConfig) {
         engine.sandbox = self.sandbox;
         engine.approval_policy = self.approval_policy;
-        engine.cwd = std::path::PathBuf::from(&self.cwd);
+        engine.cwd = self.cwd_path();
         engine.model = self.model.clone();
         engine.reasoning_effort = self.reasoning_effort.clone();
         engine.overrides = self.overrides.clone();
+    }
+}
+
+impl SessionRecord {
+    /// The working dir, exactly (from the policy, which keeps it whole, when there is one).
+    pub fn cwd_path(&self) -> std::path::PathBuf {
+        match &self.policy {
+            Some(p) => p.cwd_path(),
+            None => std::path::PathBuf::from(&self.cwd),
+        }
     }
 }
 

@@ -62,7 +62,7 @@ impl Session {
                 s,
                 existing,
                 &logged,
-                &self.engine.cwd.display().to_string(),
+                &crate::text::bytes_literal(self.engine.cwd.as_os_str().as_encoded_bytes()),
                 &self.label,
             )
             .with_policy(super::Policy::of(&self.engine))

@@ -91,7 +91,11 @@ fn exec_flags_go_before_resume_and_the_prompt_comes_from_stdin() {
         resume: Some("01a2112e-cb31-7fd3-b664-466522ce36c8".into()),
         ..TurnSpec::default()
     };
-    let args = build_args(&engine("workspace-write"), &spec).join(" ");
+    let args: Vec<String> = build_args(&engine("workspace-write"), &spec)
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let args = args.join(" ");
     assert_eq!(
         args,
         "exec --json -s workspace-write -C /w/output --skip-git-repo-check -m gpt-5.5 \
