@@ -26,6 +26,13 @@ pub const DEFAULT_CONFIG_KEYS: &[&str] = &[
     "show_raw_agent_reasoning",
 ];
 
+/// What the `codex` tool's own arguments set (`base-instructions`, ...): a client may.
+pub const ARGUMENT_KEYS: &[&str] = &[
+    "base_instructions",
+    "developer_instructions",
+    "compact_prompt",
+];
+
 /// Nested `config` objects deeper than this are refused (they only ever come from a hostile
 /// or broken client).
 const MAX_DEPTH: usize = 8;
@@ -138,12 +145,14 @@ impl Limits {
             .collect())
     }
 
-    /// Checks `-c key=value` overrides a stored thread carries: the deployer's own, or keys
-    /// a client may set.
+    /// Checks `-c key=value` overrides a stored thread carries: the deployer's own, what a
+    /// `codex` call sets through its own arguments, or keys a client may set.
     pub fn check_stored_overrides(&self, overrides: &[String]) -> Result<(), String> {
         for o in overrides.iter().filter(|o| !self.own_overrides.contains(o)) {
             let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k).trim();
-            self.check_key(key)?;
+            if !ARGUMENT_KEYS.contains(&key) {
+                self.check_key(key)?;
+            }
         }
         Ok(())
     }
