@@ -33,6 +33,9 @@ pub struct Notifier {
     /// `notify_command` runs still going: reaped as they end, and at exit waited for
     /// briefly, then killed (nothing of ours outlives the TUI).
     running: tokio::task::JoinSet<()>,
+    /// Carried by every `notify_command` run and whatever it starts, so the whole tree can be
+    /// killed at exit (and by the guardian, should the TUI be killed).
+    marker: String,
 }
 
 /// How long a `notify_command` still running at exit is given to finish.
@@ -44,6 +47,7 @@ impl Notifier {
             mode: settings.notify,
             command: settings.notify_command.clone(),
             running: tokio::task::JoinSet::new(),
+            marker: crate::engine::procs::new_marker(),
         }
     }
 
@@ -52,8 +56,9 @@ impl Notifier {
     pub async fn shutdown(mut self) {
         let all = async { while self.running.join_next().await.is_some() {} };
         if tokio::time::timeout(EXIT_GRACE, all).await.is_err() {
-            // Aborting a wait drops its child, and `kill_on_drop` kills and reaps it.
-            self.running.abort_all();
+            // Everything carrying the marker (the program and what it started), then the
+            // waits, which reap.
+            crate::engine::procs::kill_marked(&self.marker);
             while self.running.join_next().await.is_some() {}
         }
     }
@@ -78,9 +83,11 @@ impl Notifier {
         }
         if let Some((program, args)) = self.command.split_first() {
             let json = serde_json::to_string(note).unwrap_or_default();
+            crate::engine::procs::guard_children();
             let spawned = tokio::process::Command::new(program)
                 .args(args)
                 .arg(json)
+                .env(crate::engine::procs::MARKER_VAR, &self.marker)
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
