@@ -23,6 +23,7 @@ mod supervisor;
 mod tabs;
 mod text;
 mod tmux_sessions;
+mod trust;
 pub mod tui;
 mod tui_approvals;
 pub mod tui_flow;
