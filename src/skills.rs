@@ -205,7 +205,7 @@ fn walk(root: &Path, scope: Scope, found: &mut Discovery) {
 
 fn load_into(path: PathBuf, scope: Scope, found: &mut Discovery) {
     let mut bytes = Vec::new();
-    let read = File::open(&path).and_then(|f| f.take(MAX_SKILL_BYTES).read_to_end(&mut bytes));
+    let read = open_regular(&path).and_then(|f| f.take(MAX_SKILL_BYTES).read_to_end(&mut bytes));
     let parsed = match read {
         Ok(_) => parse_front_matter(&String::from_utf8_lossy(&bytes)),
         Err(e) => Err(format!("cannot read: {e}")),
@@ -219,6 +219,22 @@ fn load_into(path: PathBuf, scope: Scope, found: &mut Discovery) {
         }),
         Err(message) => found.errors.push(SkillError { path, message }),
     }
+}
+
+/// A `SKILL.md` may sit in Codex's own folder (`.codex/skills` below the working dir), where
+/// it can be swapped between the walk and the read: opened without following a link or
+/// waiting on a FIFO, and refused unless what was opened is a regular file.
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// `(name, description)` from the front matter that opens a `SKILL.md`, or why there is none.
