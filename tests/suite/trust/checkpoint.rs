@@ -2,13 +2,16 @@
 //! with the reason instead of hiding the rest of the turn, a huge sparse file costs nothing, a
 //! content change with a restored mtime is still seen, and a signal stops a busy checkpoint.
 
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};
 
 use crate::support::codex::{Run, Sandbox, procs_with_env, wait_for};
 use crate::support::mock_openai::{MockServer, Step};
 use codexmcp::session::checkpoint::{RelPath, Status, Store};
 
-/// Hands the sandbox to the unprivileged user (once: a chown moves every file's change time).
+/// Hands the sandbox to the unprivileged user (once: a chown moves every file's change time),
+/// and lets it reach the sandbox and the Codex binary (a checkout made with a strict umask
+/// would stop it at the first folder).
 fn give_to_nobody(sbx: &Sandbox) {
     let status = std::process::Command::new("chown")
         .args(["-R", "65534:65534"])
@@ -16,6 +19,17 @@ fn give_to_nobody(sbx: &Sandbox) {
         .status()
         .unwrap();
     assert!(status.success(), "chown the sandbox");
+    let codex = crate::support::codex::codex_bin(&crate::support::codex::CODEX_VERSION);
+    let ours = crate::support::codex::codexmcp_bin();
+    for path in [sbx.root.path(), codex.as_path(), ours.as_path()] {
+        for dir in path.ancestors().skip(1) {
+            let meta = std::fs::metadata(dir).unwrap();
+            let mode = meta.permissions().mode();
+            if mode & 0o001 == 0 {
+                std::fs::set_permissions(dir, PermissionsExt::from_mode(mode | 0o001)).unwrap();
+            }
+        }
+    }
 }
 
 /// The same command as `sbx.codexmcp(args)`, run as an unprivileged user (uid 65534): root
