@@ -43,6 +43,9 @@ fn main() {
         let work = tempfile::tempdir_in(base).unwrap();
         let state = tempfile::tempdir_in(base).unwrap();
         tree(work.path(), n);
+        // An idle tree, as between turns: changed more than the racy window before the
+        // checkpoint that recorded it (a file changed within it is read again, as git does).
+        std::thread::sleep(Duration::from_millis(2100));
         let store = Store::at(state.path());
         let t = Instant::now();
         let first = store.snapshot(work.path(), None).unwrap();
@@ -52,7 +55,7 @@ fn main() {
                 let t = Instant::now();
                 let again = store.snapshot(work.path(), Some(&first)).unwrap();
                 let d = t.elapsed();
-                assert_eq!(again, first, "nothing changed");
+                assert_eq!(again.files, first.files, "nothing changed");
                 d
             })
             .collect();

@@ -140,7 +140,6 @@ fn failed(e: &EngineError) -> i32 {
     eprintln!("codexmcp: {e}");
     match e {
         EngineError::Stopped(_) => EXIT_INTERRUPTED,
-        EngineError::Usage(_) => EXIT_USAGE,
         _ => EXIT_FAILED,
     }
 }

@@ -3,10 +3,9 @@
 //! and a worktree that keeps a session's files apart.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::support::codex::{Sandbox, wait_for};
+use crate::support::codex::{Sandbox, git, wait_for};
 use crate::support::mock_openai::{MockServer, Step};
 use crate::support::tmux::Tmux;
 
@@ -188,25 +187,6 @@ async fn enter_tells_the_running_agent() {
         .position(|i| i["type"] == "function_call_output")
         .expect("the Codex call's output");
     assert!(output < said, "after the tool output it was typed during");
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `codexmcp --worktree NAME` in a git repository: the session works in a new worktree on

@@ -109,11 +109,7 @@ impl Sandbox {
 
     /// Runs codexmcp off the async runtime's threads and collects its output.
     pub async fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = self.codexmcp(args);
-        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run codexmcp"))
-            .await
-            .expect("join");
-        Run::from(out)
+        output(self.codexmcp(args)).await
     }
 
     /// An engine configuration for in-process turns in this sandbox (exec backend; callers
@@ -206,6 +202,34 @@ impl Run {
             .and_then(|e| e["thread_id"].as_str().map(str::to_string))
             .unwrap_or_else(|| panic!("no thread.started in {}", self.stdout))
     }
+}
+
+/// Runs `cmd` off the async runtime's threads and collects its output.
+pub async fn output(mut cmd: Command) -> Run {
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run the command"))
+        .await
+        .expect("join");
+    Run::from(out)
+}
+
+/// `git -C dir args…` as a fixed author; stdout. A failure fails the test.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Pids of live (not zombie) processes other than this test that satisfy `pred`.

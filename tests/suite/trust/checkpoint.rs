@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};
 
-use crate::support::codex::{Run, Sandbox, procs_with_env, wait_for};
+use crate::support::codex::{Run, Sandbox, output, procs_with_env, wait_for};
 use crate::support::mock_openai::{MockServer, Step};
 use codexmcp::session::checkpoint::{RelPath, Status, Store};
 
@@ -51,14 +51,6 @@ fn as_nobody(sbx: &Sandbox, args: &[&str]) -> std::process::Command {
         }
     }
     cmd
-}
-
-async fn output(mut cmd: std::process::Command) -> Run {
-    Run::from(
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap(),
-    )
 }
 
 /// A turn (Codex itself) edits one file and makes another unreadable. The checkpoint records

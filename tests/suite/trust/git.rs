@@ -4,27 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::codex::{Sandbox, wait_for};
+use crate::support::codex::{Sandbox, git, wait_for};
 use crate::support::mock_openai::{MockServer, Step};
 use crate::support::tmux::Tmux;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// What a turn runs to turn its folder into a repository git would use — bare, pointing at
 /// itself as its work tree, with a `post-checkout` hook that writes `mark`.

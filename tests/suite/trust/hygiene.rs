@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::support::codex::{Run, Sandbox, procs_with_cmdline, procs_with_env, wait_for};
+use crate::support::codex::{Sandbox, output, procs_with_cmdline, procs_with_env, wait_for};
 use crate::support::mock_openai::{MockServer, Step};
 use crate::support::tmux::{Tmux, binary};
 
@@ -45,11 +45,7 @@ async fn a_killed_demo_leaves_nothing_running_and_its_home_goes_next_time() {
 
     let mut again = sbx.codexmcp(&["demo", "--exec"]);
     again.envs(cache_env);
-    let again = Run::from(
-        tokio::task::spawn_blocking(move || again.output().unwrap())
-            .await
-            .unwrap(),
-    );
+    let again = output(again).await;
     assert_eq!(again.code, Some(0), "{}", again.stderr);
     assert!(!home.exists(), "the next demo removes the dead one's home");
 }
@@ -95,7 +91,7 @@ async fn notify_command_runs_do_not_outlive_the_tui() {
 }
 
 /// Paths are bytes: a Latin-1 working dir is passed on as it is (Codex 0.171 refuses such a
-/// folder, so exec says so up front, naming it escaped), a Latin-1 image path that does not
+/// folder, so exec fails up front saying so, naming it escaped), a Latin-1 image path that does not
 /// exist is a usage error naming it; a text argument that is not UTF-8 is a usage error (exit
 /// 2) that names it escaped. None of them panics (exit 101).
 #[tokio::test]
@@ -105,13 +101,7 @@ async fn arguments_are_bytes_and_text_must_be_utf8() {
     let run = |args: Vec<&OsStr>| {
         let mut cmd = sbx.codexmcp(&[]);
         cmd.args(args);
-        async move {
-            Run::from(
-                tokio::task::spawn_blocking(move || cmd.output().unwrap())
-                    .await
-                    .unwrap(),
-            )
-        }
+        output(cmd)
     };
     let dir = sbx.work().join(OsStr::from_bytes(b"caf\xe9"));
     let latin = run(vec![
@@ -122,7 +112,7 @@ async fn arguments_are_bytes_and_text_must_be_utf8() {
         OsStr::new("make it"),
     ])
     .await;
-    assert_eq!(latin.code, Some(2), "{}\n{}", latin.stdout, latin.stderr);
+    assert_eq!(latin.code, Some(1), "{}\n{}", latin.stdout, latin.stderr);
     assert!(latin.stderr.contains("caf\\xE9"), "{}", latin.stderr);
     assert!(latin.stderr.contains("not UTF-8"), "{}", latin.stderr);
     assert!(dir.is_dir(), "the folder itself was made, by its bytes");

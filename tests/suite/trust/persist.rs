@@ -1,17 +1,13 @@
 //! A failure to persist is said, once, where the user looks: a session that cannot be saved
 //! (so its thread will not be resumable by id), a log or a checkpoint that cannot be written.
 
-use crate::support::codex::{Run, Sandbox};
+use crate::support::codex::{Run, Sandbox, output};
 use crate::support::mock_openai::{MockServer, Step};
 
 async fn exec_with(sbx: &Sandbox, env: (&str, std::path::PathBuf)) -> Run {
     let mut cmd = sbx.codexmcp(&["exec", "--json", "write a file"]);
     cmd.env(env.0, env.1);
-    Run::from(
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap(),
-    )
+    output(cmd).await
 }
 
 #[tokio::test]

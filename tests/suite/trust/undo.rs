@@ -41,11 +41,7 @@ async fn a_link_where_a_folder_was(walk: bool) {
     if walk {
         cmd.env("CODEXMCP_NO_OPENAT2", "1");
     }
-    let undo = crate::support::codex::Run::from(
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap(),
-    );
+    let undo = crate::support::codex::output(cmd).await;
     assert_eq!(undo.code, Some(0), "{}\n{}", undo.stdout, undo.stderr);
     assert_eq!(
         std::fs::read_to_string(home.join(".bashrc")).unwrap(),
