@@ -350,6 +350,9 @@ pub struct SharedOpts {
     /// Stop a turn after this many seconds without output from Codex (default: off).
     #[arg(long, global = true, value_name = "SECS")]
     pub idle_timeout: Option<u64>,
+    /// Checkpoint also what .gitignore / .ignore files ignore (default: by status only).
+    #[arg(long, global = true)]
+    pub include_ignored: bool,
 }
 
 /// The command line, parsed; a usage error exits 2 with clap's message. An argument that must

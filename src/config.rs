@@ -68,8 +68,10 @@ pub struct FileConfig {
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
     /// `[mcp_server]`: what clients of `codexmcp mcp-server` may ask for.
     pub mcp_server: McpServerFile,
-    /// Files bigger than this many MiB are checkpointed by hash and size only.
+    /// Files bigger than this many MiB are checkpointed by size and time only.
     pub checkpoint_max_file_mb: Option<u64>,
+    /// `[checkpoints]`: what the working dir's checkpoints record.
+    pub checkpoints: CheckpointsFile,
     /// How the TUI announces a turn that ends (or asks) out of sight.
     pub notify: Option<NotifyMode>,
     /// A program run with one JSON argument when that happens (like Codex's `notify`).
@@ -90,6 +92,14 @@ pub enum NotifyMode {
     /// A desktop notification by OSC 777 (rxvt-unicode, VTE terminals).
     Osc777,
     Off,
+}
+
+/// `[checkpoints]` in config.toml.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointsFile {
+    /// Record what `.gitignore` / `.ignore` files ignore too (default: by status only).
+    pub include_ignored: Option<bool>,
 }
 
 /// `[mcp_server]` in config.toml: the same limits as `mcp-server`'s flags (flags win).
@@ -153,6 +163,31 @@ pub fn checkpoint_max_file() -> Result<u64> {
 }
 
 pub const DEFAULT_CHECKPOINT_MAX_FILE_MB: u64 = 16;
+
+static INCLUDE_IGNORED_FLAG: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// `--include-ignored` was given (set once, at start).
+pub fn set_include_ignored_flag() {
+    INCLUDE_IGNORED_FLAG.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether checkpoints record what ignore files ignore: `--include-ignored`, else
+/// `$CODEXMCP_CHECKPOINT_INCLUDE_IGNORED=1`, else `[checkpoints] include_ignored` in
+/// config.toml, else no. Resolved once per process.
+pub fn checkpoint_include_ignored() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    INCLUDE_IGNORED_FLAG.load(std::sync::atomic::Ordering::Relaxed)
+        || *ON.get_or_init(
+            || match std::env::var("CODEXMCP_CHECKPOINT_INCLUDE_IGNORED") {
+                Ok(v) => matches!(v.trim(), "1" | "true" | "yes"),
+                Err(_) => FileConfig::load()
+                    .ok()
+                    .and_then(|f| f.checkpoints.include_ignored)
+                    .unwrap_or(false),
+            },
+        )
+}
 
 /// Loads `.env` from the current directory — only there, never from a parent — into the
 /// environment (real variables win). A `.env` planted higher up (in a folder Codex could write

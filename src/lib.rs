@@ -60,6 +60,9 @@ pub async fn run(cli: Cli) -> i32 {
         }
     };
     let settings = Settings::resolve(&cli.opts, &file);
+    if cli.opts.include_ignored {
+        config::set_include_ignored_flag();
+    }
     match cli.command {
         Some(Command::Exec(args)) => {
             let req = headless::ExecRequest {

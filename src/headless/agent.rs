@@ -52,7 +52,10 @@ pub async fn run(req: Request, settings: &Settings, signals: &Signals) -> i32 {
         Some(id) => Session::resume(config.clone(), store, id),
         None => Ok(Session::new(config.clone(), store)),
     }
-    .map(|s| s.stop_on(signals.token()));
+    .map(|s| {
+        s.stop_on(signals.token())
+            .on_progress(super::progress_on_stderr())
+    });
     let mut session = match session {
         Ok(s) => s,
         Err(e) => {

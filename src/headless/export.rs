@@ -53,11 +53,16 @@ pub fn diff(id: &str, turn: i64, stat: bool) -> i32 {
         let store =
             crate::session::checkpoint::Store::open_default().map_err(|e| format!("{e:#}"))?;
         let (_, _, diff) = store.numbered_turn(id, turn)?;
+        let ignored = crate::present::diff::ignored_summary(&diff.ignored).unwrap_or_default();
         Ok(if stat {
-            crate::present::diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into())
+            let stat = crate::present::diffstat(&diff.files);
+            match (stat, ignored.is_empty()) {
+                (None, true) => "no changes\n".into(),
+                (stat, _) => stat.unwrap_or_default() + &ignored,
+            }
         } else {
             // File contents are somebody else's text: shown, never obeyed, by a terminal.
-            crate::text::clean(&diff.patch)
+            crate::text::clean(&diff.patch) + &ignored
         })
     };
     match run() {

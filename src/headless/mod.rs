@@ -98,7 +98,7 @@ async fn run_direct(
         Some(id) => Session::resume(config.clone(), store, id),
         None => Ok(Session::new(config.clone(), store)),
     }
-    .map(|s| s.stop_on(signals.token()));
+    .map(|s| s.stop_on(signals.token()).on_progress(progress_on_stderr()));
     let mut session = match session {
         Ok(s) => s,
         Err(e) => return failed(&e),
@@ -142,6 +142,21 @@ fn failed(e: &EngineError) -> i32 {
         EngineError::Stopped(_) => EXIT_INTERRUPTED,
         _ => EXIT_FAILED,
     }
+}
+
+/// A long checkpoint's progress on stderr (a large tree's first one takes seconds): one line
+/// rewritten in place on a terminal, a line a second otherwise.
+pub(crate) fn progress_on_stderr() -> crate::session::ProgressHook {
+    use crate::session::CheckpointProgress::Running;
+    let tty = std::io::stderr().is_terminal();
+    std::sync::Arc::new(move |p| {
+        let text = crate::present::diff::checkpoint_progress(p);
+        match (tty, p) {
+            (true, Running(_)) => eprint!("\r\x1b[Kcodexmcp: {text}"),
+            (true, _) => eprintln!("\r\x1b[Kcodexmcp: {text}"),
+            (false, _) => eprintln!("codexmcp: {text}"),
+        }
+    })
 }
 
 /// What could not be saved (a session record, a log, a checkpoint), once each, on stderr:
@@ -210,9 +225,17 @@ impl Output {
             let mut v = serde_json::json!({"type": "turn.diff"});
             v["files"] = serde_json::to_value(&diff.files).unwrap_or_default();
             v["patch"] = diff.patch.clone().into();
+            if !diff.ignored.is_empty() {
+                v["ignored"] = serde_json::to_value(&diff.ignored).unwrap_or_default();
+            }
             self.write(&format!("{v}\n"));
-        } else if let Some(stat) = crate::present::diffstat(&diff.files) {
-            self.write(&stat);
+        } else {
+            if let Some(stat) = crate::present::diffstat(&diff.files) {
+                self.write(&stat);
+            }
+            if let Some(line) = crate::present::diff::ignored_summary(&diff.ignored) {
+                self.write(&line);
+            }
         }
         self.flush();
     }

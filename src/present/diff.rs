@@ -7,7 +7,7 @@
 //! files and Codex, so every line is sanitised here, and what a row keeps is bounded.
 
 use crate::engine::event::FileChange;
-use crate::session::checkpoint::{Change, Status, TurnDiff};
+use crate::session::checkpoint::{Change, IgnoredChange, Status, TurnDiff};
 use crate::text::{one_line, sanitize};
 
 /// Diff lines an event row keeps; the diff view (`/diff`) has the rest.
@@ -51,11 +51,68 @@ pub fn diffstat(files: &[Change]) -> Option<String> {
     Some(format!("{n} file{s} changed, +{added} -{removed}:\n{out}"))
 }
 
+/// What changed where ignore files say not to look, in one line:
+/// `changed in ignored paths (not checkpointed): node_modules/ (1,204 files), debug.log`.
+pub fn ignored_summary(ignored: &[IgnoredChange]) -> Option<String> {
+    if ignored.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = ignored
+        .iter()
+        .take(20)
+        .map(|c| {
+            let path = one_line(&c.path.display(), 200);
+            match (c.folder, c.files) {
+                (true, 0) => format!("{path}/"),
+                (true, 1) => format!("{path}/ (1 file)"),
+                (true, n) => format!("{path}/ ({} files)", thousands(n)),
+                (false, _) => path,
+            }
+        })
+        .collect();
+    let more = match ignored.len() {
+        n if n > 20 => format!(" and {} more", n - 20),
+        _ => String::new(),
+    };
+    Some(format!(
+        "changed in ignored paths (not checkpointed): {}{more}\n",
+        items.join(", ")
+    ))
+}
+
+/// How far a long checkpoint has got, in words: "checkpointing the working dir… 40,000 paths
+/// so far", then "checkpointed the working dir: 100,000 paths".
+pub fn checkpoint_progress(p: crate::session::CheckpointProgress) -> String {
+    use crate::session::CheckpointProgress::{Done, Running};
+    let paths = |n: u64| match n {
+        1 => "1 path".to_string(),
+        n => format!("{} paths", thousands(n)),
+    };
+    match p {
+        Running(n) => format!("checkpointing the working dir… {} so far", paths(n)),
+        Done(n) => format!("checkpointed the working dir: {}", paths(n)),
+    }
+}
+
+/// 1204 → "1,204".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A turn's diff as lines to show: the diffstat, a blank line, the sanitised patch; and the
 /// line where each file's part of the patch starts.
 pub fn diff_lines(diff: &TurnDiff) -> (Vec<String>, Vec<usize>) {
     let stat = diffstat(&diff.files).unwrap_or_else(|| "no changes\n".into());
     let mut lines: Vec<String> = stat.lines().map(str::to_string).collect();
+    lines.extend(ignored_summary(&diff.ignored).map(|l| l.trim_end().to_string()));
     lines.push(String::new());
     let mut starts = Vec::new();
     for (_, piece) in split(&diff.patch) {
@@ -129,6 +186,7 @@ pub fn from_unified(patch: &str) -> TurnDiff {
     TurnDiff {
         files,
         patch: patch.to_string(),
+        ignored: Vec::new(),
     }
 }
 

@@ -51,9 +51,7 @@ impl Store {
     /// The diff of a stored turn of `thread` (`at` from [`Store::turns`]).
     pub fn turn_diff(&self, thread: &str, at: &str) -> Result<TurnDiff> {
         let (before, after) = self.turn_states(thread, at)?;
-        let files = self.diff(&before, &after);
-        let patch = self.patch(&before, &after, &files);
-        Ok(TurnDiff { files, patch })
+        self.diff(&before, &after)
     }
 
     /// Turn `turn` of `thread` (1 the first, -1 the last): its 1-based number, how many there

@@ -10,6 +10,7 @@
 //! arrives, so an interrupted or crashed turn still leaves a resumable thread.
 
 pub mod checkpoint;
+mod checkpointing;
 pub mod git;
 mod history;
 mod manage;
@@ -28,6 +29,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::app_lists::CodexThread;
 use crate::engine::{ApprovalDecision, EngineConfig, EngineError, Usage};
+pub use checkpointing::CheckpointProgress;
 pub use record::{FLUSH_EVERY, LogEntry, Policy, Recorder, SessionRecord, now_ms, title_of};
 pub use store::Store;
 pub use turn::{SessionTurn, sanitise};
@@ -81,7 +83,12 @@ pub struct Session {
     /// Cancelled when the process is going away (a signal, a shutdown): checkpoint work on
     /// the working dir stops at once rather than finishing (see [`Session::stop_on`]).
     stop: tokio_util::sync::CancellationToken,
+    /// Told, once a second, how far a checkpoint that takes a while has got.
+    progress: Option<ProgressHook>,
 }
+
+/// A front end's way of showing a long checkpoint's progress.
+pub type ProgressHook = std::sync::Arc<dyn Fn(CheckpointProgress) + Send + Sync>;
 
 impl Session {
     /// A session on a new thread (started by its first turn).
@@ -112,8 +119,16 @@ impl Session {
             since_taken: None,
             pending_images: Vec::new(),
             stop: tokio_util::sync::CancellationToken::new(),
+            progress: None,
             store,
         }
+    }
+
+    /// Shows a long checkpoint's progress through `hook` (a large tree's first one takes
+    /// seconds).
+    pub fn on_progress(mut self, hook: ProgressHook) -> Self {
+        self.progress = Some(hook);
+        self
     }
 
     /// Stops the session's work on the working dir (a checkpoint of a huge tree) as soon as

@@ -8,9 +8,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use super::checkpoint::{Manifest, Store};
+use super::checkpoint::{Hash, Store};
 
 /// Files and bytes under a folder.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +35,9 @@ pub fn usage(store: &Store) -> Usage {
 pub fn prune(store: &Store, now_ms: u64, max_age_ms: u64) -> Result<Usage> {
     let before = usage(store);
     let manifests = store.root().join("manifests");
-    let mut keep: HashSet<String> = HashSet::new();
+    let mut keep: HashSet<Hash> = HashSet::new();
     let mut old = Vec::new();
+    let mut kept = Vec::new();
     walk(&manifests, &mut |p, _| {
         let at = p
             .file_name()
@@ -45,16 +46,23 @@ pub fn prune(store: &Store, now_ms: u64, max_age_ms: u64) -> Result<Usage> {
             .and_then(|ms| ms.parse::<u64>().ok());
         match at {
             Some(at) if now_ms.saturating_sub(at) > max_age_ms => old.push(p.to_path_buf()),
-            _ => {
-                if let Some(m) = std::fs::read(p)
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
-                {
-                    keep.extend(m.files.into_values().map(|e| e.hash));
-                }
-            }
+            _ => kept.push(p.to_path_buf()),
         }
     });
+    // Everything a remaining checkpoint needs stays; one that cannot be read stops the prune
+    // (its objects cannot be told apart from garbage).
+    for p in kept {
+        let name = p
+            .strip_prefix(&manifests)
+            .ok()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"));
+        let Some(name) = name else { continue };
+        let m = store
+            .load(name)?
+            .with_context(|| format!("checkpoint {name} vanished during the prune"))?;
+        store.reachable(&m, &mut keep)?;
+    }
     for p in old {
         std::fs::remove_file(&p)?;
     }
@@ -66,12 +74,12 @@ pub fn prune(store: &Store, now_ms: u64, max_age_ms: u64) -> Result<Usage> {
         if meta.modified().is_ok_and(|m| m > recent) {
             return;
         }
-        let hash: String = [p.parent().and_then(|d| d.file_name()), p.file_name()]
+        let hex: String = [p.parent().and_then(|d| d.file_name()), p.file_name()]
             .iter()
             .flatten()
             .filter_map(|s| s.to_str())
             .collect();
-        if !keep.contains(&hash) {
+        if Hash::from_hex(&hex).is_none_or(|h| !keep.contains(&h)) {
             unreferenced.push(p.to_path_buf());
         }
     });

@@ -12,14 +12,16 @@
 //! for a file that was not. A file the user changed *after* the turn would lose that work, so
 //! undo refuses and names it, unless forced.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
-use sha2::{Digest, Sha256};
 
 use super::Session;
-use super::checkpoint::{Entry, Kind, Manifest, RelPath, Store};
+use super::checkpoint::{Entry, Hash, Kind, Lookup, Manifest, RelPath, Store};
+
+/// A path before the turn, after it, and now.
+type Sides = (Option<Entry>, Option<Entry>, Option<Entry>);
 use super::workdir::{self, WorkDir};
 use crate::text::one_line;
 
@@ -61,17 +63,18 @@ pub fn restore(
     force: bool,
 ) -> Result<Undone, UndoError> {
     let now = store.snapshot(dir, Some(after))?;
-    let touched: BTreeSet<&RelPath> = before
-        .files
-        .keys()
-        .chain(after.files.keys())
-        .filter(|p| !same(before.files.get(*p), after.files.get(*p)))
-        .collect();
+    let mut now_at = Lookup::new(store, &now);
+    // What the turn changed: each path as it was before it, after it, and now.
+    let mut touched: BTreeMap<RelPath, Sides> = BTreeMap::new();
+    for c in store.changed(before, after)? {
+        let n = now_at.get(&c.path)?;
+        touched.insert(c.path, (c.before, c.after, n));
+    }
     if !force {
         let edited: Vec<RelPath> = touched
             .iter()
-            .filter(|p| !same(now.files.get(**p), after.files.get(**p)))
-            .map(|p| (*p).clone())
+            .filter(|(_, (_, a, n))| !same(n.as_ref(), a.as_ref()))
+            .map(|(p, _)| p.clone())
             .collect();
         if !edited.is_empty() {
             return Err(UndoError::EditedSince(edited));
@@ -81,22 +84,36 @@ pub fn restore(
         std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
     }
     let root = WorkDir::open(dir).map_err(anyhow::Error::from)?;
-    let mut done = Undone::default();
+    let mut done = Undone {
+        dirs: touched
+            .iter()
+            .filter(|(_, (b, _, n))| [b, n].into_iter().flatten().any(|e| e.kind == Kind::Dir))
+            .map(|(p, _)| p.clone())
+            .collect(),
+        ..Undone::default()
+    };
+    // Where an ignore file says not to look, nothing was recorded to put back.
+    let ignored = |(b, a, _): &Sides| [b, a].into_iter().flatten().any(|e| e.ignored);
+    for (path, _) in touched.iter().filter(|(_, s)| ignored(s)) {
+        done.failed
+            .push((path.clone(), super::checkpoint::IGNORED.to_string()));
+    }
+    touched.retain(|_, s| !ignored(s));
 
     // 1. What the turn made that was not there before (or is of another kind), deepest first.
     let mut gone: Vec<&RelPath> = touched
         .iter()
-        .copied()
-        .filter(|p| match (before.files.get(*p), now.files.get(*p)) {
+        .filter(|(_, (b, _, n))| match (b, n) {
             (_, None) => false,
             (None, Some(_)) => true,
             (Some(b), Some(n)) => b.kind != n.kind,
         })
+        .map(|(p, _)| p)
         .collect();
     gone.sort_by_key(|p| std::cmp::Reverse(p.depth()));
     for path in gone {
         match remove(&root, path) {
-            Ok(()) if !before.files.contains_key(path) => done.removed.push(path.clone()),
+            Ok(()) if touched[path].0.is_none() => done.removed.push(path.clone()),
             Ok(()) => {}
             Err(e) => done
                 .failed
@@ -107,7 +124,7 @@ pub fn restore(
     // 2. What it changed or took away, shallowest first; folder modes last, deepest first.
     let mut back: Vec<(&RelPath, &Entry)> = touched
         .iter()
-        .filter_map(|p| before.files.get(*p).map(|e| (*p, e)))
+        .filter_map(|(p, (b, _, _))| b.as_ref().map(|e| (p, e)))
         .collect();
     back.sort_by_key(|(p, _)| p.depth());
     let mut dirs = Vec::new();
@@ -136,19 +153,12 @@ pub fn restore(
     }
 
     // 3. Everything put back is read again and compared with its checkpoint.
-    done.dirs = touched
-        .iter()
-        .filter(|p| {
-            [before.files.get(**p), now.files.get(**p)]
-                .into_iter()
-                .flatten()
-                .any(|e| e.kind == Kind::Dir)
-        })
-        .map(|p| (*p).clone())
-        .collect();
     let restored = std::mem::take(&mut done.restored);
     for path in restored {
-        match verify(&root, &path, &before.files[&path]) {
+        let Some(entry) = touched.get(&path).and_then(|s| s.0.as_ref()) else {
+            continue;
+        };
+        match verify(&root, &path, entry) {
             Ok(()) => done.restored.push(path),
             Err(why) => done
                 .failed
@@ -223,10 +233,11 @@ fn put_back(store: &Store, root: &WorkDir, path: &RelPath, entry: &Entry) -> Res
         }
         Kind::File if !entry.stored => return Err(TOO_BIG.to_string()),
         Kind::File => {
+            let hash = entry.hash.ok_or("its content was not recorded")?;
             let bytes = store
-                .read(&entry.hash)
+                .read(&hash)
                 .map_err(|e| format!("its stored copy cannot be read ({e:#})"))?;
-            if sha256_hex(&bytes) != entry.hash {
+            if Hash::of(&bytes) != hash {
                 return Err("its stored copy is damaged".into());
             }
             parent.write_file(name, &bytes, entry.mode)
@@ -259,7 +270,7 @@ fn verify(root: &WorkDir, path: &RelPath, entry: &Entry) -> Result<(), String> {
             let bytes = workdir::read_capped(&mut file, st.st_size.max(0) as u64 + 1, &|| false)
                 .map_err(|e| workdir::describe(&e))?
                 .ok_or("it grew while it was read")?;
-            if sha256_hex(&bytes) != entry.hash {
+            if Some(Hash::of(&bytes)) != entry.hash {
                 return Err("its content differs".into());
             }
             (mode(st.st_mode) == entry.mode)
@@ -268,10 +279,6 @@ fn verify(root: &WorkDir, path: &RelPath, entry: &Entry) -> Result<(), String> {
         }
         _ => Err("it is not what was recorded".into()),
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    super::checkpoint::hex(&Sha256::digest(bytes))
 }
 
 impl Session {

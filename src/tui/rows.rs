@@ -169,7 +169,7 @@ impl Rows {
     /// the checkpoint diff (which also sees what commands wrote), and a row of its own sums
     /// up the whole turn. `cwd` turns the diff's relative paths into the rows' absolute ones.
     pub fn attach_diff(&mut self, run: u64, diff: &TurnDiff, cwd: &Path) {
-        if diff.files.is_empty() {
+        if diff.files.is_empty() && diff.ignored.is_empty() {
             return;
         }
         for row in self
@@ -202,6 +202,9 @@ impl Rows {
         let mut row = Row::new(run, String::new(), RowKind::FileChange, RowState::Ok, title);
         let stat = present::diffstat(&diff.files).unwrap_or_default();
         row.body = stat.lines().skip(1).map(|l| l.trim().to_string()).collect();
+        row.body.extend(
+            present::diff::ignored_summary(&diff.ignored).map(|l| l.trim_end().to_string()),
+        );
         row.files = diff
             .files
             .iter()

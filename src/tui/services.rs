@@ -58,6 +58,7 @@ impl TabServices {
         app_tx: &mpsc::Sender<Msg>,
     ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+        let session = session.map(|s| s.on_progress(progress_notices(tx.clone())));
         let out = app_tx.clone();
         tokio::spawn(async move {
             while let Some(msg) = rx.recv().await {
@@ -77,6 +78,21 @@ impl TabServices {
             conversation: Conversation::start(session, agent, tx),
         }
     }
+}
+
+/// A long checkpoint's progress as notices in the chat: when it starts taking a while (a
+/// large tree's first checkpoint), and when it is done — two lines, not one a second.
+fn progress_notices(tx: mpsc::Sender<Msg>) -> crate::session::ProgressHook {
+    use crate::session::CheckpointProgress::{Done, Running};
+    let said = std::sync::atomic::AtomicBool::new(false);
+    std::sync::Arc::new(move |p| {
+        let first = !said.swap(!matches!(p, Done(_)), std::sync::atomic::Ordering::Relaxed);
+        if matches!(p, Running(_)) && !first {
+            return;
+        }
+        let text = crate::present::diff::checkpoint_progress(p);
+        let _ = tx.try_send(Msg::Notice(text));
+    })
 }
 
 impl Services {

@@ -43,13 +43,11 @@ fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
     write(dir, "run.sh", "echo hi\n");
     write(dir, ".git/HEAD", "ref: refs/heads/main\n");
     let before = store.snapshot(dir, None).unwrap();
+    let recorded = store.entries(&before).unwrap();
     assert!(
-        !before
-            .files
-            .keys()
-            .any(|k| k.as_bytes().starts_with(b".git")),
+        !recorded.keys().any(|k| k.as_bytes().starts_with(b".git")),
         "{:?}",
-        before.files.keys()
+        recorded.keys()
     );
 
     write(dir, "edit.py", "a = 1\nb = 3\nc = 4\n");
@@ -61,7 +59,8 @@ fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
     std::os::unix::fs::symlink("/", dir.join("root")).unwrap();
     let after = store.snapshot(dir, Some(&before)).unwrap();
 
-    let changes = store.diff(&before, &after);
+    let diff = store.diff(&before, &after).unwrap();
+    let changes = diff.files;
     assert_eq!(changes.len(), 6, "{changes:#?}");
     assert_eq!(status(&changes, "edit.py"), Status::Modified);
     assert_eq!(status(&changes, "gone.txt"), Status::Deleted);
@@ -83,12 +82,12 @@ fn every_kind_of_change_is_found_with_line_counts_and_a_patch() {
     let edit = changes.iter().find(|c| c.path == "edit.py").unwrap();
     assert_eq!((edit.added, edit.removed), (2, 1));
     assert_eq!(
-        after.files[&rel("root")].link,
+        store.entries(&after).unwrap()[&rel("root")].link,
         Some(rel("/")),
         "recorded, not followed"
     );
 
-    let patch = store.patch(&before, &after, &changes);
+    let patch = diff.patch;
     assert!(patch.contains("--- a/edit.py\n+++ b/edit.py\n"), "{patch}");
     assert!(patch.contains("-b = 2\n+b = 3\n+c = 4\n"), "{patch}");
     assert!(patch.contains("--- a/gone.txt\n+++ /dev/null\n"), "{patch}");
@@ -118,7 +117,10 @@ fn a_same_size_edit_right_after_a_snapshot_is_seen() {
     let before = store.snapshot(work.path(), None).unwrap();
     std::fs::write(work.path().join("f"), "bbbb").unwrap();
     let after = store.snapshot(work.path(), Some(&before)).unwrap();
-    assert_eq!(status(&store.diff(&before, &after), "f"), Status::Modified);
+    assert_eq!(
+        status(&store.diff(&before, &after).unwrap().files, "f"),
+        Status::Modified
+    );
 }
 
 /// A file over the size cap is recorded by its status only (never read, so a sparse
@@ -136,17 +138,18 @@ fn big_files_are_recorded_by_status_only_and_pipes_are_never_opened() {
     )
     .unwrap();
     let before = store.snapshot(work.path(), None).unwrap();
-    let pipe = &before.files[&rel("pipe")];
+    let recorded = store.entries(&before).unwrap();
+    let pipe = &recorded[&rel("pipe")];
     assert_eq!(pipe.kind, Kind::Other, "{pipe:?}");
     assert!(pipe.note.as_deref().unwrap().contains("FIFO"), "{pipe:?}");
-    let big = &before.files[&rel("big.bin")];
-    assert!(!big.stored && big.hash.is_empty(), "{big:?}");
+    let big = &recorded[&rel("big.bin")];
+    assert!(!big.stored && big.hash.is_none(), "{big:?}");
     assert!(big.note.as_deref().unwrap().contains("size cap"), "{big:?}");
     write(work.path(), "big.bin", &"y".repeat(4096));
     let after = store.snapshot(work.path(), Some(&before)).unwrap();
-    let changes = store.diff(&before, &after);
-    assert_eq!(status(&changes, "big.bin"), Status::Modified);
-    let patch = store.patch(&before, &after, &changes);
+    let diff = store.diff(&before, &after).unwrap();
+    assert_eq!(status(&diff.files, "big.bin"), Status::Modified);
+    let patch = diff.patch;
     assert!(
         patch.contains("not checkpointed: big.bin (over the size cap (1024 bytes)"),
         "{patch}"
@@ -321,10 +324,16 @@ fn undo_restores_the_tree_byte_for_byte_and_refuses_to_lose_later_edits() {
     );
     assert!(done.failed.is_empty(), "{:?}", done.failed);
     let now = store.snapshot(dir, None).unwrap();
-    let state = |m: &codexmcp::session::checkpoint::Manifest| -> Vec<(RelPath, String, u32)> {
-        m.files
+    use codexmcp::session::checkpoint::{Hash, Kind, Manifest};
+    // Contents and modes (a folder's tree hash also holds its files' inodes and times).
+    let state = |m: &Manifest| -> Vec<(RelPath, Option<Hash>, u32)> {
+        let content =
+            |e: &codexmcp::session::checkpoint::Entry| e.hash.filter(|_| e.kind != Kind::Dir);
+        store
+            .entries(m)
+            .unwrap()
             .iter()
-            .map(|(p, e)| (p.clone(), e.hash.clone(), e.mode))
+            .map(|(p, e)| (p.clone(), content(e), e.mode))
             .collect()
     };
     assert_eq!(
@@ -445,8 +454,11 @@ fn prune_removes_old_checkpoints_and_unreferenced_contents() {
     }
     let before = usage(&store);
     let freed = prune(&store, now, 30 * day).unwrap();
-    assert_eq!(freed.files, 3, "two old manifests and the old content");
-    assert_eq!(usage(&store).files, before.files - 3);
+    assert_eq!(
+        freed.files, 4,
+        "two old manifests, the old content and the old folder's tree"
+    );
+    assert_eq!(usage(&store).files, before.files - 4);
     assert!(
         store
             .load(&format!("t/{}-after", 99 * day))
@@ -459,7 +471,8 @@ fn prune_removes_old_checkpoints_and_unreferenced_contents() {
             .unwrap()
             .is_none()
     );
-    let hash = &new.files[&rel("a.txt")].hash;
-    assert_eq!(store.read(hash).unwrap(), b"new content\n");
-    assert!(store.read(&old.files[&rel("a.txt")].hash).is_err());
+    let hash = store.entries(&new).unwrap()[&rel("a.txt")].hash.unwrap();
+    assert_eq!(store.read(&hash).unwrap(), b"new content\n");
+    let gone = store.entries(&old);
+    assert!(gone.is_err(), "its tree went with it");
 }

@@ -11,6 +11,7 @@ mod exec_real;
 mod export;
 mod habits;
 mod hostile;
+mod ignored;
 mod mcp;
 mod meters;
 mod parser;

@@ -24,6 +24,7 @@ fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
     a.update(Msg::TurnDiff {
         run: 0,
         diff: TurnDiff {
+        ignored: vec![],
         files: vec![
             Change {
                 path: "old.txt".into(),
@@ -153,6 +154,7 @@ fn a_file_change_row_expands_to_its_diff() {
                 Change { path: "log.txt".into(), status: Status::Created, added: 1, removed: 0, note: None },
                 Change { path: "snake.py".into(), status: Status::Created, added: 2, removed: 0, note: None },
             ],
+            ignored: vec![],
             patch: "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-# old\n+# snake game\n--- /dev/null\n+++ b/log.txt\n@@ -0,0 +1 @@\n+ran\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('red')\n".into(),
         },
     });
@@ -210,6 +212,7 @@ fn the_live_diff_follows_the_running_turn() {
     a.update(Msg::TurnDiff {
         run,
         diff: TurnDiff {
+            ignored: vec![],
             files: vec![Change {
                 path: "x.txt".into(),
                 status: Status::Created,

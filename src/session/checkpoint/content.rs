@@ -14,7 +14,7 @@ use std::io::{self, Read, Seek, Write};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use super::{SnapshotError, Store, hex};
+use super::{Hash, SnapshotError, Store};
 
 /// Files up to this size are read once, into memory.
 const INLINE: usize = 1 << 20;
@@ -23,7 +23,7 @@ const CHUNK: usize = 64 * 1024;
 /// What reading a file's content gave.
 pub(super) enum Taken {
     /// Stored under this hash.
-    Stored(String),
+    Stored(Hash),
     /// Bigger than the cap (it may have grown since its size was seen): not stored.
     OverCap,
     /// It changed between two readings: not stored.
@@ -65,7 +65,7 @@ impl Store {
                 }
             }
         }
-        let hash = hex(&hasher.finalize());
+        let hash = Hash::from_digest(hasher.finalize());
         if let Some(bytes) = head {
             self.put(&hash, &bytes)
                 .context("storing a checkpoint content")?;
@@ -82,7 +82,7 @@ impl Store {
     fn copy_in(
         &self,
         file: &mut File,
-        hash: &str,
+        hash: &Hash,
         chunk: &mut [u8],
         stop: &dyn Fn() -> bool,
     ) -> Result<Taken, SnapshotError> {
@@ -90,10 +90,8 @@ impl Store {
             return Ok(Taken::Failed(e));
         }
         let object = self.object(hash);
-        if let Some(parent) = object.parent() {
-            super::private_dir(parent)?;
-        }
-        let tmp = object.with_extension(format!("tmp{}", std::process::id()));
+        self.prefix_dir(hash)?;
+        let tmp = super::temp_beside(&object);
         let mut out = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
         let mut hasher = Sha256::new();
         let mut total = 0u64;
@@ -117,13 +115,13 @@ impl Store {
                     .into());
             }
         }
-        if hex(&hasher.finalize()) != hash {
+        if Hash::from_digest(hasher.finalize()) != *hash {
             return Ok(discard(&tmp, Taken::Changed));
         }
         std::fs::rename(&tmp, &object)
             .with_context(|| format!("writing {}", object.display()))
             .map_err(|e| discard(&tmp, SnapshotError::from(e)))?;
-        Ok(Taken::Stored(hash.to_string()))
+        Ok(Taken::Stored(*hash))
     }
 }
 

@@ -1,70 +1,88 @@
-//! Comparing two checkpoints: which files a turn created, changed, deleted, renamed or
-//! re-moded, with line counts and a unified patch for text.
+//! Comparing two checkpoints as a turn's diff: which files it created, changed, deleted,
+//! renamed or re-moded, with line counts and a unified patch for text, and what changed where
+//! ignore files say not to look.
 
-use super::{Change, Entry, Kind, Manifest, RelPath, Status, Store};
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use super::{Change, Entry, IgnoredChange, Kind, Manifest, RelPath, Status, Store, TurnDiff};
 
 impl Store {
-    /// What changed from `before` to `after` (files and links; folders only matter to undo),
-    /// with line counts for text on both sides.
-    pub fn diff(&self, before: &Manifest, after: &Manifest) -> Vec<Change> {
-        let content =
-            |m: &Manifest, p: &RelPath| m.files.get(p).filter(|e| e.kind != Kind::Dir).cloned();
-        let mut changes = Vec::new();
-        let mut created: Vec<&RelPath> = Vec::new();
-        for (path, new) in after.files.iter().filter(|(_, e)| e.kind != Kind::Dir) {
-            match content(before, path) {
-                None => created.push(path),
-                Some(old) if !old.same_content(new) => {
-                    let (added, removed) = self.line_counts(Some(&old), Some(new));
-                    changes.push(change(
-                        path,
-                        Status::Modified,
-                        (added, removed),
-                        note(&old, new),
-                    ));
-                }
-                Some(old) if old.mode != new.mode => changes.push(change(
-                    path,
-                    Status::ModeChanged {
-                        from: old.mode,
-                        to: new.mode,
-                    },
-                    (0, 0),
-                    None,
-                )),
-                Some(_) => {}
+    /// What changed from `before` to `after` (files and links; folders only matter to undo).
+    pub fn diff(&self, before: &Manifest, after: &Manifest) -> Result<TurnDiff> {
+        let mut sides: BTreeMap<RelPath, (Option<Entry>, Option<Entry>)> = BTreeMap::new();
+        let mut ignored = Vec::new();
+        for c in self.changed(before, after)? {
+            let is_ignored = |e: &Option<Entry>| e.as_ref().is_some_and(|e| e.ignored);
+            if is_ignored(&c.before) || is_ignored(&c.after) {
+                let now = c.after.as_ref().filter(|e| e.ignored);
+                ignored.push(IgnoredChange {
+                    folder: [&c.before, &c.after]
+                        .iter()
+                        .any(|e| e.as_ref().is_some_and(|e| e.kind == Kind::Dir)),
+                    files: now.filter(|e| e.kind == Kind::Dir).map_or(0, |e| e.size),
+                    path: c.path,
+                });
+                continue;
+            }
+            let content = |e: Option<Entry>| e.filter(|e| e.kind != Kind::Dir);
+            let (b, a) = (content(c.before), content(c.after));
+            if b.is_some() || a.is_some() {
+                sides.insert(c.path, (b, a));
             }
         }
-        let mut deleted: Vec<(&RelPath, &Entry)> = before
-            .files
-            .iter()
-            .filter(|(p, e)| e.kind != Kind::Dir && content(after, p).is_none())
-            .collect();
+        let mut files = Vec::new();
+        let mut created: Vec<&RelPath> = Vec::new();
+        let mut deleted: Vec<&RelPath> = Vec::new();
+        for (path, (b, a)) in &sides {
+            match (b, a) {
+                (None, Some(_)) => created.push(path),
+                (Some(_), None) => deleted.push(path),
+                (Some(old), Some(new)) if !old.same_content(new) => {
+                    let counts = self.line_counts(Some(old), Some(new));
+                    let note = new.note.clone().or_else(|| old.note.clone());
+                    files.push(change(path, Status::Modified, counts, note));
+                }
+                (Some(old), Some(new)) if old.mode != new.mode => {
+                    let status = Status::ModeChanged {
+                        from: old.mode,
+                        to: new.mode,
+                    };
+                    files.push(change(path, status, (0, 0), None));
+                }
+                _ => {}
+            }
+        }
         for path in created {
-            let new = &after.files[path];
+            let Some(new) = &sides[path].1 else { continue };
             // A deleted path with the same (known) content: a rename.
-            if let Some(i) = deleted
-                .iter()
-                .position(|(_, old)| new.known() && old.kind == new.kind && old.hash == new.hash)
-            {
-                let (from, _) = deleted.remove(i);
-                changes.push(change(
-                    path,
-                    Status::Renamed { from: from.clone() },
-                    (0, 0),
-                    None,
-                ));
+            let same = |p: &&RelPath| {
+                sides[*p]
+                    .0
+                    .as_ref()
+                    .is_some_and(|old| new.known() && old.kind == new.kind && old.hash == new.hash)
+            };
+            if let Some(i) = deleted.iter().position(same) {
+                let from = deleted.remove(i).clone();
+                files.push(change(path, Status::Renamed { from }, (0, 0), None));
                 continue;
             }
             let counts = self.line_counts(None, Some(new));
-            changes.push(change(path, Status::Created, counts, new.note.clone()));
+            files.push(change(path, Status::Created, counts, new.note.clone()));
         }
-        for (path, old) in deleted {
+        for path in deleted {
+            let Some(old) = &sides[path].0 else { continue };
             let counts = self.line_counts(Some(old), None);
-            changes.push(change(path, Status::Deleted, counts, old.note.clone()));
+            files.push(change(path, Status::Deleted, counts, old.note.clone()));
         }
-        changes.sort_by(|a, b| a.path.cmp(&b.path));
-        changes
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let patch = self.patch(&sides, &files);
+        Ok(TurnDiff {
+            files,
+            patch,
+            ignored,
+        })
     }
 
     /// The text of one side, if it is stored and looks like text.
@@ -75,7 +93,7 @@ impl Store {
         if e.kind != Kind::File || !e.stored {
             return None;
         }
-        let bytes = self.read(&e.hash).ok()?;
+        let bytes = self.read(e.hash.as_ref()?).ok()?;
         if bytes.contains(&0) {
             return None;
         }
@@ -100,16 +118,21 @@ impl Store {
 
     /// The unified diff of `changes` (text only; binary, linked and unrecorded files get one
     /// line each). Names are shown escaped, never raw.
-    pub fn patch(&self, before: &Manifest, after: &Manifest, changes: &[Change]) -> String {
+    fn patch(
+        &self,
+        sides: &BTreeMap<RelPath, (Option<Entry>, Option<Entry>)>,
+        changes: &[Change],
+    ) -> String {
         let mut out = String::new();
         for c in changes {
             let (old_path, old) = match &c.status {
                 Status::Created => (None, None),
-                Status::Renamed { from } => (Some(from), before.files.get(from)),
-                _ => (Some(&c.path), before.files.get(&c.path)),
+                Status::Renamed { from } => {
+                    (Some(from), sides.get(from).and_then(|s| s.0.as_ref()))
+                }
+                _ => (Some(&c.path), sides.get(&c.path).and_then(|s| s.0.as_ref())),
             };
-            let new = after.files.get(&c.path).filter(|e| e.kind != Kind::Dir);
-            let old = old.filter(|e| e.kind != Kind::Dir);
+            let new = sides.get(&c.path).and_then(|s| s.1.as_ref());
             let a = old_path.map_or("/dev/null".to_string(), |p| format!("a/{p}"));
             let b = if new.is_some() {
                 format!("b/{}", c.path)
@@ -136,11 +159,6 @@ impl Store {
         }
         out
     }
-}
-
-/// Why one side's content is unknown, if it is.
-fn note(old: &Entry, new: &Entry) -> Option<String> {
-    new.note.clone().or_else(|| old.note.clone())
 }
 
 fn change(

@@ -1,16 +1,18 @@
-//! Recording the working dir: one walk over folder handles, nothing followed, every failure
-//! kept with the path it belongs to.
+//! Recording the working dir: one walk over folder handles — folders in parallel, nothing
+//! followed — that writes one tree object per changed folder and keeps every failure with the
+//! path it belongs to. Memory is the folders being walked, not the tree.
 
 use std::io;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use rustix::fs::FileType;
-use sha2::{Digest, Sha256};
 
 use super::content::Taken;
-use super::{Entry, Kind, MAX_ENTRIES, Manifest, RelPath, Store, hex};
+use super::ignores::Ignores;
+use super::{Entry, Hash, IGNORED, Kind, MAX_ENTRIES, Manifest, RelPath, Store, Tree};
 use crate::session::workdir::{self, Dir, Stat, WorkDir};
 
 /// Why a snapshot did not finish.
@@ -23,21 +25,35 @@ pub enum SnapshotError {
     Failed(#[from] anyhow::Error),
 }
 
+/// How far a snapshot has got: paths seen so far (read from another thread to show progress).
+#[derive(Debug, Default)]
+pub struct Progress(AtomicU64);
+
+impl Progress {
+    pub fn seen(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Files counted at most in an ignored folder.
+const MAX_COUNTED: u64 = 1_000_000;
+
 impl Store {
     /// Records `dir` (a missing one as empty). Files unchanged since `previous` (see
     /// [`Entry::same_stat`]) keep their hash without being read.
     pub fn snapshot(&self, dir: &Path, previous: Option<&Manifest>) -> Result<Manifest> {
-        self.snapshot_until(dir, previous, &|| false)
+        self.snapshot_until(dir, previous, &|| false, &Progress::default())
             .map_err(|e| anyhow::anyhow!(e))
     }
 
     /// [`Store::snapshot`] that gives up with [`SnapshotError::Stopped`] soon after `stop`
-    /// says so (it is asked before each entry and each 64 KiB read).
+    /// says so (it is asked before each entry and each 64 KiB read), counting in `progress`.
     pub fn snapshot_until(
         &self,
         dir: &Path,
         previous: Option<&Manifest>,
-        stop: &dyn Fn() -> bool,
+        stop: &(dyn Fn() -> bool + Sync),
+        progress: &Progress,
     ) -> Result<Manifest, SnapshotError> {
         let taken_ns = now_ns();
         let root = match WorkDir::open(dir) {
@@ -45,9 +61,12 @@ impl Store {
             // A working dir the turn is about to create holds nothing yet: everything in it
             // afterwards is the turn's.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let root = self.put_tree(&Tree::default())?;
                 return Ok(Manifest {
+                    root,
                     taken_ns,
-                    ..Manifest::default()
+                    truncated: false,
+                    entries: 0,
                 });
             }
             Err(e) => {
@@ -57,107 +76,192 @@ impl Store {
             }
         };
         super::private_dir(&self.root.join("objects"))?;
-        let mut walk = Walk {
+        let walk = Walk {
             store: self,
-            previous,
+            root: dir,
             // Trusted only if last changed before the previous checkpoint began, less the
             // window a coarse file-system clock needs.
             trusted_before: previous.map_or(i64::MIN, |p| p.taken_ns.saturating_sub(self.racy_ns)),
             stop,
-            out: Manifest {
-                taken_ns,
-                ..Manifest::default()
-            },
+            progress,
+            truncated: AtomicBool::new(false),
         };
         let top = root
             .dir(&[])
             .with_context(|| format!("opening {}", dir.display()))?;
-        let mut pending: Vec<(Rc<Dir>, Option<Vec<u8>>, RelPath)> =
-            vec![(Rc::new(top), None, RelPath::default())];
-        while let Some((parent, name, rel)) = pending.pop() {
-            let here = match name {
-                None => parent,
-                Some(name) => match parent.dir(&name) {
-                    Ok(d) => Rc::new(d),
-                    Err(e) => {
-                        walk.unreadable(&rel, &e);
-                        continue;
-                    }
-                },
-            };
-            let names = match here.names() {
-                Ok(n) => n,
-                Err(e) if rel.is_empty() => {
-                    return Err(anyhow::Error::from(e)
-                        .context(format!("reading {}", dir.display()))
-                        .into());
-                }
-                Err(e) => {
-                    walk.unreadable(&rel, &e);
-                    continue;
-                }
-            };
-            for name in names {
-                if stop() {
-                    return Err(SnapshotError::Stopped);
-                }
-                if walk.out.files.len() == MAX_ENTRIES {
-                    walk.out.truncated = true;
-                    return Ok(walk.out);
-                }
-                let path = rel.join(&name);
-                if walk.entry(&here, &name, &path)? == Some(Kind::Dir) {
-                    pending.push((here.clone(), Some(name), path));
-                }
+        let before = previous
+            .map(|p| self.tree(&p.root))
+            .transpose()
+            .unwrap_or_else(|e| {
+                tracing::info!("the previous checkpoint cannot be read ({e:#}): reading all");
+                None
+            });
+        let rel = RelPath::default();
+        let hash = match walk.folder(
+            &top,
+            &rel,
+            before,
+            previous.map(|p| p.root),
+            &Ignores::default(),
+        )? {
+            Ok(h) => h,
+            Err(why) => {
+                return Err(anyhow::anyhow!("reading {}: {why}", dir.display()).into());
             }
-        }
-        Ok(walk.out)
+        };
+        let truncated = walk.truncated.load(Ordering::Relaxed);
+        Ok(Manifest {
+            root: if truncated {
+                self.put_tree(&Tree::default())?
+            } else {
+                hash
+            },
+            taken_ns,
+            truncated,
+            entries: progress.seen(),
+        })
     }
 }
 
 struct Walk<'a> {
     store: &'a Store,
-    previous: Option<&'a Manifest>,
+    root: &'a Path,
     trusted_before: i64,
-    stop: &'a dyn Fn() -> bool,
-    out: Manifest,
+    stop: &'a (dyn Fn() -> bool + Sync),
+    progress: &'a Progress,
+    truncated: AtomicBool,
 }
 
 impl Walk<'_> {
-    /// Records `name` in `dir` as `path`; returns its kind (a `.git` folder is not recorded).
+    /// Records the folder `dir` (`rel` below the root) and everything in it, its subfolders in
+    /// parallel; the hash of its tree object, or why it could not be listed.
+    fn folder(
+        &self,
+        dir: &Dir,
+        rel: &RelPath,
+        before: Option<std::sync::Arc<Tree>>,
+        before_hash: Option<Hash>,
+        ignores: &Ignores,
+    ) -> Result<Result<Hash, String>, SnapshotError> {
+        let names = match dir.names() {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(workdir::describe(&e))),
+        };
+        let ignores = match self.store.include_ignored {
+            true => ignores.clone(),
+            false => ignores.enter(dir, rel, self.root, &names),
+        };
+        let mut entries: Vec<(Vec<u8>, Entry)> = Vec::with_capacity(names.len());
+        for name in names {
+            if (self.stop)() {
+                return Err(SnapshotError::Stopped);
+            }
+            if self.progress.0.fetch_add(1, Ordering::Relaxed) >= MAX_ENTRIES {
+                self.truncated.store(true, Ordering::Relaxed);
+                return Ok(Ok(Hash([0; 32])));
+            }
+            let path = rel.join(&name);
+            let old = before.as_ref().and_then(|t| t.get(&name));
+            if let Some(e) = self.entry(dir, &name, &path, old, &ignores)? {
+                entries.push((name, e));
+            }
+        }
+        let subfolders: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].1.kind == Kind::Dir && !entries[i].1.ignored)
+            .collect();
+        let done: Vec<(usize, Result<Hash, String>)> = subfolders
+            .par_iter()
+            .map(|&i| {
+                let name = &entries[i].0;
+                let child = match dir.dir(name) {
+                    Ok(c) => c,
+                    Err(e) => return Ok((i, Err(workdir::describe(&e)))),
+                };
+                let old_hash = before
+                    .as_ref()
+                    .and_then(|t| t.get(name))
+                    .filter(|e| e.kind == Kind::Dir)
+                    .and_then(|e| e.hash);
+                let old = old_hash.and_then(|h| self.store.tree(&h).ok());
+                let path = rel.join(name);
+                Ok((i, self.folder(&child, &path, old, old_hash, &ignores)?))
+            })
+            .collect::<Result<_, SnapshotError>>()?;
+        for (i, result) in done {
+            match result {
+                Ok(h) => entries[i].1.hash = Some(h),
+                Err(why) => entries[i].1.note = Some(format!("its contents: {why}")),
+            }
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let bytes = Tree { entries }.encode();
+        let hash = Hash::of(&bytes);
+        if before_hash != Some(hash) {
+            self.store
+                .put(&hash, &bytes)
+                .context("storing a checkpoint tree")?;
+        }
+        Ok(Ok(hash))
+    }
+
+    /// Records `name` in `dir` as `path` (`.git` is not recorded); `old` is its last record.
     fn entry(
-        &mut self,
+        &self,
         dir: &Dir,
         name: &[u8],
         path: &RelPath,
-    ) -> Result<Option<Kind>, SnapshotError> {
+        old: Option<&Entry>,
+        ignores: &Ignores,
+    ) -> Result<Option<Entry>, SnapshotError> {
         let st = match dir.stat(name) {
             Ok(st) => st,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None), // gone meanwhile
             Err(e) => {
-                let mut entry = blank(Kind::Other);
+                let mut entry = Entry::blank(Kind::Other);
                 entry.note = Some(workdir::describe(&e));
-                self.out.files.insert(path.clone(), entry);
-                return Ok(None);
+                return Ok(Some(entry));
             }
         };
         let mut entry = from_stat(&st);
+        if entry.kind == Kind::Dir && name == b".git" {
+            return Ok(None);
+        }
+        if !self.store.include_ignored && ignores.ignored(path, entry.kind == Kind::Dir) {
+            return Ok(Some(self.ignored(dir, name, entry, old)));
+        }
         match entry.kind {
-            Kind::Dir if name == b".git" => return Ok(None),
             Kind::Dir => {}
             Kind::Link => match dir.read_link(name) {
                 Ok(target) => {
-                    entry.hash = hex(&Sha256::digest(&target));
+                    entry.hash = Some(Hash::of(&target));
                     entry.link = Some(RelPath::new(target));
                 }
                 Err(e) => entry.note = Some(workdir::describe(&e)),
             },
-            Kind::File => entry = self.file(dir, name, path, entry)?,
+            Kind::File => entry = self.file(dir, name, entry, old)?,
             Kind::Other => entry.note = Some(special(&st).into()),
         }
-        let kind = entry.kind;
-        self.out.files.insert(path.clone(), entry);
-        Ok(Some(kind))
+        Ok(Some(entry))
+    }
+
+    /// A path an ignore file matches: its status only; a folder gets the number of files in
+    /// it, counted again only when its own status changed.
+    fn ignored(&self, dir: &Dir, name: &[u8], mut entry: Entry, old: Option<&Entry>) -> Entry {
+        entry.ignored = true;
+        entry.note = Some(IGNORED.into());
+        if entry.kind == Kind::Dir {
+            let same = old.filter(|o| {
+                o.ignored
+                    && o.kind == Kind::Dir
+                    && (o.mtime_ns, o.ctime_ns, o.ino, o.dev)
+                        == (entry.mtime_ns, entry.ctime_ns, entry.ino, entry.dev)
+            });
+            entry.size = match same {
+                Some(o) => o.size,
+                None => dir.dir(name).map_or(0, |d| count_files(d, self.stop)),
+            };
+        }
+        entry
     }
 
     /// A regular file: its earlier record when its status says it is unchanged, else read
@@ -166,14 +270,14 @@ impl Walk<'_> {
         &self,
         dir: &Dir,
         name: &[u8],
-        path: &RelPath,
         seen: Entry,
+        old: Option<&Entry>,
     ) -> Result<Entry, SnapshotError> {
-        let trusted = self.previous.and_then(|p| p.files.get(path)).filter(|old| {
-            old.same_stat(&seen)
+        let trusted = old.filter(|old| {
+            !old.ignored
+                && old.same_stat(&seen)
                 && old.mtime_ns < self.trusted_before
                 && old.ctime_ns < self.trusted_before
-                && (!old.stored || self.store.has(&old.hash))
         });
         if let Some(old) = trusted {
             return Ok(old.clone());
@@ -194,7 +298,7 @@ impl Walk<'_> {
         let mut entry = from_stat(&st);
         match self.store.take_in(&mut file, self.stop)? {
             Taken::Stored(hash) => {
-                entry.hash = hash;
+                entry.hash = Some(hash);
                 entry.stored = true;
             }
             Taken::OverCap => return Ok(over_cap(entry, cap)),
@@ -203,13 +307,41 @@ impl Walk<'_> {
         }
         Ok(entry)
     }
+}
 
-    /// A folder that could not be opened or listed: recorded, its contents unknown.
-    fn unreadable(&mut self, path: &RelPath, e: &io::Error) {
-        if let Some(entry) = self.out.files.get_mut(path) {
-            entry.note = Some(format!("its contents: {}", workdir::describe(e)));
+/// Files in a folder and below (links not followed), from the directory listings alone; at
+/// most [`MAX_COUNTED`]. A folder is opened only when its turn comes (a wide tree must not
+/// hold a handle per folder).
+fn count_files(top: Dir, stop: &(dyn Fn() -> bool + Sync)) -> u64 {
+    let mut count = 0u64;
+    let mut pending: Vec<(std::rc::Rc<Dir>, Option<Vec<u8>>)> = vec![(std::rc::Rc::new(top), None)];
+    while let Some((parent, name)) = pending.pop() {
+        if count >= MAX_COUNTED || stop() {
+            break;
+        }
+        let here = match name {
+            None => parent,
+            Some(n) => match parent.dir(&n) {
+                Ok(d) => std::rc::Rc::new(d),
+                Err(_) => continue,
+            },
+        };
+        let Ok(names) = here.typed_names() else {
+            continue;
+        };
+        for (name, is_dir) in names {
+            let folder = is_dir.unwrap_or_else(|| {
+                here.stat(&name)
+                    .is_ok_and(|s| workdir::kind_of(&s) == FileType::Directory)
+            });
+            if folder {
+                pending.push((here.clone(), Some(name)));
+            } else {
+                count += 1;
+            }
         }
     }
+    count.min(MAX_COUNTED)
 }
 
 fn over_cap(mut entry: Entry, cap: u64) -> Entry {
@@ -225,24 +357,6 @@ fn over_cap(mut entry: Entry, cap: u64) -> Entry {
     entry
 }
 
-fn blank(kind: Kind) -> Entry {
-    Entry {
-        kind,
-        mode: 0,
-        size: 0,
-        mtime_ns: 0,
-        ctime_ns: 0,
-        ino: 0,
-        dev: 0,
-        uid: 0,
-        gid: 0,
-        hash: String::new(),
-        stored: false,
-        link: None,
-        note: None,
-    }
-}
-
 // `stat` fields are `c_long`/`c_ulong` of whatever width the architecture has: the casts are
 // no-ops here, not on every target.
 #[allow(clippy::unnecessary_cast)]
@@ -253,7 +367,7 @@ fn from_stat(st: &Stat) -> Entry {
         FileType::Directory => Kind::Dir,
         _ => Kind::Other,
     };
-    let mut e = blank(kind);
+    let mut e = Entry::blank(kind);
     e.mode = if kind == Kind::Link {
         0
     } else {

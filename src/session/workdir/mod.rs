@@ -112,6 +112,24 @@ impl Dir {
         Ok(out)
     }
 
+    /// The names in the folder with whether each is a folder, as the directory itself says
+    /// (no status call; `None` where the file system does not say).
+    pub fn typed_names(&self) -> io::Result<Vec<(Vec<u8>, Option<bool>)>> {
+        let mut out = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&self.fd)? {
+            let entry = entry?;
+            let name = entry.file_name().to_bytes();
+            if name != b"." && name != b".." {
+                let is_dir = match entry.file_type() {
+                    FileType::Unknown => None,
+                    t => Some(t == FileType::Directory),
+                };
+                out.push((name.to_vec(), is_dir));
+            }
+        }
+        Ok(out)
+    }
+
     /// The folder's own status.
     pub fn status(&self) -> io::Result<Stat> {
         Ok(rustix::fs::fstat(&self.fd)?)

@@ -3,7 +3,8 @@
 //! renames, deletes, folder↔file↔link swaps, links to outside, mode changes), a checkpoint
 //! before, a checkpoint after and undo give back the tree exactly (names, contents, modes,
 //! link targets), and a folder outside the working dir is never touched. Half the cases run the
-//! gateway's one-component walk instead of `openat2`.
+//! gateway's one-component walk instead of `openat2`; half checkpoint with `include_ignored`
+//! over a tree with a `.gitignore` (the others have no ignore file).
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -299,12 +300,18 @@ proptest! {
         nodes in tree(),
         ops in prop::collection::vec(op(), 1..8),
         walk in any::<bool>(),
+        include_ignored in any::<bool>(),
     ) {
         let w = World::new();
         w.build(&w.root, &nodes);
+        if include_ignored {
+            // Ignore rules that match some of what is there: with `include_ignored` they
+            // change nothing.
+            std::fs::write(w.root.join(".gitignore"), "a\n*.txt\n-x/\n").unwrap();
+        }
         let original = World::read(&w.root);
         let outside = World::read(&w.outside);
-        let store = Store::at(&w.state);
+        let store = Store::at(&w.state).with_ignored(include_ignored);
         let run = || {
             let before = store.snapshot(&w.root, None).unwrap();
             w.turn(&ops);
