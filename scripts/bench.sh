@@ -8,6 +8,7 @@
 #   6. checkpoints of the working dir: 100 / 10,000 / 100,000 files (goal: <= 100 ms for
 #      10,000 unchanged)
 #   7. SIGINT / SIGTERM while a checkpoint is busy: how long exec takes to exit (goal: < 1 s)
+#   8. a whole exec turn vs `git status` on 10,000 / 100,000-file trees (scripts/bench-checkpoint.sh)
 # Prints medians and ratios. BENCH_RUNS (default 10) sets the runs per variant.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -100,6 +101,7 @@ echo "First token to first visible cell, exec vs app-server (real Codex, scripte
 cargo run --release --quiet --example first_token -- "${BENCH_RUNS:-10}"
 
 cargo bench --quiet --bench checkpoint
+scripts/bench-checkpoint.sh
 
 # 7. A signal while a checkpoint is busy: how long exec takes to exit (goal: under 1 s). A
 #    64 GiB sparse file under a cap raised to 100 GiB keeps the checkpoint before the turn
