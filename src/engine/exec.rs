@@ -129,7 +129,7 @@ struct Seen {
 }
 
 impl Run {
-    async fn drive(self, mut child: Child) -> TurnOutcome {
+    async fn drive(mut self, mut child: Child) -> TurnOutcome {
         let pid = child.id();
         if let Some(mut stdin) = child.stdin.take() {
             let prompt = self.spec.prompt.clone();
@@ -195,7 +195,7 @@ impl Run {
                 child.wait().await.ok()
             }
         };
-        procs::kill_marked(&self.reap.0);
+        self.reap.sweep_soon();
         let stderr = match stderr_task {
             Some(t) => tokio::time::timeout(GRACE, t)
                 .await

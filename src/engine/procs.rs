@@ -79,9 +79,25 @@ pub fn interrupt(pid: u32) {
 /// torn down without finishing (runtime shutdown, panic).
 pub struct ReapOnDrop(pub String);
 
+impl ReapOnDrop {
+    /// Kills what the run left behind on a blocking thread, off the caller's path (a sweep
+    /// reads every process's environment), twice: a process forked during the first sweep is
+    /// caught by the second. The drop then has nothing left to do. The runtime's shutdown
+    /// waits for it.
+    pub fn sweep_soon(&mut self) {
+        let marker = std::mem::take(&mut self.0);
+        tokio::task::spawn_blocking(move || {
+            kill_marked(&marker);
+            kill_marked(&marker);
+        });
+    }
+}
+
 impl Drop for ReapOnDrop {
     fn drop(&mut self) {
-        kill_marked(&self.0);
+        if !self.0.is_empty() {
+            kill_marked(&self.0);
+        }
     }
 }
 

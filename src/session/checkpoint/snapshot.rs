@@ -169,24 +169,32 @@ impl Walk<'_> {
         let subfolders: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].1.kind == Kind::Dir && !entries[i].1.ignored)
             .collect();
-        let done: Vec<(usize, Result<Hash, String>)> = subfolders
-            .par_iter()
-            .map(|&i| {
-                let name = &entries[i].0;
-                let child = match dir.dir(name) {
-                    Ok(c) => c,
-                    Err(e) => return Ok((i, Err(workdir::describe(&e)))),
-                };
-                let old_hash = before
-                    .as_ref()
-                    .and_then(|t| t.get(name))
-                    .filter(|e| e.kind == Kind::Dir)
-                    .and_then(|e| e.hash);
-                let old = old_hash.and_then(|h| self.store.tree(&h).ok());
-                let path = rel.join(name);
-                Ok((i, self.folder(&child, &path, old, old_hash, &ignores)?))
-            })
-            .collect::<Result<_, SnapshotError>>()?;
+        let visit = |&i: &usize| {
+            let name = &entries[i].0;
+            let child = match dir.dir(name) {
+                Ok(c) => c,
+                Err(e) => return Ok((i, Err(workdir::describe(&e)))),
+            };
+            let old_hash = before
+                .as_ref()
+                .and_then(|t| t.get(name))
+                .filter(|e| e.kind == Kind::Dir)
+                .and_then(|e| e.hash);
+            let old = old_hash.and_then(|h| self.store.tree(&h).ok());
+            let path = rel.join(name);
+            Ok((i, self.folder(&child, &path, old, old_hash, &ignores)?))
+        };
+        // A thread pool costs more to start than a folder with one subfolder takes to walk.
+        let done: Vec<(usize, Result<Hash, String>)> = match subfolders.len() {
+            0 | 1 => subfolders
+                .iter()
+                .map(visit)
+                .collect::<Result<_, SnapshotError>>()?,
+            _ => subfolders
+                .par_iter()
+                .map(visit)
+                .collect::<Result<_, SnapshotError>>()?,
+        };
         for (i, result) in done {
             match result {
                 Ok(h) => entries[i].1.hash = Some(h),
