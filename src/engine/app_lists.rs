@@ -23,14 +23,8 @@ pub struct CodexThread {
 
 /// Codex's threads, newest first.
 pub async fn threads(cfg: &EngineConfig) -> Vec<CodexThread> {
-    let Backend::AppServer(backend) = &cfg.backend else {
-        return Vec::new();
-    };
-    let Ok(server) = backend.get(cfg).await else {
-        return Vec::new();
-    };
     let params = json!({"limit": 100, "sourceKinds": ["cli", "vscode", "exec", "appServer"]});
-    let Ok(r) = server.request("thread/list", params).await else {
+    let Some(r) = ask(cfg, "thread/list", params).await else {
         return Vec::new();
     };
     r["data"]
@@ -60,16 +54,8 @@ pub async fn threads(cfg: &EngineConfig) -> Vec<CodexThread> {
 
 /// The enabled skills Codex sees for `cwd`.
 pub async fn skills(cfg: &EngineConfig, cwd: &Path) -> Vec<Skill> {
-    let Backend::AppServer(backend) = &cfg.backend else {
-        return Vec::new();
-    };
-    let Ok(server) = backend.get(cfg).await else {
-        return Vec::new();
-    };
-    let Ok(r) = server
-        .request("skills/list", json!({"cwds": [cwd.display().to_string()]}))
-        .await
-    else {
+    let params = json!({"cwds": [cwd.display().to_string()]});
+    let Some(r) = ask(cfg, "skills/list", params).await else {
         return Vec::new();
     };
     r["data"]
@@ -106,13 +92,7 @@ pub struct CodexModel {
 /// The models Codex offers on this account and provider; empty when it cannot say (not the
 /// app-server backend, or the request failed).
 pub async fn models(cfg: &EngineConfig) -> Vec<CodexModel> {
-    let Backend::AppServer(backend) = &cfg.backend else {
-        return Vec::new();
-    };
-    let Ok(server) = backend.get(cfg).await else {
-        return Vec::new();
-    };
-    let Ok(r) = server.request("model/list", json!({})).await else {
+    let Some(r) = ask(cfg, "model/list", json!({})).await else {
         return Vec::new();
     };
     r["data"]
@@ -160,17 +140,20 @@ pub async fn archive_thread(cfg: &EngineConfig, thread: &str) -> bool {
 
 /// One request on the app-server, if that is the backend; whether it succeeded.
 async fn request(cfg: &EngineConfig, method: &str, params: serde_json::Value) -> bool {
+    ask(cfg, method, params).await.is_some()
+}
+
+/// One request on the app-server, if that is the backend; its answer, or `None` (logged).
+async fn ask(
+    cfg: &EngineConfig,
+    method: &str,
+    params: serde_json::Value,
+) -> Option<serde_json::Value> {
     let Backend::AppServer(backend) = &cfg.backend else {
-        return false;
+        return None;
     };
-    let Ok(server) = backend.get(cfg).await else {
-        return false;
-    };
-    match server.request(method, params).await {
-        Ok(_) => true,
-        Err(e) => {
-            tracing::info!("{method}: {e}");
-            false
-        }
-    }
+    let server = backend.get(cfg).await.ok()?;
+    let answer = server.request(method, params).await;
+    backend.done(server, cfg).await;
+    answer.map_err(|e| tracing::info!("{method}: {e}")).ok()
 }

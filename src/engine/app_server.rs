@@ -4,7 +4,7 @@
 //! [`AppServer`] owns the child and one reader task. Responses are matched to pending requests
 //! by id; notifications and the server's own requests are routed to the turn that owns their
 //! `threadId`. A server request nobody claims is answered with an error at once — a pending
-//! one would block Codex's turn. [`Backend`] restarts the server lazily when it died, so a
+//! one would block Codex's turn. [`Handle`] restarts the server lazily when it died, so a
 //! crash costs one failed turn, never the app. After an interrupt, processes the server started
 //! for the turn (background terminals, which `turn/interrupt` leaves running) are killed by
 //! the run marker, sparing the server itself.
@@ -25,6 +25,8 @@ use super::EngineConfig;
 use super::error::EngineError;
 use super::jsonl::LineReader;
 use super::procs::{self, MARKER_VAR};
+
+pub use super::app_handle::Handle;
 
 /// A message from the server for one thread.
 #[derive(Debug)]
@@ -327,39 +329,5 @@ impl Drop for AppServer {
             let _ = child.start_kill();
         }
         procs::kill_marked(&self.marker);
-    }
-}
-
-/// The backend handle kept in `EngineConfig`: starts the server on first use and again after
-/// it died.
-#[derive(Default)]
-pub struct Handle {
-    server: tokio::sync::Mutex<Option<Arc<AppServer>>>,
-}
-
-impl std::fmt::Debug for Handle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("app_server::Handle")
-    }
-}
-
-impl Handle {
-    pub async fn get(&self, config: &EngineConfig) -> Result<Arc<AppServer>, EngineError> {
-        let mut slot = self.server.lock().await;
-        if let Some(s) = slot.as_ref().filter(|s| !s.is_gone()) {
-            return Ok(s.clone());
-        }
-        let server = AppServer::start(config).await?;
-        *slot = Some(server.clone());
-        Ok(server)
-    }
-
-    /// Closes the server on exit: its stdin closes (which ends it and the commands it
-    /// started), and the child is reaped (bounded).
-    pub async fn close(&self) {
-        let server = self.server.lock().await.take();
-        if let Some(server) = server {
-            server.shutdown().await;
-        }
     }
 }

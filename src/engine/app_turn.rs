@@ -135,19 +135,30 @@ impl Run {
     }
 
     async fn drive(mut self, backend: Arc<Handle>) -> TurnOutcome {
-        let wanted = self.spec.resume.clone();
+        let began = Instant::now();
         let server = match backend.get(&self.config).await {
             Ok(s) => s,
-            Err(e) => return self.fail(e, wanted).await,
+            Err(e) => return self.fail(e, self.spec.resume.clone()).await,
         };
+        let ready = began.elapsed();
+        let outcome = self.drive_on(&server).await;
+        let ended = began.elapsed();
+        backend.done(server, &self.config).await;
+        tracing::info!(thread = ?outcome.thread_id, status = ?outcome.status, "app-server turn finished");
+        tracing::debug!(?ready, ?ended, done = ?began.elapsed(), "app-server turn");
+        outcome
+    }
+
+    async fn drive_on(&mut self, server: &Arc<AppServer>) -> TurnOutcome {
+        let wanted = self.spec.resume.clone();
         let mut params = self.thread_params();
         let started = match &wanted {
             Some(id) => {
                 params["threadId"] = json!(id);
                 params["excludeTurns"] = json!(true);
-                self.start_request(&server, "thread/resume", params).await
+                self.start_request(server, "thread/resume", params).await
             }
-            None => self.start_request(&server, "thread/start", params).await,
+            None => self.start_request(server, "thread/start", params).await,
         };
         let thread = match started {
             Start::Done(r) => r["thread"]["id"].as_str().unwrap_or_default().to_string(),
@@ -161,6 +172,7 @@ impl Run {
                 return self.fail(err, wanted).await;
             }
         };
+        tracing::debug!(%thread, "app-server thread loaded");
         let _ = self
             .tx
             .send(CodexEvent::ThreadStarted {
@@ -171,7 +183,7 @@ impl Run {
         let input = user_input(&self.spec.prompt, &self.spec.images, &self.config.cwd);
         let turn_id = match self
             .start_request(
-                &server,
+                server,
                 "turn/start",
                 json!({"threadId": thread, "input": input}),
             )
@@ -221,7 +233,7 @@ impl Run {
                             }
                         }
                         Incoming::Request { id, method, params } => {
-                            self.on_request(&server, id, &method, &params, &changes, &mut waiting).await;
+                            self.on_request(server, id, &method, &params, &changes, &mut waiting).await;
                         }
                     }
                 }
@@ -234,14 +246,14 @@ impl Run {
                 }
                 Some(text) = self.steers.recv(), if deadline.is_none() => {
                     let input = user_input(&text, &[], &self.config.cwd);
-                    steer(&server, &thread, &turn_id, input, self.tx.clone());
+                    steer(server, &thread, &turn_id, input, self.tx.clone());
                 }
                 _ = self.cancel.cancelled(), if deadline.is_none() => {
-                    deadline = Some(interrupt(&server, &thread, &turn_id));
+                    deadline = Some(interrupt(server, &thread, &turn_id));
                 }
                 _ = sleep_until(idle_at), if deadline.is_none() && idle_at.is_some() => {
                     stop_reason = self.config.idle_timeout.map(EngineError::IdleTimeout);
-                    deadline = Some(interrupt(&server, &thread, &turn_id));
+                    deadline = Some(interrupt(server, &thread, &turn_id));
                 }
                 _ = sleep_until(deadline), if deadline.is_some() => break false,
                 _ = server.gone.cancelled() => break true,

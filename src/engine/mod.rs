@@ -8,6 +8,7 @@
 //! The turn's task is the single owner of the Codex child process; dropping the `Turn`
 //! interrupts it, and no process outlives it (see [`procs`]).
 
+pub mod app_handle;
 pub mod app_lists;
 pub mod app_server;
 pub mod app_server_events;

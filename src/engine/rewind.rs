@@ -30,6 +30,12 @@ async fn revert(
     thread: &str,
 ) -> Result<String, EngineError> {
     let server = handle.get(cfg).await?;
+    let reverted = revert_on(&server, thread).await;
+    handle.done(server, cfg).await;
+    reverted
+}
+
+async fn revert_on(server: &app_server::AppServer, thread: &str) -> Result<String, EngineError> {
     let fail = |what: &str, e: String| EngineError::Rewind(format!("{what}: {e}"));
     server
         .request(
