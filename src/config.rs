@@ -109,6 +109,10 @@ pub struct McpServerFile {
     pub max_sandbox: Option<SandboxMode>,
     pub allow_cwd: Vec<PathBuf>,
     pub allow_config: Vec<String>,
+    /// The tools to serve (default: all).
+    pub tools: Vec<String>,
+    /// Keep threads loaded between calls (`--hold-threads`).
+    pub hold_threads: Option<bool>,
 }
 
 impl FileConfig {
@@ -218,6 +222,8 @@ pub fn load_dotenv() {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub backend: BackendKind,
+    /// The backend was chosen (flag or config.toml), not defaulted.
+    pub backend_set: bool,
     pub codex_bin: Option<PathBuf>,
     pub cwd: PathBuf,
     pub sandbox: SandboxMode,
@@ -254,6 +260,7 @@ impl Settings {
         overrides.extend(opts.config.iter().cloned());
         Self {
             backend: pick(&opts.backend, &file.backend).unwrap_or(BackendKind::Exec),
+            backend_set: opts.backend.is_some() || file.backend.is_some(),
             codex_bin: pick(&opts.codex_bin, &file.codex_bin),
             cwd: pick(&opts.cd, &file.cd).unwrap_or_else(|| PathBuf::from(DEFAULT_CWD)),
             sandbox: pick(&opts.sandbox, &file.sandbox).unwrap_or(DEFAULT_SANDBOX),

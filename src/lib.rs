@@ -134,15 +134,7 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run_tui(&settings, &file, opts).await
         }
-        Some(Command::McpServer(args)) => {
-            match mcp_server::Limits::resolve(&args, &file.mcp_server, &settings) {
-                Ok(limits) => mcp_server::run(&settings, limits).await,
-                Err(e) => {
-                    eprintln!("codexmcp mcp-server: {e}");
-                    cli::EXIT_USAGE
-                }
-            }
-        }
+        Some(Command::McpServer(args)) => mcp_server::run(&settings, &args, &file.mcp_server).await,
     }
 }
 

@@ -1,44 +1,54 @@
-//! `codexmcp mcp-server`: the `codex` / `codex-reply` tools that Codex 0.154 removed, served
-//! over stdio with rmcp, on any Codex version.
+//! `codexmcp mcp-server`: the way any agent delegates to Codex — the `codex` / `codex-reply`
+//! tools that Codex 0.154 removed, plus `codex-sessions`, `codex-diff` and `codex-undo`, on any
+//! Codex version, over stdio or streamable HTTP (`--listen`, see `http`).
 //!
-//! Names, input schemas and `outputSchema` match Codex 0.153's server, so existing clients
-//! (the OpenAI Agents SDK's `MCPServerStdio`, MCP Inspector, IDE configs) keep working. While
-//! a call runs, every Codex event goes out as a `codex/event` notification (and as an MCP
-//! progress notification when the client asked for progress). Better than the original:
-//! `codex-reply` resumes any stored thread, also after a restart; calls on different threads
-//! run concurrently; a second call on a busy thread fails at once with a clear message; and
-//! `notifications/cancelled` interrupts the turn, leaving the thread resumable. Logs go to the
-//! log file; stdout is the protocol.
+//! Names, input schemas and result shape of `codex` / `codex-reply` match Codex 0.153's server,
+//! so existing clients (the OpenAI Agents SDK's `MCPServerStdio`, MCP Inspector, IDE configs)
+//! keep working; results gain `usage` and `changedFiles`. Warm by default: every call runs on
+//! one long-lived `codex app-server` (a follow-up is a request, not a process), which lets go
+//! of each thread when its call ends, so the TUI or `exec` can continue it. While a call runs,
+//! every Codex event goes out as a `codex/event` notification (and as progress when the client
+//! asked for it); approval requests become elicitations when the client can answer them.
+//! `codex-reply` resumes any stored thread within the limits, also after a restart; calls on
+//! different threads run concurrently; a second call on a busy thread fails at once with a
+//! clear message; `notifications/cancelled` interrupts the turn, leaving the thread
+//! resumable. Every call passes one policy gate (`gate`). Logs go to the log file; on stdio,
+//! stdout is the protocol.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomNotification,
-    Implementation, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
-    ServerCapabilities, ServerConfig, ServerNotification, Tool,
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler, ServiceExt};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::cli::{ApprovalPolicy, EXIT_FAILED, EXIT_OK, SandboxMode};
-use crate::config::Settings;
-use crate::engine::mcp_events as events;
+use crate::cli::{EXIT_FAILED, EXIT_OK, McpServerArgs};
+use crate::config::{McpServerFile, Settings};
 use crate::engine::procs::Signals;
-use crate::engine::{self, CodexEvent, EngineConfig, EngineError, TurnStatus};
+use crate::engine::{self, EngineConfig, EngineError};
 use crate::session::{Session, Store};
 
+mod admin;
+mod calls;
 mod gate;
+mod http;
 mod limits;
 mod stdio;
+mod tools;
 pub use limits::{DEFAULT_CONFIG_KEYS, Limits};
+pub use tools::NAMES as TOOL_NAMES;
 
 #[derive(Clone)]
 pub struct CodexServer {
     limits: Limits,
     base: Result<EngineConfig, EngineError>,
     store: Option<Store>,
+    /// The tools served (the deployer's choice).
+    tools: Arc<Vec<Tool>>,
     busy: Arc<Mutex<HashSet<String>>>,
     /// Cancelled by SIGINT / SIGTERM / SIGHUP or the client closing stdin: every running
     /// call is interrupted.
@@ -83,15 +93,38 @@ impl Drop for InflightCall {
     }
 }
 
-/// Serves on stdin/stdout until the client goes away or a signal arrives. Returns the exit
-/// code. Running turns are interrupted on the way out and the backend is shut down.
-pub async fn run(settings: &Settings, limits: Limits) -> i32 {
+/// Serves until the client goes away (stdio) or a signal arrives. Returns the exit code.
+/// Running turns are interrupted on the way out and the backend is shut down.
+pub async fn run(settings: &Settings, args: &McpServerArgs, file: &McpServerFile) -> i32 {
+    let usage = |e: &str| {
+        eprintln!("codexmcp mcp-server: {e}");
+        crate::cli::EXIT_USAGE
+    };
     if settings.approvals == Some(crate::cli::ApprovalMode::Ask) {
-        eprintln!(
-            "codexmcp mcp-server: --approvals ask needs a person to answer, and an MCP server has none: use accept or decline"
+        return usage(
+            "--approvals ask needs a person to answer: the server asks its MCP client instead (elicitation), or declines when the client cannot answer; use accept or decline to answer for it",
         );
-        return crate::cli::EXIT_USAGE;
     }
+    let limits = match Limits::resolve(args, file, settings) {
+        Ok(l) => l,
+        Err(e) => return usage(&e),
+    };
+    let chosen = if args.tools.is_empty() {
+        &file.tools
+    } else {
+        &args.tools
+    };
+    let tools = match tools::select(chosen) {
+        Ok(t) => t,
+        Err(e) => return usage(&e),
+    };
+    let listen = match &args.listen {
+        Some(addr) => match http::resolve(addr, args.token_env.as_deref(), &args.allow_host) {
+            Ok(l) => Some(l),
+            Err(e) => return usage(&e),
+        },
+        None => None,
+    };
     let signals = Signals::watch();
     // The server *is* the MCP backend: were it to use `--backend mcp` itself (read from the
     // same config.toml), it would start another server, which would start another...
@@ -99,6 +132,12 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
     if settings.backend == crate::cli::BackendKind::Mcp {
         tracing::info!("mcp-server: backend = mcp names this server itself; using exec");
         settings.backend = crate::cli::BackendKind::Exec;
+    }
+    // Warm by default: one long-lived app-server serves every call (a follow-up costs a
+    // request, not a process); `--backend exec` keeps a process per call. A Codex without a
+    // working app-server falls back to exec (see `engine::connect`).
+    if !settings.backend_set {
+        settings.backend = crate::cli::BackendKind::AppServer;
     }
     tracing::info!(
         max_sandbox = %limits.max_sandbox,
@@ -119,62 +158,32 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
         });
     }
     let default_sandbox = limits.default_sandbox;
+    let hold_threads = args.hold_threads || file.hold_threads == Some(true);
+    let base = engine::connect(&settings).await.map(|mut c| {
+        c.sandbox = default_sandbox;
+        if let engine::Backend::AppServer(handle) = &c.backend
+            && !hold_threads
+        {
+            handle.one_server_per_use();
+        }
+        c
+    });
+    if let Err(e) = &base {
+        tracing::error!("mcp-server: {e}");
+    }
     let server = CodexServer {
         limits,
-        base: engine::connect(&settings).await.map(|mut c| {
-            c.sandbox = default_sandbox;
-            c
-        }),
+        base: base.clone(),
         store: Session::open_store(),
+        tools: Arc::new(tools),
         busy: Arc::default(),
         stop,
         gone: gone.clone(),
         inflight: Inflight::default(),
     };
-    let inflight = server.inflight.clone();
-    if let Err(e) = &server.base {
-        tracing::error!("mcp-server: {e}");
-    }
-    let base = server.base.clone();
-    let transport = (stdio::WatchedStdin::new(gone), tokio::io::stdout());
-    let code = match server.serve(transport).await {
-        Ok(running) => {
-            let stop = signals.token();
-            tokio::select! {
-                r = running.waiting() => {
-                    // The client left: its calls were interrupted as stdin closed.
-                    let _ = tokio::time::timeout(
-                        std::time::Duration::from_secs(8),
-                        inflight.drained(),
-                    )
-                    .await;
-                    match r {
-                        Ok(_) => EXIT_OK,
-                        Err(e) => {
-                            tracing::error!("mcp-server stopped: {e}");
-                            EXIT_FAILED
-                        }
-                    }
-                },
-                _ = stop.cancelled() => {
-                    tracing::info!("mcp-server: stopping on a signal; interrupting running calls");
-                    let wound_down = tokio::time::timeout(
-                        std::time::Duration::from_secs(8),
-                        inflight.drained(),
-                    )
-                    .await;
-                    if wound_down.is_err() {
-                        tracing::warn!("mcp-server: calls still running after 8 s; exiting anyway");
-                    }
-                    EXIT_OK
-                }
-            }
-        }
-        Err(e) => {
-            tracing::error!("mcp-server handshake failed: {e}");
-            eprintln!("codexmcp mcp-server: {e}");
-            EXIT_FAILED
-        }
+    let code = match listen {
+        Some(l) => http::serve(server, l).await,
+        None => serve_stdio(server, gone, &signals).await,
     };
     if let Ok(b) = base {
         b.shutdown().await;
@@ -182,148 +191,41 @@ pub async fn run(settings: &Settings, limits: Limits) -> i32 {
     code
 }
 
-fn schema(v: Value) -> Arc<Map<String, Value>> {
-    Arc::new(v.as_object().cloned().unwrap_or_default())
-}
-
-pub fn tools() -> Vec<Tool> {
-    let output = schema(json!({"type": "object", "properties": {
-        "threadId": {"type": "string"}, "content": {"type": "string"}}, "required": ["threadId", "content"]}));
-    let codex = schema(json!({
-    "type": "object", "additionalProperties": false, "required": ["prompt"],
-    "properties": {
-        "prompt": {"type": "string", "description": "The initial user prompt to start the Codex conversation."},
-        "approval-policy": {"type": "string", "enum": ApprovalPolicy::names(), "description": "Approval policy for shell commands generated by the model."},
-        "sandbox": {"type": "string", "enum": SandboxMode::names(), "description": "Sandbox mode."},
-        "cwd": {"type": "string", "description": "Working directory for the session. If relative, it is resolved against the server process's current working directory."},
-        "model": {"type": "string", "description": "Optional override for the model name."},
-        "config": {"type": "object", "additionalProperties": true, "description": "Individual config settings that override config.toml."},
-        "base-instructions": {"type": "string", "description": "The set of instructions to use instead of the default ones."},
-        "developer-instructions": {"type": "string", "description": "Developer instructions to inject as a developer role message."},
-        "compact-prompt": {"type": "string", "description": "Prompt used when compacting the conversation."}
-    }}));
-    let reply = schema(json!({
-    "type": "object", "required": ["prompt"],
-    "properties": {
-        "prompt": {"type": "string", "description": "The next user prompt to continue the Codex conversation."},
-        "threadId": {"type": "string", "description": "The thread id for this Codex session."},
-        "conversationId": {"type": "string", "description": "DEPRECATED: use threadId instead."}
-    }}));
-    let mut a = Tool::new(
-        "codex",
-        "Run a Codex session. Accepts configuration parameters matching the Codex Config struct.",
-        codex,
-    );
-    a.title = Some("Codex".into());
-    a.output_schema = Some(output.clone());
-    let mut b = Tool::new(
-        "codex-reply",
-        "Continue a Codex conversation by providing the thread id and prompt.",
-        reply,
-    );
-    b.title = Some("Codex Reply".into());
-    b.output_schema = Some(output);
-    vec![a, b]
-}
-
-/// A tool result in the shape of Codex 0.153's: text content plus `{threadId, content}`.
-fn result(thread_id: &str, content: &str, error: bool) -> CallToolResult {
-    let mut r = if error {
-        CallToolResult::error(vec![ContentBlock::text(content)])
-    } else {
-        CallToolResult::success(vec![ContentBlock::text(content)])
-    };
-    r.structured_content = Some(json!({"threadId": thread_id, "content": content}));
-    r
-}
-
-impl CodexServer {
-    async fn run_turn(
-        &self,
-        cfg: EngineConfig,
-        prompt: String,
-        resume: Option<String>,
-        ctx: &RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let _call = self.inflight.enter();
-        let cwd = cfg.cwd.display().to_string();
-        let session = match &resume {
-            Some(id) => Session::resume(cfg, self.store.clone(), id),
-            None => Ok(Session::new(cfg, self.store.clone())),
-        };
-        let mut session = match session {
-            Ok(s) => s.labelled("mcp-server").stop_on(self.stop.clone()),
-            Err(e) => return result(resume.as_deref().unwrap_or(""), &e.to_string(), true),
-        };
-        // The client's cancellation and our own shutdown both interrupt the turn; the events
-        // that follow (`turn_aborted`) still reach the client.
-        let cancel = self.stop.child_token();
-        let client_cancel = ctx.ct.clone();
-        let relay = {
-            let cancel = cancel.clone();
-            tokio::spawn(async move {
-                client_cancel.cancelled().await;
-                tracing::info!("mcp-server: call cancelled by the client; interrupting");
-                cancel.cancel();
-            })
-        };
-        let mut turn = match session.run(&prompt, cancel).await {
-            Ok(t) => t,
-            Err(e) => {
-                relay.abort();
-                return result(resume.as_deref().unwrap_or(""), &e.to_string(), true);
-            }
-        };
-        say_unsaved();
-        let progress = ctx.meta.get_progress_token();
-        let mut last_message: Option<String> = None;
-        let mut step = 0.0;
-        while let Some(ev) = turn.next().await {
-            if let CodexEvent::ItemCompleted { item } = &ev
-                && let crate::engine::ItemKind::AgentMessage { text } = &item.kind
-            {
-                last_message = Some(text.clone());
-            }
-            let thread = turn.thread_id().unwrap_or_default().to_string();
-            for msg in events::to_msgs(&ev, &cwd, last_message.as_deref()) {
-                let params = json!({"_meta": {"requestId": ctx.id, "threadId": thread}, "id": "", "msg": msg});
-                let note = ServerNotification::CustomNotification(CustomNotification::new(
-                    "codex/event",
-                    Some(params),
-                ));
-                // Once the client is gone nobody reads these, and rmcp would wait forever.
-                if self.gone.is_cancelled() {
-                    continue;
-                }
-                tokio::select! {
-                    _ = ctx.peer.send_notification(note) => {}
-                    _ = self.gone.cancelled() => continue,
-                }
-                if let Some(token) = &progress {
-                    step += 1.0;
-                    let mut note = ProgressNotificationParam::new(token.clone(), step);
-                    if let Some(kind) = msg["type"].as_str() {
-                        note = note.with_message(kind);
-                    }
-                    tokio::select! {
-                        _ = ctx.peer.notify_progress(note) => {}
-                        _ = self.gone.cancelled() => {}
-                    }
-                }
-            }
+async fn serve_stdio(
+    server: CodexServer,
+    gone: tokio_util::sync::CancellationToken,
+    signals: &Signals,
+) -> i32 {
+    let inflight = server.inflight.clone();
+    let transport = (stdio::WatchedStdin::new(gone), tokio::io::stdout());
+    let running = match server.serve(transport).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("mcp-server handshake failed: {e}");
+            eprintln!("codexmcp mcp-server: {e}");
+            return EXIT_FAILED;
         }
-        let outcome = turn.finish().await;
-        relay.abort();
-        say_unsaved();
-        let thread = outcome.thread_id.clone().or(resume).unwrap_or_default();
-        match outcome.status {
-            TurnStatus::Completed => result(
-                &thread,
-                outcome.last_message.as_deref().unwrap_or(""),
-                false,
-            ),
-            TurnStatus::Interrupted => result(&thread, "the turn was interrupted", true),
-            TurnStatus::Failed(e) => result(&thread, &e.to_string(), true),
+    };
+    let stop = signals.token();
+    let wind_down = || tokio::time::timeout(std::time::Duration::from_secs(8), inflight.drained());
+    tokio::select! {
+        r = running.waiting() => {
+            // The client left: its calls were interrupted as stdin closed.
+            let _ = wind_down().await;
+            match r {
+                Ok(_) => EXIT_OK,
+                Err(e) => {
+                    tracing::error!("mcp-server stopped: {e}");
+                    EXIT_FAILED
+                }
+            }
+        },
+        _ = stop.cancelled() => {
+            tracing::info!("mcp-server: stopping on a signal; interrupting running calls");
+            if wind_down().await.is_err() {
+                tracing::warn!("mcp-server: calls still running after 8 s; exiting anyway");
+            }
+            EXIT_OK
         }
     }
 }
@@ -363,11 +265,54 @@ impl Drop for Busy {
     }
 }
 
+impl CodexServer {
+    fn is_busy(&self, id: &str) -> bool {
+        self.busy.lock().is_ok_and(|s| s.contains(id))
+    }
+
+    fn claim(&self, id: &str) -> Option<Busy> {
+        Busy::claim(&self.busy, id)
+    }
+
+    /// `codex-reply`: the thread continues with its own settings, not the server's defaults.
+    async fn reply(
+        &self,
+        args: &serde_json::Map<String, Value>,
+        prompt: String,
+        ctx: &RequestContext<RoleServer>,
+    ) -> rmcp::model::CallToolResult {
+        let id = args
+            .get("threadId")
+            .or(args.get("conversationId"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if !engine::looks_like_thread_id(&id) {
+            let msg = format!(
+                "Failed to parse thread_id: {id:?} is not a thread id (pass the threadId a codex call returned)"
+            );
+            return tools::result(&id, &msg, true);
+        }
+        let Some(_claim) = self.claim(&id) else {
+            let msg =
+                format!("thread {id} is busy with another call; retry when that call has finished");
+            return tools::result(&id, &msg, true);
+        };
+        match self.config_for_reply(&id) {
+            Ok(cfg) => self.run_turn(cfg, prompt, Some(id.clone()), ctx).await,
+            Err(e) => tools::result(&id, &e, true),
+        }
+    }
+}
+
 impl ServerHandler for CodexServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("codexmcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions("Codex as MCP tools: `codex` starts a session, `codex-reply` continues one by threadId.")
+            .with_instructions(
+                "Codex as MCP tools: `codex` starts a session, `codex-reply` continues one by threadId; \
+                 `codex-sessions` lists threads, `codex-diff` shows what a turn changed, `codex-undo` takes it back.",
+            )
     }
 
     async fn list_tools(
@@ -376,13 +321,13 @@ impl ServerHandler for CodexServer {
         _: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult {
-            tools: tools(),
+            tools: self.tools.as_ref().clone(),
             ..ListToolsResult::default()
         })
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools().into_iter().find(|t| t.name == name)
+        self.tools.iter().find(|t| t.name == name).cloned()
     }
 
     async fn call_tool(
@@ -390,59 +335,33 @@ impl ServerHandler for CodexServer {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.as_ref();
+        if !self.tools.iter().any(|t| t.name == name) {
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool {}", crate::text::one_line(name, 80)),
+                None,
+            ));
+        }
         let args = request.arguments.clone().unwrap_or_default();
         let prompt = args
             .get("prompt")
             .and_then(Value::as_str)
             .filter(|p| !p.trim().is_empty())
             .map(str::to_string);
-        let out = match (request.name.as_ref(), prompt) {
-            (_, None) => result("", "missing required argument `prompt`", true),
+        let out = match (name, prompt) {
+            ("codex-sessions", _) => self.sessions(&args),
+            ("codex-diff", _) => self.diff(&args).await,
+            ("codex-undo", _) => self.undo(&args).await,
+            (_, None) => tools::result("", "missing required argument `prompt`", true),
             ("codex", Some(prompt)) => match self.config_for(&args) {
                 Ok(cfg) => self.run_turn(cfg, prompt, None, &ctx).await,
-                Err(e) => result(
+                Err(e) => tools::result(
                     "",
                     &format!("Failed to parse configuration for Codex tool: {e}"),
                     true,
                 ),
             },
-            ("codex-reply", Some(prompt)) => {
-                let id = args
-                    .get("threadId")
-                    .or(args.get("conversationId"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                if !engine::looks_like_thread_id(&id) {
-                    result(
-                        &id,
-                        &format!(
-                            "Failed to parse thread_id: {id:?} is not a thread id (pass the threadId a codex call returned)"
-                        ),
-                        true,
-                    )
-                } else if let Some(_claim) = Busy::claim(&self.busy, &id) {
-                    // The thread continues with its own settings, not the server's defaults.
-                    match self.config_for_reply(&id) {
-                        Ok(cfg) => self.run_turn(cfg, prompt, Some(id.clone()), &ctx).await,
-                        Err(e) => result(&id, &e, true),
-                    }
-                } else {
-                    result(
-                        &id,
-                        &format!(
-                            "thread {id} is busy with another call; retry when that call has finished"
-                        ),
-                        true,
-                    )
-                }
-            }
-            (other, _) => {
-                return Err(ErrorData::invalid_params(
-                    format!("unknown tool {other}"),
-                    None,
-                ));
-            }
+            (_, Some(prompt)) => self.reply(&args, prompt, &ctx).await,
         };
         Ok(CallToolResponse::Complete(out))
     }

@@ -231,7 +231,7 @@ async fn hostile_mcp_requests_are_refused_and_the_server_stays_up() {
         mcp.response(99, 10).await["result"]["tools"]
             .as_array()
             .map(Vec::len),
-        Some(2),
+        Some(codexmcp::mcp_server::TOOL_NAMES.len()),
         "still serving"
     );
 }

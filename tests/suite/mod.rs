@@ -13,6 +13,8 @@ mod habits;
 mod hostile;
 mod ignored;
 mod mcp;
+mod mcp_codex;
+mod mcp_tools;
 mod meters;
 mod parser;
 mod printer;

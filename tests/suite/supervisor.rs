@@ -188,7 +188,7 @@ async fn a_client_leaving_mid_turn_interrupts_the_call_cleanly() {
     let log = sbx.log();
     assert!(log.contains("the client closed stdin"), "{log}");
     assert!(
-        log.contains("codex exec finished") && log.contains("status=Interrupted"),
+        log.contains("app-server turn finished") && log.contains("status=Interrupted"),
         "the turn was not interrupted:\n{log}"
     );
 }
