@@ -9,6 +9,7 @@
 #      10,000 unchanged)
 #   7. SIGINT / SIGTERM while a checkpoint is busy: how long exec takes to exit (goal: < 1 s)
 #   8. a whole exec turn vs `git status` on 10,000 / 100,000-file trees (scripts/bench-checkpoint.sh)
+#   9. mcp-server: follow-ups, a cold first call, 8 clients over stdio and HTTP (scripts/bench-mcp.sh)
 # Prints medians and ratios. BENCH_RUNS (default 10) sets the runs per variant.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -131,3 +132,5 @@ for sig in (signal.SIGINT, signal.SIGTERM):
           f"max {max(took)*1000:.1f} ms, exit codes {sorted(codes)}   (goal < 1 s)")
 os.remove(f"{out}/holes.bin")
 PY
+
+scripts/bench-mcp.sh
