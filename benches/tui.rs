@@ -1,5 +1,6 @@
 //! TUI costs without a terminal: applying Codex events to the App (goal: ≥ 100k events/s)
-//! and drawing one full frame with a full event pane on a 160×48 TestBackend.
+//! and drawing one full frame with a full event pane on a 160×48 TestBackend; rendering a
+//! 2,000-line Markdown answer with 20 code blocks, first and again at a new width.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -92,6 +93,43 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
                 .area
         })
+    });
+    g.finish();
+    markdown(c);
+}
+
+/// 2,000 lines: 20 sections of prose, a list and a 40-line Rust block each.
+fn long_answer() -> String {
+    let mut s = String::new();
+    for i in 0..20 {
+        s.push_str(&format!("## Part {i}\n\nSome **bold** words, `inline code` and a [link](https://example.com) in a paragraph long enough to wrap at any width we draw it in.\n\n"));
+        for j in 0..40 {
+            s.push_str(&format!("- item {j} with *emphasis*\n"));
+        }
+        s.push_str("\n```rust\n");
+        for j in 0..40 {
+            s.push_str(&format!(
+                "fn f{j}(x: u32) -> u32 {{ x * {j} + 1 }} // {j}\n"
+            ));
+        }
+        s.push_str("```\n\n");
+    }
+    s
+}
+
+fn markdown(c: &mut Criterion) {
+    use codexmcp::tui::render::{Theme, fit, highlight, markdown};
+    highlight::warm();
+    let src = long_answer();
+    let theme = Theme::dark();
+    let mut g = c.benchmark_group("markdown");
+    g.sample_size(10);
+    g.bench_function("render_2000_lines_20_code_blocks", |b| {
+        b.iter(|| markdown::render(&src, &theme).len())
+    });
+    let paras = markdown::render(&src, &theme);
+    g.bench_function("rewrap_2000_lines_at_a_new_width", |b| {
+        b.iter(|| fit(&paras, 97).len())
     });
     g.finish();
 }
