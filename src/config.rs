@@ -78,6 +78,18 @@ pub struct FileConfig {
     pub notify_command: Option<Vec<String>>,
     /// The models `/model` offers when Codex cannot list them (not on the app-server).
     pub models: Vec<String>,
+    /// The TUI's colours: `auto` (the terminal's background), `dark` or `light`.
+    pub theme: ThemeChoice,
+}
+
+/// `theme` in config.toml. `NO_COLOR` overrides every choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
 }
 
 /// `notify` in config.toml: how a turn that ends or needs approval out of sight is announced.

@@ -131,6 +131,7 @@ pub async fn run(cli: Cli) -> i32 {
                 demo: cli.demo,
                 worktree: cli.worktree,
                 restore: cli.restore,
+                ..Default::default()
             };
             run_tui(&settings, &file, opts).await
         }
@@ -151,5 +152,9 @@ async fn run_tui(settings: &Settings, file: &FileConfig, opts: tui::TuiOptions) 
         eprintln!("codexmcp: the TUI needs a terminal; use `codexmcp exec PROMPT` for scripts");
         return cli::EXIT_USAGE;
     }
+    let opts = tui::TuiOptions {
+        theme: file.theme,
+        ..opts
+    };
     tui::run(settings, keymap, opts).await
 }

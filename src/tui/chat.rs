@@ -6,6 +6,8 @@
 
 use std::collections::VecDeque;
 
+use super::render::markdown::Rendered;
+use super::render::theme;
 use crate::text::sanitize;
 
 /// Chat lines kept in memory.
@@ -25,6 +27,35 @@ pub struct ChatLine {
     pub who: Who,
     /// Sanitized.
     pub text: String,
+    /// Codex's and the agent's words as Markdown, kept up to date with `text` (none for the
+    /// rest, shown as typed).
+    rendered: Option<Rendered>,
+}
+
+impl ChatLine {
+    fn new(who: Who, text: String) -> Self {
+        let mut line = Self {
+            who,
+            text,
+            rendered: None,
+        };
+        line.render();
+        line
+    }
+
+    /// The Markdown rendering, for Codex's and the agent's entries.
+    pub fn rendered(&self) -> Option<&Rendered> {
+        self.rendered.as_ref()
+    }
+
+    /// Brings the rendering up to `text`: only the block still growing is parsed again.
+    fn render(&mut self) {
+        if matches!(self.who, Who::Codex | Who::Agent) {
+            self.rendered
+                .get_or_insert_with(Rendered::default)
+                .update(&self.text, theme::current());
+        }
+    }
 }
 
 /// What is streaming into the last entry.
@@ -50,10 +81,8 @@ impl Chat {
         if self.lines.len() == MAX_CHAT {
             self.lines.pop_front();
         }
-        self.lines.push_back(ChatLine {
-            who,
-            text: sanitize(text.trim_end()),
-        });
+        self.lines
+            .push_back(ChatLine::new(who, sanitize(text.trim_end())));
         self.scroll = 0;
     }
 
@@ -102,11 +131,13 @@ impl Chat {
         match self.lines.back_mut() {
             Some(last) if self.streaming.as_ref() == Some(&stream) && last.who == who => {
                 last.text.push_str(&clean);
+                last.render();
             }
             _ => {
                 self.say(who, "");
                 if let Some(last) = self.lines.back_mut() {
                     last.text = clean;
+                    last.render();
                 }
                 self.streaming = Some(stream);
             }
@@ -125,6 +156,9 @@ impl Chat {
         match self.lines.back_mut() {
             Some(last) if streamed && last.who == Who::Codex => {
                 last.text = sanitize(text.trim_end());
+                // The whole message may differ from what streamed: render it afresh, once.
+                last.rendered = None;
+                last.render();
                 self.streaming = None;
             }
             _ => self.say(Who::Codex, text),

@@ -11,6 +11,7 @@
 pub mod agent_view;
 pub mod app;
 pub mod attachments;
+mod background;
 pub mod chat;
 mod conversation;
 pub mod editor;
@@ -25,6 +26,7 @@ pub mod model_choice;
 pub mod mouse;
 pub mod notify;
 pub mod pickers;
+pub mod render;
 pub mod replay;
 pub mod restore;
 mod review;
@@ -129,6 +131,8 @@ pub struct TuiOptions {
     pub worktree: Option<String>,
     /// `--restore`: reopen the sessions that were open when the TUI last quit.
     pub restore: bool,
+    /// `theme` from config.toml.
+    pub theme: crate::config::ThemeChoice,
 }
 
 pub use run::run;

@@ -10,6 +10,9 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ratatui::text::Line;
+
+use super::render::{self, Para};
 use crate::engine::{CodexEvent, DeltaStream, Item};
 use crate::present::{self, lines};
 pub use crate::present::{Kind as RowKind, MAX_LINES as MAX_OUTPUT_LINES, State as RowState};
@@ -37,6 +40,10 @@ pub struct Row {
     /// The row's changes as diff lines (sanitised, bounded), shown when it is expanded:
     /// Codex's own diff as the item arrives, codexmcp's checkpoint diff after the turn.
     pub diff: Vec<String>,
+    /// `diff` rendered (numbers, colours, emphasis), once, when it is set.
+    pub styled_diff: Vec<Para>,
+    /// Reasoning and messages: the title and the text rendered as Markdown.
+    pub markdown: Option<(Line<'static>, Vec<Para>)>,
 }
 
 #[derive(Debug, Default)]
@@ -162,6 +169,9 @@ impl Rows {
         row.body = lines(&text);
         if row.kind != RowKind::Command {
             row.title = one_line(&text, 300);
+            // The title as it will read (bounded: 300 characters); the text is rendered once,
+            // when the item completes.
+            row.markdown = Some((inline(&row.title), Vec::new()));
         }
     }
 
@@ -187,7 +197,7 @@ impl Rows {
                 .collect();
             let lines = present::diff::for_paths(&diff.patch, &paths);
             if !lines.is_empty() {
-                row.diff = lines;
+                row.set_diff(lines);
             }
         }
         let (added, removed) = diff
@@ -210,14 +220,14 @@ impl Rows {
             .iter()
             .map(|f| cwd.join(f.path.to_path()).display().to_string())
             .collect();
-        row.diff = present::diff::for_paths(
+        row.set_diff(present::diff::for_paths(
             &diff.patch,
             &diff
                 .files
                 .iter()
                 .map(|f| f.path.display())
                 .collect::<Vec<_>>(),
-        );
+        ));
         self.push(row);
     }
 
@@ -245,11 +255,13 @@ impl Rows {
                 let started = row.started;
                 let expanded = row.expanded;
                 let diff = std::mem::take(&mut row.diff);
+                let styled = std::mem::take(&mut row.styled_diff);
                 *row = fresh;
                 row.started = started.or(row.started);
                 row.expanded = expanded;
                 if row.diff.is_empty() {
                     row.diff = diff;
+                    row.styled_diff = styled;
                 }
                 if done {
                     row.duration = row.started.map(|s| now.saturating_duration_since(s));
@@ -276,19 +288,47 @@ impl Row {
             expanded: false,
             files: Vec::new(),
             diff: Vec::new(),
+            styled_diff: Vec::new(),
+            markdown: None,
         }
+    }
+
+    fn set_diff(&mut self, lines: Vec<String>) {
+        self.styled_diff = render::diff::render(&lines, render::theme::current());
+        self.diff = lines;
     }
 
     fn from_item(run: u64, item: &Item, now: Instant, done: bool) -> Self {
         let shown = present::item(item, done);
+        let markdown = matches!(shown.kind, RowKind::Reasoning | RowKind::Message).then(|| {
+            let theme = render::theme::current();
+            (
+                inline(&shown.title),
+                render::markdown::render(&shown.text, theme),
+            )
+        });
         let mut row = Row::new(run, item.id.clone(), shown.kind, shown.state, shown.title);
+        row.markdown = markdown;
         row.body = shown.body;
         row.exit_code = shown.exit_code;
         row.files = shown.changes.into_iter().map(|(_, path)| path).collect();
-        row.diff = shown.diff;
+        if !shown.diff.is_empty() {
+            row.set_diff(shown.diff);
+        }
         if !done {
             row.started = Some(now);
         }
         row
     }
+}
+
+/// One line of Markdown as styled spans, block breaks as spaces.
+fn inline(text: &str) -> Line<'static> {
+    let paras = render::markdown::render(text, render::theme::current());
+    Line::from(
+        paras
+            .into_iter()
+            .flat_map(|p| p.line.spans)
+            .collect::<Vec<_>>(),
+    )
 }

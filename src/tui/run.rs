@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use super::app::{App, Effect, Info};
 use super::keymap::Keymap;
 use super::services::Services;
-use super::{FRAME, Msg, TICK, TuiOptions, replay, ui};
+use super::{FRAME, Msg, TICK, TuiOptions, background, render, replay, ui};
 use crate::config::Settings;
 use crate::engine::{self};
 
@@ -33,13 +33,21 @@ use crate::engine::{self};
 struct TerminalGuard;
 
 impl TerminalGuard {
-    fn enter() -> std::io::Result<Self> {
+    fn enter(theme: crate::config::ThemeChoice) -> std::io::Result<Self> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
             previous(info);
         }));
         let guard = TerminalGuard;
+        terminal::enable_raw_mode()?;
+        // Before anything is drawn, and before crossterm reads the terminal: the palette
+        // follows its background.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let kind = render::theme::pick(theme, no_color, background::query);
+        render::theme::set(kind);
+        // The grammars load off this task while the first frame is drawn.
+        std::thread::spawn(render::highlight::warm);
         take_over()?;
         Ok(guard)
     }
@@ -168,7 +176,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             services.agent_error.clone().unwrap_or_default()
         ));
     }
-    let guard = match TerminalGuard::enter() {
+    let guard = match TerminalGuard::enter(opts.theme) {
         Ok(g) => g,
         Err(e) => {
             restore();
@@ -212,6 +220,10 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     }
     if let Some(p) = opts.prompt.clone().filter(|p| !p.trim().is_empty()) {
         super::input::submit(&mut app, p, &mut fx);
+    } else if opts.demo {
+        // A newcomer need not think of something: Enter sends the suggestion, typing replaces it.
+        app.input.insert_str(crate::scripted_model::SUGGESTION);
+        app.input.select_all();
     }
 
     let mut stats = Stats::default();

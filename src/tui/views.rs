@@ -42,6 +42,8 @@ pub struct DiffView {
     pub label: String,
     pub files: usize,
     pub lines: Vec<String>,
+    /// `lines` rendered (numbers, colours, emphasis), once, one line each.
+    pub styled: Vec<ratatui::text::Line<'static>>,
     pub file_starts: Vec<usize>,
     pub scroll: u16,
     /// Codex's diff of a running turn, kept current until the turn's own diff replaces it.
@@ -51,10 +53,22 @@ pub struct DiffView {
 impl DiffView {
     pub fn new(label: &str, diff: &crate::session::checkpoint::TurnDiff) -> Self {
         let (lines, file_starts) = crate::present::diff_lines(diff);
+        let stat = file_starts.first().copied().unwrap_or(lines.len());
+        let theme = super::render::theme::current();
+        let styled = lines[..stat]
+            .iter()
+            .map(|l| ratatui::text::Line::styled(l.clone(), theme.file))
+            .chain(
+                super::render::diff::render(&lines[stat..], theme)
+                    .into_iter()
+                    .map(|p| p.line),
+            )
+            .collect();
         Self {
             label: label.to_string(),
             files: diff.files.len(),
             lines,
+            styled,
             file_starts,
             scroll: 0,
             live: false,

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{SPINNER, border_style, secs, wrap};
 use crate::tui::app::{App, Focus, Who};
 use crate::tui::files::EntryKind;
+use crate::tui::render::wrap as wrap_styled;
 use crate::tui::rows::{Row, RowKind, RowState};
 
 pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
@@ -62,11 +63,18 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
                 .collect()
         } else {
             let mut v = vec![Line::from(Span::styled(label, style))];
-            v.extend(
-                wrap(&entry.text, width)
-                    .into_iter()
-                    .map(|l| Line::from(Span::styled(format!("  {l}"), body_style))),
-            );
+            match entry.rendered() {
+                Some(md) => v.extend(md.paras().flat_map(|p| wrap_styled(p, width)).map(|l| {
+                    let mut spans = vec![Span::raw("  ")];
+                    spans.extend(l.spans);
+                    Line::from(spans)
+                })),
+                None => v.extend(
+                    wrap(&entry.text, width)
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(format!("  {l}"), body_style))),
+                ),
+            }
             v.push(Line::raw(""));
             v
         };
@@ -177,13 +185,16 @@ pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec
         format!(" ({})", info.join(", "))
     };
     let room = width.saturating_sub(3 + info.chars().count());
-    let title: String = r.title.chars().take(room).collect();
-    let mut first = Line::from(vec![
-        row_icon(app, r),
-        Span::raw(" "),
-        Span::styled(title, title_style),
-        Span::raw(info).dark_gray(),
-    ]);
+    let mut spans = vec![row_icon(app, r), Span::raw(" ")];
+    match &r.markdown {
+        Some((title, _)) => spans.extend(cut(&title.spans, room, title_style)),
+        None => spans.push(Span::styled(
+            r.title.chars().take(room).collect::<String>(),
+            title_style,
+        )),
+    }
+    spans.push(Span::raw(info).dark_gray());
+    let mut first = Line::from(spans);
     if selected {
         first = first.patch_style(Style::new().add_modifier(Modifier::REVERSED));
     }
@@ -205,36 +216,31 @@ pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec
             format!("  ┆ … {hidden} more lines (Enter expands)").dark_gray(),
         ));
     }
-    for l in body {
-        for piece in wrap(l, width.saturating_sub(4)) {
-            out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
+    match (&r.markdown, body.is_empty()) {
+        (Some((_, text)), false) if !text.is_empty() => {
+            for piece in crate::tui::render::fit(text, width.saturating_sub(4)) {
+                let mut spans = vec![Span::raw("  │ ").dark_gray()];
+                spans.extend(piece.spans);
+                out.push(Line::from(spans));
+            }
+        }
+        _ => {
+            for l in body {
+                for piece in wrap(l, width.saturating_sub(4)) {
+                    out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
+                }
+            }
         }
     }
-    for l in diff {
-        let style = diff_style(l);
-        for piece in wrap(l, width.saturating_sub(4)) {
-            out.push(Line::from(vec![
-                Span::raw("  │ ").dark_gray(),
-                Span::styled(piece, style),
-            ]));
+    let styled: &[crate::tui::render::Para] = if diff.is_empty() { &[] } else { &r.styled_diff };
+    for p in styled {
+        for piece in wrap_styled(p, width.saturating_sub(4)) {
+            let mut spans = vec![Span::raw("  │ ").dark_gray()];
+            spans.extend(piece.spans);
+            out.push(Line::from(spans));
         }
     }
     out
-}
-
-/// How a line of a diff is coloured: additions green, removals red, hunks cyan, headers bold.
-pub fn diff_style(line: &str) -> Style {
-    if line.starts_with("+++") || line.starts_with("---") || line.starts_with("── ") {
-        Style::new().add_modifier(Modifier::BOLD)
-    } else if line.starts_with('+') {
-        Style::new().fg(Color::Green)
-    } else if line.starts_with('-') {
-        Style::new().fg(Color::Red)
-    } else if line.starts_with("@@") {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new()
-    }
 }
 
 pub fn events(frame: &mut Frame, app: &App, area: Rect) {
@@ -351,4 +357,28 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `spans` cut to `room` columns, each laid over `base`.
+fn cut(spans: &[Span<'static>], room: usize, base: Style) -> Vec<Span<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let mut left = room;
+    let mut out = Vec::new();
+    for s in spans {
+        let mut text = String::new();
+        for c in s.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if w > left {
+                break;
+            }
+            left -= w;
+            text.push(c);
+        }
+        let done = text.len() < s.content.len();
+        out.push(Span::styled(text, base.patch(s.style)));
+        if done {
+            break;
+        }
+    }
+    out
 }

@@ -397,26 +397,15 @@ fn draw_picker<'a>(
 }
 
 fn draw_diff(frame: &mut Frame, view: &DiffView, area: Rect) {
-    let stat_lines = view
-        .file_starts
-        .first()
-        .copied()
-        .unwrap_or(view.lines.len());
-    let lines: Vec<Line> = view
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let style = if i < stat_lines {
-                Style::new().add_modifier(Modifier::BOLD)
-            } else {
-                super::panes::diff_style(l)
-            };
-            Line::from(Span::styled(l.clone(), style))
-        })
-        .collect();
     let rect = centered(area, area.width, area.height);
-    let last = (lines.len() as u16).saturating_sub(rect.height.saturating_sub(2));
+    let rows = rect.height.saturating_sub(2);
+    let last = (view.styled.len() as u16).saturating_sub(rows);
+    // Only what shows is copied into the frame.
+    let lines: Vec<Line> = view.styled[usize::from(view.scroll.min(last))..]
+        .iter()
+        .take(usize::from(rows))
+        .cloned()
+        .collect();
     let n = view.files;
     let title = format!(
         " diff of {} — {n} file{} — ↑↓ scroll, ] [ files ",
@@ -424,10 +413,5 @@ fn draw_diff(frame: &mut Frame, view: &DiffView, area: Rect) {
         if n == 1 { "" } else { "s" }
     );
     frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(frame_block(title))
-            .scroll((view.scroll.min(last), 0)),
-        rect,
-    );
+    frame.render_widget(Paragraph::new(lines).block(frame_block(title)), rect);
 }
