@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{DemoArgs, EXIT_FAILED};
 
 /// What `--exec` asks when no prompt is given.
-pub const DEFAULT_PROMPT: &str = "Build a small snake game in HTML and JavaScript, with a README";
+pub const DEFAULT_PROMPT: &str = crate::scripted_model::SUGGESTION;
 
 /// The temporary home: Codex's `CODEX_HOME`, codexmcp's data and state dirs, an empty config.
 /// Under the cache dir, not /tmp (Codex refuses to put its helpers under /tmp); removed on drop.

@@ -18,8 +18,14 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-/// The model name Codex is told to use; the status bar says "demo model" beside it.
-pub const MODEL: &str = "codexmcp-demo";
+/// The model name Codex is told to use. A name in Codex's own model catalog (bundled by
+/// 0.153 through 0.171), so its first event is not the warning "Model metadata for … not
+/// found"; the requests still go only to this server, and the status bar says "demo model
+/// (scripted, no key)".
+pub const MODEL: &str = "gpt-5.5";
+
+/// What the demo suggests asking (its prompt starts with it; Enter sends it as it is).
+pub const SUGGESTION: &str = "Build a small snake game in HTML and JavaScript, with a README";
 
 /// One output item of a scripted answer.
 #[derive(Debug, Clone, PartialEq)]

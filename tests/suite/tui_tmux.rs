@@ -336,8 +336,14 @@ async fn the_demo_builds_a_game_without_a_key() {
             ("OPENAI_API_KEY", "sk-must-not-be-used"),
         ],
     );
-    tmux.wait_for_text("demo model (scripted, no key)", 30)
+    let first = tmux
+        .wait_for_text("demo model (scripted, no key)", 30)
         .await;
+    // The prompt suggests a request; typing replaces it.
+    assert!(
+        first.contains("Build a small snake game"),
+        "the suggestion is in the prompt:\n{first}"
+    );
     // `$` shows the demo's own skill.
     tmux.type_text("$expl");
     tmux.wait_for_text("explain-project", 20).await;
@@ -346,11 +352,16 @@ async fn the_demo_builds_a_game_without_a_key() {
     }
     tmux.type_text("Build me a game");
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for_text("Open `snake/index.html`", 90).await;
+    // Codex's words rendered: inline code without its backticks, bold without its stars.
+    let screen = tmux.wait_for_text("Open snake/index.html", 90).await;
     assert!(
         screen.contains("game.js"),
         "the tree shows the files:\n{screen}"
     );
+    for raw in ["`", "**", "Model metadata"] {
+        assert!(!screen.contains(raw), "{raw:?} on screen:\n{screen}");
+    }
+    assert!(screen.contains("Planning a small snake game"), "{screen}");
     let game = sbx.work().join("demo-output/snake/game.js");
     assert!(
         std::fs::read_to_string(&game)
