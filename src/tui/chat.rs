@@ -155,9 +155,12 @@ impl Chat {
         let streamed = self.streaming == Some(Stream::Codex(item_id.to_string()));
         match self.lines.back_mut() {
             Some(last) if streamed && last.who == Who::Codex => {
-                last.text = sanitize(text.trim_end());
-                // The whole message may differ from what streamed: render it afresh, once.
-                last.rendered = None;
+                let whole = sanitize(text.trim_end());
+                // Usually what streamed, already rendered; anything else is rendered afresh.
+                if whole != last.text.trim_end() {
+                    last.rendered = None;
+                }
+                last.text = whole;
                 last.render();
                 self.streaming = None;
             }
