@@ -101,7 +101,39 @@ enum Mode {
     Literal,
 }
 
+/// [`sanitize`], telling `silent` of each sequence it drops, with the text so far: the
+/// caller may take that text and act on the sequence (a colour code becomes a style).
+pub fn sanitize_with(input: &str, silent: &mut dyn FnMut(&mut String, &str)) -> String {
+    filter_with(input, Mode::Display, silent)
+}
+
+/// Where an escape sequence starts that `input` ends before finishing (more may complete it).
+pub fn open_sequence(input: &str) -> Option<usize> {
+    // Sequences as `filter` meets them: an ESC inside one belongs to it or starts the next.
+    let bytes = input.as_bytes();
+    let mut last = None;
+    let mut i = 0;
+    while let Some(off) = input.get(i..).and_then(|rest| rest.find('\x1b')) {
+        let at = i + off;
+        let end = sequence_end(bytes, at);
+        last = Some((at, end));
+        i = end.max(at + 1);
+    }
+    let (at, end) = last?;
+    if end < input.len() {
+        return None;
+    }
+    // One more byte tells a sequence that ends with the input from one that runs on.
+    let mut probe = bytes[at..].to_vec();
+    probe.push(b'x');
+    (sequence_end(&probe, 0) == probe.len()).then_some(at)
+}
+
 fn filter(input: &str, mode: Mode) -> String {
+    filter_with(input, mode, &mut |_, _| {})
+}
+
+fn filter_with(input: &str, mode: Mode, silent: &mut dyn FnMut(&mut String, &str)) -> String {
     let Some(first) = input.find(|c: char| is_unsafe(c) || (c == '\t' && mode == Mode::Display))
     else {
         return input.to_string();
@@ -115,7 +147,9 @@ fn filter(input: &str, mode: Mode) -> String {
             // Sequence ends are ASCII bytes or the end of input: always char boundaries.
             let end = sequence_end(bytes, i);
             let span = &input[i..end];
-            if !is_silent(span) {
+            if is_silent(span) {
+                silent(&mut out, span);
+            } else {
                 for c in span.chars() {
                     push(&mut out, c, Mode::Literal, true);
                 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use ratatui::text::Line;
 
 use super::render::{self, Para};
+use crate::engine::event::ItemKind;
 use crate::engine::{CodexEvent, DeltaStream, Item};
 use crate::present::{self, lines};
 pub use crate::present::{Kind as RowKind, MAX_LINES as MAX_OUTPUT_LINES, State as RowState};
@@ -44,6 +45,8 @@ pub struct Row {
     pub styled_diff: Vec<Para>,
     /// Reasoning and messages: the title and the text rendered as Markdown.
     pub markdown: Option<(Line<'static>, Vec<Para>)>,
+    /// Commands: the output with its colours as styles (the body is its plain text).
+    pub output: Option<render::ansi::Output>,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +166,11 @@ impl Rows {
         let Some(row) = self.find_mut(run, id) else {
             return;
         };
+        if row.kind == RowKind::Command {
+            row.output
+                .get_or_insert_with(|| render::ansi::Output::new(colour()))
+                .push(delta);
+        }
         let clean = sanitize(delta);
         let mut text = row.body.join("\n");
         text.push_str(&clean);
@@ -290,6 +298,7 @@ impl Row {
             diff: Vec::new(),
             styled_diff: Vec::new(),
             markdown: None,
+            output: None,
         }
     }
 
@@ -309,6 +318,12 @@ impl Row {
         });
         let mut row = Row::new(run, item.id.clone(), shown.kind, shown.state, shown.title);
         row.markdown = markdown;
+        if let ItemKind::CommandExecution {
+            aggregated_output, ..
+        } = &item.kind
+        {
+            row.output = Some(render::ansi::Output::of(aggregated_output, colour()));
+        }
         row.body = shown.body;
         row.exit_code = shown.exit_code;
         row.files = shown.changes.into_iter().map(|(_, path)| path).collect();
@@ -331,4 +346,9 @@ fn inline(text: &str) -> Line<'static> {
             .flat_map(|p| p.line.spans)
             .collect::<Vec<_>>(),
     )
+}
+
+/// Whether colours are drawn at all (not under `NO_COLOR`).
+fn colour() -> bool {
+    render::theme::current().kind != render::theme::Kind::Plain
 }

@@ -31,4 +31,5 @@ pub mod tui;
 mod tui_approvals;
 pub mod tui_flow;
 mod tui_habits;
+mod tui_render;
 mod tui_tmux;

@@ -2,6 +2,7 @@
 //! colours — the leaf every pane draws with. Nothing here knows the App, a session or a
 //! terminal; each function takes the [`theme::Theme`] to draw in.
 
+pub mod ansi;
 pub mod diff;
 pub mod highlight;
 pub mod markdown;

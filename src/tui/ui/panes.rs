@@ -224,13 +224,34 @@ pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec
                 out.push(Line::from(spans));
             }
         }
-        _ => {
-            for l in body {
-                for piece in wrap(l, width.saturating_sub(4)) {
-                    out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
+        _ => match &r.output {
+            // Command output in its own colours; what it leaves uncoloured stays dim.
+            Some(output) => {
+                let shown = output.lines().len().min(body.len());
+                for l in output.lines().skip(output.lines().len() - shown) {
+                    let para = crate::tui::render::Para {
+                        line: l.clone(),
+                        hang: Vec::new(),
+                        verbatim: true,
+                    };
+                    for piece in wrap_styled(&para, width.saturating_sub(4)) {
+                        let mut spans = vec![Span::raw("  │ ").dark_gray()];
+                        spans.extend(piece.spans.into_iter().map(|s| {
+                            let base = Style::new().fg(Color::DarkGray);
+                            Span::styled(s.content, base.patch(s.style))
+                        }));
+                        out.push(Line::from(spans));
+                    }
                 }
             }
-        }
+            None => {
+                for l in body {
+                    for piece in wrap(l, width.saturating_sub(4)) {
+                        out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
+                    }
+                }
+            }
+        },
     }
     let styled: &[crate::tui::render::Para] = if diff.is_empty() { &[] } else { &r.styled_diff };
     for p in styled {
