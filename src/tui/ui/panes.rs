@@ -229,11 +229,8 @@ pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec
             Some(output) => {
                 let shown = output.lines().len().min(body.len());
                 for l in output.lines().skip(output.lines().len() - shown) {
-                    let para = crate::tui::render::Para {
-                        line: l.clone(),
-                        hang: Vec::new(),
-                        verbatim: true,
-                    };
+                    // Wrapped at spaces, like the plain output was: narrow panes stay readable.
+                    let para = crate::tui::render::Para::new(l.clone());
                     for piece in wrap_styled(&para, width.saturating_sub(4)) {
                         let mut spans = vec![Span::raw("  │ ").dark_gray()];
                         spans.extend(piece.spans.into_iter().map(|s| {
