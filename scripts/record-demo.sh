@@ -2,7 +2,7 @@
 # Records the pictures at the top of the README from a real `codexmcp demo` run — never
 # hand-edited, regenerate them with this script:
 #
-#   assets/demo.svg        the whole session, animated: a prompt, Codex building a snake game
+#   assets/demo.svg        the whole session, animated: the suggested prompt sent, Codex building a snake game
 #                          (events, the file tree filling in), a follow-up that edits it
 #   assets/screenshot.svg  one frame of it, mid-session, once the game is built
 #
@@ -63,9 +63,8 @@ tmux -L "$SOCK" -f /dev/null new-session -d -s rec -x "$COLS" -y "$ROWS" \
 tmux -L "$SOCK" set -g escape-time 0 >/dev/null
 
 wait_for "demo model (scripted, no key)" 30
-sleep 1.5
-type_slowly "Build me a snake game"
-sleep 0.5
+# The prompt starts with the suggested request: a newcomer only presses Enter.
+sleep 2.5
 tmux -L "$SOCK" send-keys -t rec Enter
 wait_for "I built a small" 90
 ANSWERED="$(date +%s.%N)"
