@@ -57,7 +57,7 @@ async fn one(
 ) -> Duration {
     let codex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".codex-cli/0.169.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
     let backend = match backend {
-        "app-server" => engine::Backend::AppServer(Arc::new(engine::app_server::Handle::default())),
+        "app-server" => engine::Backend::AppServer(Arc::new(engine::app_handle::Handle::default())),
         _ => engine::Backend::Exec,
     };
     let cfg = EngineConfig {

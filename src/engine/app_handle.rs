@@ -32,7 +32,7 @@ pub struct Handle {
 
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("app_server::Handle")
+        f.write_str("app_handle::Handle")
     }
 }
 

@@ -26,8 +26,6 @@ use super::error::EngineError;
 use super::jsonl::LineReader;
 use super::procs::{self, MARKER_VAR};
 
-pub use super::app_handle::Handle;
-
 /// A message from the server for one thread.
 #[derive(Debug)]
 pub enum Incoming {

@@ -15,7 +15,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::app_server::{AppServer, Handle, Incoming};
+use super::app_handle::Handle;
+use super::app_server::{AppServer, Incoming};
 use super::app_server_events::Decoder;
 use super::error::EngineError;
 use super::{

@@ -45,7 +45,7 @@ pub enum Backend {
     #[default]
     Exec,
     /// The long-lived `codex app-server`.
-    AppServer(std::sync::Arc<app_server::Handle>),
+    AppServer(std::sync::Arc<app_handle::Handle>),
     /// An MCP server with the `codex` / `codex-reply` tools.
     Mcp(std::sync::Arc<mcp_client::McpClient>),
 }
@@ -132,7 +132,7 @@ pub async fn connect(settings: &crate::config::Settings) -> Result<EngineConfig,
         BackendKind::AppServer => {
             // Capability probe: start it now; a Codex without a usable app-server falls back
             // to exec, and the front end says so.
-            let handle = std::sync::Arc::new(app_server::Handle::default());
+            let handle = std::sync::Arc::new(app_handle::Handle::default());
             match handle.get(&config).await {
                 Ok(_) => config.backend = Backend::AppServer(handle),
                 Err(e) => {

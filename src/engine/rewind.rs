@@ -11,21 +11,21 @@
 
 use serde_json::json;
 
-use super::{Backend, EngineConfig, EngineError, app_server};
+use super::{Backend, EngineConfig, EngineError, app_handle, app_server};
 
 /// Removes the newest turn of `thread` from its conversation; returns that turn's id.
 pub async fn revert_last_turn(cfg: &EngineConfig, thread: &str) -> Result<String, EngineError> {
     if let Backend::AppServer(own) = &cfg.backend {
         return revert(own, cfg, thread).await;
     }
-    let private = app_server::Handle::default();
+    let private = app_handle::Handle::default();
     let result = revert(&private, cfg, thread).await;
     private.close().await;
     result
 }
 
 async fn revert(
-    handle: &app_server::Handle,
+    handle: &app_handle::Handle,
     cfg: &EngineConfig,
     thread: &str,
 ) -> Result<String, EngineError> {

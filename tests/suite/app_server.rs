@@ -9,7 +9,7 @@ use crate::support::codex::{
     CODEX_VERSION, Sandbox, codex_bin, procs_with_cmdline, procs_with_env, wait_for,
 };
 use crate::support::mock_openai::{MockServer, Out, Step};
-use codexmcp::engine::app_server::Handle;
+use codexmcp::engine::app_handle::Handle;
 use codexmcp::engine::{self, EngineConfig, TurnSpec, TurnStatus};
 
 fn types(events: &[Value], t: &str) -> usize {
