@@ -88,7 +88,7 @@ async fn one(
         prompt: Some("go".into()),
         event: None,
     });
-    let run = app.turn.running().map(|t| t.run).unwrap();
+    let run = app.session().turn().running().map(|t| t.run).unwrap();
     let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
     let mut turn = engine::start_turn(
         &cfg,

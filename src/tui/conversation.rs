@@ -11,9 +11,9 @@ use std::collections::VecDeque;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::Msg;
+use super::{Msg, TabTx};
 use crate::agent::{Agent, AgentError, AgentMsg};
-use crate::engine::{ApprovalDecision, EngineError, TurnOutcome, TurnStatus, Usage};
+use crate::engine::{ApprovalDecision, CodexEvent, EngineError, TurnOutcome, TurnStatus, Usage};
 use crate::session::{Answers, Session};
 
 #[derive(Debug)]
@@ -57,17 +57,14 @@ pub struct Conversation {
 impl Conversation {
     /// Starts the actor. `session` is `Err` when Codex could not be set up: every run then
     /// fails with that error.
-    pub fn start(
-        session: Result<Session, EngineError>,
-        agent: Option<Agent>,
-        out: mpsc::Sender<Msg>,
-    ) -> Self {
+    pub fn start(session: Result<Session, EngineError>, agent: Option<Agent>, out: TabTx) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let actor = Actor {
             session,
             agent,
             out,
             deferred: VecDeque::new(),
+            told: None,
         };
         Self {
             tx,
@@ -90,13 +87,31 @@ impl Conversation {
 struct Actor {
     session: Result<Session, EngineError>,
     agent: Option<Agent>,
-    out: mpsc::Sender<Msg>,
+    out: TabTx,
     /// `/new` and `/resume` that arrived during a turn.
     deferred: VecDeque<Command>,
+    /// The thread (and usage) last reported to the App.
+    told: Option<(Option<String>, Usage)>,
 }
 
 impl Actor {
+    /// Tells the App the thread the session is on, when that changed: the session owns the
+    /// thread id, and the screen shows what it is told.
+    async fn announce(&mut self) {
+        let Ok(s) = &self.session else { return };
+        let now = (s.thread_id().map(str::to_string), s.total());
+        if self.told.as_ref() != Some(&now) {
+            let msg = Msg::Thread {
+                id: now.0.clone(),
+                total: now.1,
+            };
+            self.told = Some(now);
+            self.out.send(msg).await;
+        }
+    }
+
     async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        self.announce().await;
         loop {
             let cmd = match self.deferred.pop_front() {
                 Some(c) => c,
@@ -126,13 +141,14 @@ impl Actor {
                         Err(_) => None,
                     };
                     if let Some(diff) = diff {
-                        let _ = self.out.send(Msg::TurnDiff { run, diff }).await;
+                        self.out.send(Msg::TurnDiff { run, diff }).await;
                     }
                     // What could not be saved (a record, a log, a checkpoint), once each.
                     for what in crate::session::unsaved::take() {
-                        let _ = self.out.send(Msg::Notice(format!("⚠ {what}"))).await;
+                        self.out.send(Msg::Notice(format!("⚠ {what}"))).await;
                     }
-                    let _ = self.out.send(Msg::TurnDone { run, outcome }).await;
+                    self.announce().await;
+                    self.out.send(Msg::TurnDone { run, outcome }).await;
                 }
                 Command::Reset => {
                     if let Ok(s) = &mut self.session {
@@ -141,6 +157,7 @@ impl Actor {
                     if let Some(a) = &mut self.agent {
                         a.reset();
                     }
+                    self.announce().await;
                 }
                 Command::Load(id) => self.load(id).await,
                 Command::Configure { model, effort } => {
@@ -161,7 +178,8 @@ impl Actor {
                         },
                         Err(e) => Msg::Failed(e.to_string()),
                     };
-                    let _ = self.out.send(msg).await;
+                    self.announce().await;
+                    self.out.send(msg).await;
                 }
                 // Nothing runs: nothing to interrupt, answer or steer.
                 Command::Interrupt | Command::Answer { .. } | Command::Steer(_) => {}
@@ -184,6 +202,7 @@ impl Actor {
         let answers = session.answers();
         let deferred = &mut self.deferred;
         let out = self.out.clone();
+        let told = &mut self.told;
         if !via_agent {
             let mut turn = match session.run(prompt, cancel.clone()).await {
                 Ok(t) => t,
@@ -192,7 +211,19 @@ impl Actor {
             loop {
                 tokio::select! {
                     ev = turn.next() => match ev {
-                        Some(event) => { let _ = out.send(Msg::Codex { run, event }).await; }
+                        Some(event) => {
+                            // The thread is known as soon as Codex names it.
+                            let started = match &event {
+                                CodexEvent::ThreadStarted { thread_id } => Some(thread_id.clone()),
+                                _ => None,
+                            };
+                            out.send(Msg::Codex { run, event }).await;
+                            if let Some(id) = started.filter(|id| told.as_ref().is_none_or(|t| t.0.as_ref() != Some(id))) {
+                                let total = told.as_ref().map(|t| t.1).unwrap_or_default();
+                                *told = Some((Some(id.clone()), total));
+                                out.send(Msg::Thread { id: Some(id), total }).await;
+                            }
+                        }
                         None => break,
                     },
                     Some(cmd) = rx.recv() => during(cmd, &cancel, &answers, deferred),
@@ -204,9 +235,26 @@ impl Actor {
             return failed(EngineError::Agent("the agent is not configured".into()));
         };
         let (atx, mut arx) = mpsc::channel::<AgentMsg>(1024);
+        // The agent's Codex calls name their thread as they start: told at once, as for a
+        // direct turn (the usage follows when the run ends).
+        let (mut known, total) = told.clone().unwrap_or_default();
         let forward = tokio::spawn(async move {
             while let Some(msg) = arx.recv().await {
-                let _ = out.send(Msg::Agent { run, msg }).await;
+                let started = match &msg {
+                    AgentMsg::Codex(CodexEvent::ThreadStarted { thread_id }) => {
+                        Some(thread_id.clone()).filter(|id| known.as_ref() != Some(id))
+                    }
+                    _ => None,
+                };
+                out.send(Msg::Agent { run, msg }).await;
+                if let Some(id) = started {
+                    known = Some(id.clone());
+                    out.send(Msg::Thread {
+                        id: Some(id),
+                        total,
+                    })
+                    .await;
+                }
             }
         });
         let guidance = agent.guidance();
@@ -243,18 +291,22 @@ impl Actor {
         let session = match &mut self.session {
             Ok(s) => s,
             Err(e) => {
-                let _ = self.out.send(Msg::Failed(e.to_string())).await;
+                self.out.send(Msg::Failed(e.to_string())).await;
                 return;
             }
         };
         if let Err(e) = session.switch_to(&id) {
-            let _ = self.out.send(Msg::Failed(e.to_string())).await;
+            self.out.send(Msg::Failed(e.to_string())).await;
             return;
         }
+        self.announce().await;
+        let Ok(session) = &mut self.session else {
+            return;
+        };
         let mut agent_state = None;
         if let Some(agent) = &mut self.agent {
             if let Err(why) = agent.load(session) {
-                let _ = self.out.send(Msg::Failed(why)).await;
+                self.out.send(Msg::Failed(why)).await;
             }
             agent_state = Some(agent.state().clone()).filter(|s| !s.history.is_empty());
         }
@@ -275,7 +327,7 @@ impl Actor {
         })
         .await;
         if let Ok(msg) = read {
-            let _ = self.out.send(msg).await;
+            self.out.send(msg).await;
         }
     }
 }

@@ -4,7 +4,20 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::engine::{ApprovalDecision, TurnSpec};
+use crate::session::worktree::Worktree;
+
+/// What a tab opens with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TabSpec {
+    /// `None`: the visible tab's folder.
+    pub cwd: Option<PathBuf>,
+    /// A thread to continue.
+    pub resume: Option<String>,
+    pub worktree: Option<Worktree>,
+}
 
 /// Side effects the event loop carries out for the App.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +57,7 @@ pub enum Effect {
     /// An effect of a background tab's message, for that tab's services.
     InTab(u64, Box<Effect>),
     /// Ctrl+T, `/tab [DIR]`, `--restore`: a new session in a new tab.
-    OpenTab(super::restore::TabSpec),
+    OpenTab(TabSpec),
     /// `/close`: the tab is gone from the screen; stop its services (interrupting its turn).
     CloseTab(u64),
     /// A session needs the user while they look elsewhere.

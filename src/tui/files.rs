@@ -298,7 +298,7 @@ fn preview(root: &Path, rel: &[u8]) -> PreviewBody {
 
 /// Watches `root` recursively; sends one `Msg::FilesChanged` per batch of events. The
 /// returned watcher stops when dropped.
-pub fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Option<notify::RecommendedWatcher> {
+pub fn watch(root: &Path, tx: super::TabTx) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
     let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<()>();
     let handler = move |res: notify::Result<notify::Event>| {
@@ -322,7 +322,7 @@ pub fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Option<notify::RecommendedWa
         while raw_rx.recv().await.is_some() {
             tokio::time::sleep(BATCH).await;
             while raw_rx.try_recv().is_ok() {}
-            if tx.send(Msg::FilesChanged).await.is_err() {
+            if !tx.send(Msg::FilesChanged).await {
                 break;
             }
         }

@@ -18,6 +18,8 @@ use ratatui::crossterm::event::KeyEvent;
 /// Where an action applies: the help groups by it, and each view asks only for its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
+    /// Anywhere, even over a popup: switching sessions never waits for a modal.
+    Sessions,
     /// Anywhere (unless a popup takes the key first).
     Global,
     /// Typing in the prompt box.
@@ -26,25 +28,31 @@ pub enum Context {
     Pane,
     /// Any popup.
     Popup,
+    /// A list filtered by typing (skills, commands, threads, models): letters are the filter.
+    Picker,
     /// The approval modal.
     Approval,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 7] = [
+        Self::Sessions,
         Self::Global,
         Self::Prompt,
         Self::Pane,
         Self::Popup,
+        Self::Picker,
         Self::Approval,
     ];
 
     pub fn title(self) -> &'static str {
         match self {
+            Self::Sessions => "sessions (even over a popup)",
             Self::Global => "anywhere",
             Self::Prompt => "in the prompt",
             Self::Pane => "in a pane or list",
             Self::Popup => "in a popup",
+            Self::Picker => "in a list you filter by typing",
             Self::Approval => "when Codex asks for approval",
         }
     }
@@ -85,10 +93,12 @@ pub enum Action {
     DeleteSession,
     CopyId,
     Mouse,
+    PickerUp,
+    PickerDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Self::Send,
         Self::Newline,
         Self::Interrupt,
@@ -122,6 +132,8 @@ impl Action {
         Self::DeleteSession,
         Self::CopyId,
         Self::Mouse,
+        Self::PickerUp,
+        Self::PickerDown,
     ];
 
     pub fn context(self) -> Context {
@@ -132,12 +144,10 @@ impl Action {
             | Self::FocusPrev
             | Self::Help
             | Self::ShowDiff
-            | Self::NewTab
-            | Self::NextTab
-            | Self::PrevTab
-            | Self::GoToTab
             | Self::Mouse
             | Self::Dismiss => Context::Global,
+            Self::NewTab | Self::NextTab | Self::PrevTab | Self::GoToTab => Context::Sessions,
+            Self::PickerUp | Self::PickerDown => Context::Picker,
             Self::Send | Self::Newline | Self::Queue | Self::Editor => Context::Prompt,
             Self::Up
             | Self::Down
@@ -194,6 +204,8 @@ impl Action {
             Self::DeleteSession => "delete_session",
             Self::CopyId => "copy_id",
             Self::Mouse => "mouse",
+            Self::PickerUp => "picker_up",
+            Self::PickerDown => "picker_down",
         }
     }
 
@@ -232,6 +244,8 @@ impl Action {
             Self::DeleteSession => "forget the thread (resume list; press twice)",
             Self::CopyId => "copy the thread id (in the resume list)",
             Self::Mouse => "mouse to the terminal (select text) and back",
+            Self::PickerUp => "previous entry",
+            Self::PickerDown => "next entry",
         }
     }
 }
@@ -282,6 +296,8 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Action::DeleteSession, &["delete"]),
         (Action::CopyId, &["ctrl+y"]),
         (Action::Mouse, &["alt+m"]),
+        (Action::PickerUp, &["up", "ctrl+p"]),
+        (Action::PickerDown, &["down", "ctrl+n"]),
     ]
 }
 
@@ -326,6 +342,19 @@ impl Keymap {
         self.bindings
             .iter()
             .any(|(a, keys)| *a == action && keys.iter().any(|k| k.matches(key)))
+    }
+
+    /// The actions of `context` that `key` is bound to, in table order: a layer tries them
+    /// in turn until one applies.
+    pub fn actions<'a>(
+        &'a self,
+        context: Context,
+        key: &'a KeyEvent,
+    ) -> impl Iterator<Item = Action> + 'a {
+        self.bindings
+            .iter()
+            .filter(move |(a, keys)| a.context() == context && keys.iter().any(|k| k.matches(key)))
+            .map(|(a, _)| *a)
     }
 
     pub fn keys(&self, action: Action) -> &[KeySpec] {

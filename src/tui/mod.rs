@@ -8,34 +8,27 @@
 //! that owns its Codex child; quitting interrupts them and waits, so no child outlives the app.
 //! The terminal is restored on every exit path: normal, error, signal and panic.
 
-pub mod agent_view;
 pub mod app;
-pub mod attachments;
 mod background;
 pub mod chat;
+pub mod commands;
 mod conversation;
 pub mod editor;
 pub mod effect;
 pub mod event_pane;
 pub mod files;
-mod history;
-pub mod input;
 pub mod keymap;
 pub mod keyspec;
-pub mod model_choice;
-pub mod mouse;
+pub mod layout;
 pub mod notify;
 pub mod pickers;
 pub mod render;
 pub mod replay;
 pub mod restore;
-mod review;
 pub mod rows;
 pub mod run;
 mod services;
-pub mod session_admin;
-pub mod tab_input;
-pub mod tabs;
+pub mod session_view;
 pub mod turn;
 pub mod ui;
 pub mod views;
@@ -111,6 +104,12 @@ pub enum Msg {
     Models(Vec<crate::engine::app_lists::CodexModel>),
     /// The worktree asked for with `/new --worktree`, or why there is none.
     WorktreeReady(Result<crate::session::worktree::Worktree, String>),
+    /// The thread a session is on, and its usage so far, as the session actor knows it
+    /// (the one owner of the thread id): after a turn, `/new`, `/resume`, `/undo`.
+    Thread {
+        id: Option<String>,
+        total: crate::engine::Usage,
+    },
     /// A message of one tab's services (its conversation, scanner, watcher).
     Tab {
         tab: u64,
@@ -136,3 +135,56 @@ pub struct TuiOptions {
 }
 
 pub use run::run;
+
+/// How one session's services reach the App: the App's one channel, each message tagged with
+/// the session. Once the session moves on (another folder, closed), its old services are
+/// retired and whatever they still say is dropped here, so a stale turn cannot speak for the
+/// session any more.
+#[derive(Clone)]
+pub struct TabTx {
+    tab: u64,
+    tx: tokio::sync::mpsc::Sender<Msg>,
+    retired: tokio_util::sync::CancellationToken,
+}
+
+impl TabTx {
+    pub fn new(tab: u64, tx: tokio::sync::mpsc::Sender<Msg>) -> Self {
+        Self {
+            tab,
+            tx,
+            retired: Default::default(),
+        }
+    }
+
+    fn tag(&self, msg: Msg) -> Msg {
+        Msg::Tab {
+            tab: self.tab,
+            msg: Box::new(msg),
+        }
+    }
+
+    /// Sends, waiting for room; false when the App is gone (or these services are retired).
+    pub async fn send(&self, msg: Msg) -> bool {
+        if self.retired.is_cancelled() {
+            return false;
+        }
+        self.tx.send(self.tag(msg)).await.is_ok()
+    }
+
+    /// Sends unless the channel is full (progress notes that may be dropped).
+    pub fn try_send(&self, msg: Msg) {
+        if !self.retired.is_cancelled() {
+            let _ = self.tx.try_send(self.tag(msg));
+        }
+    }
+
+    /// From a blocking thread.
+    pub fn blocking_send(&self, msg: Msg) -> bool {
+        !self.retired.is_cancelled() && self.tx.blocking_send(self.tag(msg)).is_ok()
+    }
+
+    /// Nothing these services say reaches the App any more.
+    pub fn retire(&self) {
+        self.retired.cancel();
+    }
+}

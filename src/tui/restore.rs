@@ -3,20 +3,8 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
 use super::app::App;
-use crate::session::worktree::Worktree;
-
-/// What a tab opens with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TabSpec {
-    /// `None`: the visible tab's folder.
-    pub cwd: Option<PathBuf>,
-    /// A thread to continue.
-    pub resume: Option<String>,
-    pub worktree: Option<Worktree>,
-}
+use super::effect::TabSpec;
 
 fn path() -> Option<PathBuf> {
     let dirs = crate::config::project_dirs().ok()?;
@@ -27,12 +15,12 @@ fn path() -> Option<PathBuf> {
 /// Writes the open tabs down (replacing the last list), in bar order.
 pub fn save(app: &App) {
     let specs: Vec<TabSpec> = app
-        .tabs
+        .sessions()
         .iter()
-        .map(|t| TabSpec {
-            cwd: Some(t.info.cwd.clone()),
-            resume: t.turn.thread_id().map(str::to_string),
-            worktree: t.worktree.clone(),
+        .map(|s| TabSpec {
+            cwd: Some(s.info().cwd.clone()),
+            resume: s.thread_id().map(str::to_string),
+            worktree: s.worktree().cloned(),
         })
         .collect();
     let Some(path) = path() else { return };
@@ -61,7 +49,7 @@ pub fn load() -> Result<Vec<TabSpec>, String> {
     // Bounded like everything read back: at most as many tabs as there can be.
     Ok(specs
         .into_iter()
-        .take(super::tabs::MAX_TABS)
+        .take(super::app::MAX_TABS)
         .filter(|s| s.cwd.as_ref().is_none_or(|c| c.is_dir()))
         .collect())
 }

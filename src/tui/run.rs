@@ -160,6 +160,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         cwd: cwd.clone(),
     };
     let mut app = App::new(keymap, info);
+    let mut fx = vec![Effect::Rescan];
     if let Some(e) = &services.startup_error {
         app.fail(e);
     }
@@ -169,7 +170,9 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     app.agent.available = services.agent_available;
     app.agent.model = settings.agent_model.clone();
     app.agent.prices = Some(crate::agent::cost::PriceTable::new(&settings.prices));
-    app.agent_mode = settings.agent.unwrap_or(app.agent.available) && app.agent.available;
+    if settings.agent.unwrap_or(app.agent.available) && app.agent.available {
+        app.here(&mut fx, |s| s.set_agent_mode(true));
+    }
     if settings.agent == Some(true) && !app.agent.available {
         app.fail(&format!(
             "--agent: {}",
@@ -195,7 +198,6 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
-    let mut fx = vec![Effect::Rescan];
     services.load_skills(&cwd);
     if let Some((path, speed)) = &opts.replay {
         app.read_only = true;
@@ -210,20 +212,21 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         None => {}
     }
     if let Some(name) = &opts.worktree {
-        super::tab_input::new_in_worktree(&mut app, name, &mut fx);
+        fx.extend(app.submit(format!("/new --worktree {name}")));
     }
     if opts.restore {
         match super::restore::load() {
-            Ok(specs) => restore_tabs(&mut app, specs, &mut fx),
+            Ok(specs) => fx.extend(app.restore(specs)),
             Err(e) => app.fail(&e),
         }
     }
     if let Some(p) = opts.prompt.clone().filter(|p| !p.trim().is_empty()) {
-        super::input::submit(&mut app, p, &mut fx);
+        fx.extend(app.submit(p));
     } else if opts.demo {
         // A newcomer need not think of something: Enter sends the suggestion, typing replaces it.
-        app.input.insert_str(crate::scripted_model::SUGGESTION);
-        app.input.select_all();
+        app.here(&mut fx, |s| {
+            s.set_prompt(crate::scripted_model::SUGGESTION, true)
+        });
     }
 
     let mut stats = Stats::default();
@@ -252,7 +255,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
             // The editor gets the terminal and the keys: stop reading them until it is done.
             drop(events);
             restore();
-            let edited = super::editor::edit(&app.input.lines().join("\n")).await;
+            let edited = super::editor::edit(&app.session().prompt().lines().join("\n")).await;
             let back = take_over();
             events = EventStream::new();
             let _ = terminal.clear();
@@ -261,10 +264,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                     tracing::error!("cannot take the terminal back: {e}");
                     break;
                 }
-                (Ok(text), _) => {
-                    app.input = super::app::new_input();
-                    app.input.insert_str(text);
-                }
+                (Ok(text), _) => app.here(&mut Vec::new(), |s| s.set_prompt(&text, false)),
                 (Err(e), _) => app.fail(&e),
             }
             app.dirty = true;
@@ -275,7 +275,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         if app.dirty && next_frame.is_none() {
             next_frame = Some((last_frame + FRAME).max(tokio::time::Instant::now()));
         }
-        let ticking = app.is_running();
+        let ticking = app.sessions().iter().any(|s| s.is_running());
         tokio::select! {
             // Input first, then drawing, then the flood: a key is never stuck behind events.
             biased;
@@ -353,9 +353,9 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     }
     // The demo's thread goes with its temporary home: nothing to resume later.
     let threads: Vec<String> = app
-        .tabs
+        .sessions()
         .iter()
-        .filter_map(|t| t.turn.thread_id())
+        .filter_map(|s| s.thread_id())
         .filter(|_| !opts.demo)
         .map(|id| crate::text::one_line(id, 80))
         .collect();
@@ -363,20 +363,6 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }
     0
-}
-
-/// `--restore`: the first saved session continues in the first tab when it worked in the same
-/// folder; every other one opens a tab of its own.
-fn restore_tabs(app: &mut App, specs: Vec<super::restore::TabSpec>, fx: &mut Vec<Effect>) {
-    let mut specs = specs.into_iter();
-    let mut first = specs.next();
-    if let Some(spec) = first.take_if(|s| s.cwd.as_ref() == Some(&app.info.cwd)) {
-        app.worktree = spec.worktree;
-        if let Some(id) = spec.resume {
-            fx.push(Effect::LoadTranscript(id));
-        }
-    }
-    fx.extend(first.into_iter().chain(specs).map(Effect::OpenTab));
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

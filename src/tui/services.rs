@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
-use super::app::{App, Effect};
+use super::app::{App, Effect, MAX_TABS};
 use super::conversation::{Command, Conversation};
 mod admin;
 
-use super::restore::TabSpec;
-use super::{Msg, files};
+use super::effect::TabSpec;
+use super::{Msg, TabTx, files};
 use crate::agent::{Agent, AgentSettings};
 use crate::config::Settings;
 use crate::engine::{EngineConfig, EngineError};
@@ -40,10 +40,10 @@ pub(super) struct Services {
 }
 
 /// What one tab has running for it: its conversation (session and agent), its tree scanner
-/// and its file watcher. All of them report through the tab's own channel, whose messages
-/// reach the App tagged with the tab.
+/// and its file watcher. All of them send on the App's channel, tagged with the tab.
 struct TabServices {
     id: u64,
+    out: TabTx,
     conversation: Conversation,
     scanner: Scanner,
     _watcher: Option<notify::RecommendedWatcher>,
@@ -57,32 +57,27 @@ impl TabServices {
         cwd: &std::path::Path,
         app_tx: &mpsc::Sender<Msg>,
     ) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+        let tx = TabTx::new(id, app_tx.clone());
         let session = session.map(|s| s.on_progress(progress_notices(tx.clone())));
-        let out = app_tx.clone();
-        tokio::spawn(async move {
-            while let Some(msg) = rx.recv().await {
-                let tagged = Msg::Tab {
-                    tab: id,
-                    msg: Box::new(msg),
-                };
-                if out.send(tagged).await.is_err() {
-                    break;
-                }
-            }
-        });
         Self {
             id,
             scanner: Scanner::start(tx.clone()),
             _watcher: files::watch(cwd, tx.clone()),
-            conversation: Conversation::start(session, agent, tx),
+            conversation: Conversation::start(session, agent, tx.clone()),
+            out: tx,
         }
+    }
+
+    /// Stops everything off the UI task; nothing it still says reaches the App.
+    fn retire(self) {
+        self.out.retire();
+        tokio::spawn(self.conversation.shutdown());
     }
 }
 
 /// A long checkpoint's progress as notices in the chat: when it starts taking a while (a
 /// large tree's first checkpoint), and when it is done — two lines, not one a second.
-fn progress_notices(tx: mpsc::Sender<Msg>) -> crate::session::ProgressHook {
+fn progress_notices(tx: TabTx) -> crate::session::ProgressHook {
     use crate::session::CheckpointProgress::{Done, Running};
     let said = std::sync::atomic::AtomicBool::new(false);
     std::sync::Arc::new(move |p| {
@@ -91,7 +86,7 @@ fn progress_notices(tx: mpsc::Sender<Msg>) -> crate::session::ProgressHook {
             return;
         }
         let text = crate::present::diff::checkpoint_progress(p);
-        let _ = tx.try_send(Msg::Notice(text));
+        tx.try_send(Msg::Notice(text));
     })
 }
 
@@ -130,25 +125,21 @@ impl Services {
     /// Opens a tab (in the visible tab's folder unless `spec` says), shows it, and resumes
     /// the thread `spec` names.
     fn open_tab(&mut self, spec: TabSpec, app: &mut App) {
-        if app.tabs.len() >= super::tabs::MAX_TABS {
-            app.fail(&format!(
-                "{} sessions at most: /close one first",
-                super::tabs::MAX_TABS
-            ));
+        if app.sessions().len() >= MAX_TABS {
+            app.fail(&format!("{MAX_TABS} sessions at most: /close one first"));
             return;
         }
-        let cwd = spec.cwd.unwrap_or_else(|| app.info.cwd.clone());
-        let mut info = app.info.clone();
-        info.cwd = cwd.clone();
-        let id = app.add_tab(info);
+        let mut info = app.session().info().clone();
+        if let Some(cwd) = spec.cwd {
+            info.cwd = cwd;
+        }
+        let cwd = info.cwd.clone();
+        let id = app.add_session(info, spec.worktree);
         let services = self.tab_services(id, &cwd);
         self.tabs.push(services);
-        app.show_tab(app.tabs.len() - 1);
-        app.worktree = spec.worktree;
-        self.perform(Effect::Rescan, app);
+        self.perform_for(id, Effect::Rescan, app);
         if let Some(thread) = spec.resume {
-            app.supersede_turn();
-            self.perform(Effect::LoadTranscript(thread), app);
+            self.perform_for(id, Effect::LoadTranscript(thread), app);
         }
     }
 
@@ -163,15 +154,14 @@ impl Services {
         TabServices::start(id, session, agent, cwd, &self.tx)
     }
 
-    /// The current tab works in `cwd` from now on: new services (a new session), and the old
-    /// ones wound down off the UI task.
-    fn move_tab(&mut self, cwd: PathBuf, app: &mut App) {
-        let Some(i) = self.tabs.iter().position(|t| t.id == app.id) else {
+    /// Tab `id` works in `cwd` from now on: new services (a new session), and the old ones
+    /// retired: wound down off the UI task, and silent.
+    fn move_tab(&mut self, id: u64, cwd: PathBuf) {
+        let Some(i) = self.tabs.iter().position(|t| t.id == id) else {
             return;
         };
-        let fresh = self.tab_services(app.id, &cwd);
-        let old = std::mem::replace(&mut self.tabs[i], fresh);
-        tokio::spawn(old.conversation.shutdown());
+        let fresh = self.tab_services(id, &cwd);
+        std::mem::replace(&mut self.tabs[i], fresh).retire();
     }
 
     /// What the engine wants the user to know (e.g. a backend fallback).
@@ -218,18 +208,26 @@ impl Services {
     /// visible tab's.
     pub(super) fn perform(&mut self, effect: Effect, app: &mut App) {
         match effect {
-            Effect::InTab(id, inner) => {
-                app.in_tab(id, |app| self.perform(*inner, app));
+            Effect::InTab(id, inner) => self.perform_for(id, *inner, app),
+            effect => {
+                let id = app.session().id();
+                self.perform_for(id, effect, app)
             }
+        }
+    }
+
+    /// Carries out `effect` for tab `id`.
+    fn perform_for(&mut self, id: u64, effect: Effect, app: &mut App) {
+        match effect {
+            Effect::InTab(id, inner) => self.perform_for(id, *inner, app),
             Effect::OpenTab(spec) => self.open_tab(spec, app),
-            Effect::MoveTab(cwd) => self.move_tab(cwd, app),
-            Effect::CreateWorktree(name) => self.create_worktree(name, app),
+            Effect::MoveTab(cwd) => self.move_tab(id, cwd),
+            Effect::CreateWorktree(name) => self.create_worktree(id, name, app),
             Effect::RemoveWorktree(wt) => self.remove_worktree(wt),
             Effect::CloseTab(id) => {
                 if let Some(i) = self.tabs.iter().position(|t| t.id == id) {
                     // Interrupts its turn and waits for its child, off the UI task.
-                    let tab = self.tabs.swap_remove(i);
-                    tokio::spawn(tab.conversation.shutdown());
+                    self.tabs.swap_remove(i).retire();
                 }
             }
             Effect::Notify(note) => self.notify.send(&note),
@@ -250,15 +248,18 @@ impl Services {
                     })
                 });
             }
-            effect => self.perform_here(effect, app),
+            effect => self.perform_here(id, effect, app),
         }
     }
 
-    /// An effect on the current tab's own services.
-    fn perform_here(&mut self, effect: Effect, app: &mut App) {
-        let Some(tab) = self.tabs.iter().find(|t| t.id == app.id) else {
+    /// An effect on tab `id`'s own services.
+    fn perform_here(&mut self, id: u64, effect: Effect, app: &mut App) {
+        let (Some(tab), Some(view)) =
+            (self.tabs.iter().find(|t| t.id == id), app.session_by_id(id))
+        else {
             return;
         };
+        let files = view.files();
         let conversation = &tab.conversation;
         match effect {
             Effect::StartTurn { run, spec, agent } => conversation.send(Command::Run {
@@ -285,7 +286,7 @@ impl Services {
             Effect::LoadTranscript(id) => conversation.send(Command::Load(id)),
             Effect::Rescan => tab
                 .scanner
-                .request(app.files.root().to_path_buf(), app.files.expanded()),
+                .request(files.root().to_path_buf(), files.expanded()),
             Effect::LoadDiff { thread, turn } => {
                 self.blocking(move || Some(load_diff(&thread, turn)))
             }
@@ -330,7 +331,7 @@ impl Services {
             | Effect::DeleteSession(_)
             | Effect::SearchSessions(_) => {}
             Effect::LoadPreview(path) => {
-                let root = app.files.root().to_path_buf();
+                let root = files.root().to_path_buf();
                 self.blocking(move || Some(Msg::Preview(files::load_preview(&root, &path))));
             }
             Effect::ListSessions => {
@@ -393,7 +394,7 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn start(tx: mpsc::Sender<Msg>) -> Self {
+    fn start(tx: TabTx) -> Self {
         let me = Self {
             latest: Default::default(),
             wake: Default::default(),
@@ -410,7 +411,7 @@ impl Scanner {
                 let Ok((entries, truncated)) = scanned else {
                     continue;
                 };
-                if tx.send(Msg::Tree { entries, truncated }).await.is_err() {
+                if !tx.send(Msg::Tree { entries, truncated }).await {
                     return;
                 }
             }

@@ -107,11 +107,32 @@ impl DiffView {
     }
 }
 
-/// Typing filters a picker, arrows move in it.
-fn filter_key<T: super::pickers::Pickable>(picker: &mut Picker<T>, key: &KeyEvent) -> Reaction {
+/// The picker keys move in a list; true when `key` was one.
+fn picker_move<T: super::pickers::Pickable>(
+    picker: &mut Picker<T>,
+    key: &KeyEvent,
+    km: &Keymap,
+) -> bool {
+    if km.is(Action::PickerUp, key) {
+        picker.up();
+    } else if km.is(Action::PickerDown, key) {
+        picker.down();
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Typing filters a picker, the picker keys move in it.
+fn filter_key<T: super::pickers::Pickable>(
+    picker: &mut Picker<T>,
+    key: &KeyEvent,
+    km: &Keymap,
+) -> Reaction {
+    if picker_move(picker, key, km) {
+        return Reaction::Consumed;
+    }
     match key.code {
-        KeyCode::Up => picker.up(),
-        KeyCode::Down => picker.down(),
         KeyCode::Backspace => {
             let mut q = picker.query.clone();
             q.pop();
@@ -129,6 +150,8 @@ fn filter_key<T: super::pickers::Pickable>(picker: &mut Picker<T>, key: &KeyEven
 pub enum Popup {
     Approval(ApprovalView),
     Skills(Picker<Skill>),
+    /// Completion of a `/command` being typed.
+    Commands(Picker<&'static super::commands::Spec>),
     Resume(Picker<SessionRecord>),
     Models(Picker<crate::engine::app_lists::CodexModel>),
     Help {
@@ -154,6 +177,8 @@ pub enum Reaction {
     Resume(String),
     /// Insert `$name ` for this skill (from the skill picker).
     InsertSkill(String),
+    /// Complete the command being typed to `/name ` (from the command popup).
+    Complete(String),
     /// Use this model from the next turn (from the model picker).
     PickModel(String),
     /// Forget this stored thread (resume picker, Delete; the App asks to confirm).
@@ -223,7 +248,7 @@ impl Popup {
                         None => Reaction::Close,
                     };
                 }
-                filter_key(picker, key)
+                filter_key(picker, key, km)
             }
             Popup::Resume(picker) => {
                 if is(Action::Close) {
@@ -242,7 +267,7 @@ impl Popup {
                 ) {
                     (Some(r), true, _) => Reaction::DeleteSession(r.id.clone()),
                     (Some(r), _, true) => Reaction::CopyId(r.id.clone()),
-                    _ => filter_key(picker, key),
+                    _ => filter_key(picker, key, km),
                 }
             }
             Popup::Skills(picker) => {
@@ -255,13 +280,28 @@ impl Popup {
                         None => Reaction::Close,
                     };
                 }
-                match key.code {
-                    KeyCode::Up => picker.up(),
-                    KeyCode::Down => picker.down(),
-                    // Typing goes on into the prompt, which refilters the picker.
-                    _ => return Reaction::Ignored,
+                // Typing goes on into the prompt, which refilters the picker.
+                match picker_move(picker, key, km) {
+                    true => Reaction::Consumed,
+                    false => Reaction::Ignored,
                 }
-                Reaction::Consumed
+            }
+            Popup::Commands(picker) => {
+                if is(Action::Close) {
+                    return Reaction::Close;
+                }
+                if is(Action::Select) {
+                    return match picker.current() {
+                        // Complete already: the key goes on (Enter sends the command).
+                        Some(s) if s.name == picker.query => Reaction::Ignored,
+                        Some(s) => Reaction::Complete(s.name.to_string()),
+                        None => Reaction::Close,
+                    };
+                }
+                match picker_move(picker, key, km) {
+                    true => Reaction::Consumed,
+                    false => Reaction::Ignored,
+                }
             }
         }
     }
@@ -275,8 +315,8 @@ impl Popup {
                 (Action::Decline, "decline"),
                 (Action::Cancel, "cancel"),
             ],
-            Popup::Skills(_) | Popup::Resume(_) | Popup::Models(_) => vec![
-                (Action::Up, "move"),
+            Popup::Skills(_) | Popup::Commands(_) | Popup::Resume(_) | Popup::Models(_) => vec![
+                (Action::PickerUp, "move"),
                 (Action::Select, "pick"),
                 (Action::Close, "close"),
             ],

@@ -265,6 +265,7 @@ async fn the_tree_watcher_does_not_follow_symlinks() {
     std::fs::create_dir_all(&elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, out.join("r")).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let tx = codexmcp::tui::TabTx::new(0, tx);
     let _watcher = codexmcp::tui::files::watch(&out, tx).expect("a watcher");
     std::fs::write(elsewhere.join("far.txt"), "x").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
@@ -274,7 +275,10 @@ async fn the_tree_watcher_does_not_follow_symlinks() {
     );
     std::fs::write(out.join("near.txt"), "x").unwrap();
     let got = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
-    assert!(matches!(got, Ok(Some(codexmcp::tui::Msg::FilesChanged))));
+    assert!(matches!(
+        got,
+        Ok(Some(codexmcp::tui::Msg::Tab { msg, .. })) if matches!(*msg, codexmcp::tui::Msg::FilesChanged)
+    ));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 mod agent;
 mod app_server;
 mod architecture;
+mod architecture_inside;
 mod checkpoint;
 mod config;
 mod corpus;

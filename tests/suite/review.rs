@@ -10,7 +10,7 @@ use codexmcp::tui::Msg;
 use codexmcp::tui::app::{App, Effect, Focus, Popup};
 use ratatui::crossterm::event::KeyCode;
 
-use super::tui::{app, codex, item, key, render, send, type_str};
+use super::tui::{app, app_with, codex, item, key, render, send, type_str};
 use super::tui_flow::on_a_thread;
 use crate::support::codex::Sandbox;
 use crate::support::mock_openai::{MockServer, Step};
@@ -44,7 +44,11 @@ fn diff_shows_what_the_last_turn_changed_and_the_tree_marks_it() {
         patch: "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('\u{1b}]0;x\u{7}')\n".into(),
         },
     });
-    assert!(a.files.is_changed(&a.info.cwd.join("snake.py")));
+    assert!(
+        a.session()
+            .files()
+            .is_changed(&a.session().info().cwd.join("snake.py"))
+    );
     type_str(&mut a, "/diff");
     key(&mut a, KeyCode::Enter);
     assert!(matches!(a.popup(), Some(Popup::Diff(_))));
@@ -129,7 +133,6 @@ fn snake_change() -> ItemKind {
 #[test]
 fn a_file_change_row_expands_to_its_diff() {
     let mut a = app();
-    a.info.cwd = "/w/output".into();
     let run = send(&mut a, "make a snake game");
     codex(
         &mut a,
@@ -158,7 +161,7 @@ fn a_file_change_row_expands_to_its_diff() {
             patch: "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-# old\n+# snake game\n--- /dev/null\n+++ b/log.txt\n@@ -0,0 +1 @@\n+ran\n--- /dev/null\n+++ b/snake.py\n@@ -0,0 +1,2 @@\n+print('snake')\n+print('red')\n".into(),
         },
     });
-    let rows = a.events.rows();
+    let rows = a.session().events().rows();
     let row = rows.iter().find(|r| r.id == "item_1").unwrap();
     assert!(
         row.diff.iter().any(|l| l == "+# snake game"),
@@ -174,7 +177,8 @@ fn a_file_change_row_expands_to_its_diff() {
     assert_eq!(sum.title, "the turn changed 3 files (+4 -1)");
     assert!(sum.diff.iter().any(|l| l == "+ran"), "{:?}", sum.diff);
     assert!(
-        a.files
+        a.session()
+            .files()
             .is_changed(std::path::Path::new("/w/output/log.txt"))
     );
     key(&mut a, KeyCode::End);
@@ -186,9 +190,8 @@ fn a_file_change_row_expands_to_its_diff() {
 /// turn ends, the checkpoint diff takes its place.
 #[test]
 fn the_live_diff_follows_the_running_turn() {
-    let mut a = app();
     // Codex names files from the repository's root; the view, from the working dir.
-    a.info.cwd = "/repo/output".into();
+    let mut a = app_with(|i| i.cwd = "/repo/output".into());
     let run = send(&mut a, "edit");
     a.update(Msg::Codex { run, event: CodexEvent::TurnDiffUpdated {
         diff: "diff --git a/output/x.txt b/output/x.txt\nnew file mode 100644\n--- /dev/null\n+++ b/output/x.txt\n@@ -0,0 +1 @@\n+one\n".into(),

@@ -10,16 +10,15 @@ use codexmcp::tui::app::{App, Effect, Popup};
 use codexmcp::tui::views::APPROVAL_GUARD;
 use ratatui::crossterm::event::{Event, KeyCode, KeyModifiers};
 
-use super::tui::{app, key, press, render, send, type_str};
+use super::tui::{agent_mode, app, app_with, key, press, render, send, type_str};
 use crate::support::tmux::chat_text;
 
 /// A second tab beside the first, shown; returns the first one's id.
 fn two_tabs(a: &mut App) -> u64 {
-    let first = a.visible_id();
-    let mut info = a.info.clone();
+    let first = a.session().id();
+    let mut info = a.session().info().clone();
     info.cwd = "/w/other".into();
-    a.add_tab(info);
-    a.show_tab(1);
+    a.add_session(info, None);
     first
 }
 
@@ -126,7 +125,7 @@ fn the_session_bar_shows_every_session_in_every_state() {
     insta::assert_snapshot!("bar_done_and_failed", bar(&a));
     // Looking at it clears "done"; the other tab's chat is its own.
     press(&mut a, KeyCode::Char('1'), KeyModifiers::ALT);
-    assert_eq!(a.visible, 0);
+    assert_eq!(a.visible(), 0);
     let screen = render(&a, 100, 16);
     assert!(
         screen.contains("snake game") && !screen.contains("api server\n"),
@@ -136,7 +135,7 @@ fn the_session_bar_shows_every_session_in_every_state() {
     // A turn that ends in the background (here interrupted) shows as done until looked at.
     let run = send(&mut a, "again");
     press(&mut a, KeyCode::PageDown, KeyModifiers::CONTROL);
-    assert_eq!(a.visible, 1);
+    assert_eq!(a.visible(), 1);
     from(
         &mut a,
         first,
@@ -187,6 +186,10 @@ fn a_turn_ending_out_of_sight_is_announced() {
     let mut a = app();
     let run = send(&mut a, "long job");
     a.update(Msg::Term(Event::FocusLost));
+    a.update(Msg::Thread {
+        id: Some("01a2112e-cb31-7fd3-b664-466522ce36c8".into()),
+        total: Usage::default(),
+    });
     let fx = a.update(Msg::TurnDone {
         run,
         outcome: done(
@@ -218,8 +221,7 @@ fn a_turn_ending_out_of_sight_is_announced() {
 /// exec a direct turn keeps it; an agent's turn takes it on any backend.
 #[test]
 fn enter_steers_on_the_app_server_and_tab_queues() {
-    let mut a = app();
-    a.info.backend = "app-server".into();
+    let mut a = app_with(|i| i.backend = "app-server".into());
     send(&mut a, "build it");
     type_str(&mut a, "use tabs, not spaces");
     assert!(render(&a, 100, 24).contains("Enter steers the turn, Tab queues"));
@@ -227,18 +229,18 @@ fn enter_steers_on_the_app_server_and_tab_queues() {
     assert_eq!(fx, [Effect::Steer("use tabs, not spaces".into())]);
     type_str(&mut a, "then add tests");
     assert!(key(&mut a, KeyCode::Tab).is_empty());
-    assert_eq!(a.turn.queued(), 1);
-    assert!(a.input.is_empty());
+    assert_eq!(a.session().turn().queued(), 1);
+    assert!(a.session().prompt().is_empty());
 
     let mut b = app();
     send(&mut b, "build it");
     type_str(&mut b, "more");
     assert!(key(&mut b, KeyCode::Enter).is_empty(), "exec: queued");
-    assert_eq!(b.turn.queued(), 1);
+    assert_eq!(b.session().turn().queued(), 1);
 
     // An agent's turn takes it on any backend, even after /direct was picked meanwhile.
     let mut c = app();
-    c.agent_mode = true;
+    agent_mode(&mut c);
     send(&mut c, "build it");
     type_str(&mut c, "/direct");
     key(&mut c, KeyCode::Enter);
@@ -256,13 +258,13 @@ fn enter_steers_on_the_app_server_and_tab_queues() {
 fn close_takes_a_session_away_but_never_the_last() {
     let mut a = app();
     let first = two_tabs(&mut a);
-    let second = a.visible_id();
+    let second = a.session().id();
     send(&mut a, "work");
     type_str(&mut a, "/close");
     let fx = key(&mut a, KeyCode::Enter);
     assert_eq!(fx, [Effect::CloseTab(second)]);
-    assert_eq!(a.tabs.len(), 1);
-    assert_eq!(a.visible_id(), first);
+    assert_eq!(a.sessions().len(), 1);
+    assert_eq!(a.session().id(), first);
     type_str(&mut a, "/close");
     assert!(key(&mut a, KeyCode::Enter).is_empty());
     assert!(render(&a, 100, 24).contains("the last session stays open"));
@@ -288,11 +290,10 @@ fn the_last_session_leaves_its_worktree() {
     };
     for (arg, removed) in [("--remove", true), ("--keep", false)] {
         let mut a = app();
-        a.worktree = Some(wt.clone());
-        a.info.cwd = wt.cwd.clone();
+        a.update(Msg::WorktreeReady(Ok(wt.clone())));
         type_str(&mut a, "/close");
         assert!(key(&mut a, KeyCode::Enter).is_empty());
-        assert!(a.worktree.is_some(), "only asked");
+        assert!(a.session().worktree().is_some(), "only asked");
         let chat = |a: &App| chat_text(&render(a, 200, 24));
         assert!(
             chat(&a).contains("it stays open and goes back"),
@@ -307,8 +308,11 @@ fn the_last_session_leaves_its_worktree() {
             want.push(Effect::RemoveWorktree(wt.clone()));
         }
         assert_eq!(fx, want, "{arg}");
-        assert_eq!(a.tabs.len(), 1);
-        assert_eq!((a.worktree.clone(), a.info.cwd.clone()), (None, home));
+        assert_eq!(a.sessions().len(), 1);
+        assert_eq!(
+            (a.session().worktree(), a.session().info().cwd.clone()),
+            (None, home)
+        );
         assert!(
             chat(&a).contains("works in /home/me/repo/output again"),
             "{}",

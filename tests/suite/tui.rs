@@ -14,13 +14,19 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 pub fn app() -> App {
-    let info = Info {
+    app_with(|_| {})
+}
+
+/// The test app, its session's facts changed by `edit` first (another folder, backend).
+pub fn app_with(edit: impl FnOnce(&mut Info)) -> App {
+    let mut info = Info {
         backend: "exec".into(),
         model: "gpt-5.5".into(),
         effort: None,
         sandbox: "workspace-write".into(),
         cwd: PathBuf::from("/w/output"),
     };
+    edit(&mut info);
     let mut app = App::new(Keymap::default(), info);
     app.now = Instant::now();
     app.skills = vec![
@@ -87,8 +93,25 @@ pub fn send(app: &mut App, prompt: &str) -> u64 {
     }
 }
 
+/// A Codex event of run `run`, as the session actor forwards it — and, when Codex names the
+/// thread, the actor's report of it (the session owns the thread id).
 pub fn codex(app: &mut App, run: u64, event: CodexEvent) {
+    let named = match &event {
+        CodexEvent::ThreadStarted { thread_id } => Some(thread_id.clone()),
+        _ => None,
+    };
     app.update(Msg::Codex { run, event });
+    if let Some(id) = named {
+        app.update(Msg::Thread {
+            id: Some(id),
+            total: Default::default(),
+        });
+    }
+}
+
+/// Prompts go to the agent in the session on screen.
+pub fn agent_mode(app: &mut App) {
+    app.here(&mut Vec::new(), |s| s.set_agent_mode(true));
 }
 
 fn cmd(status: Status, exit: Option<i64>, out: &str) -> ItemKind {
@@ -136,7 +159,10 @@ fn a_running_turn_with_a_command_in_progress() {
             item: item("item_2", cmd(Status::InProgress, None, "")),
         },
     );
-    assert_eq!(a.thread_id(), Some("01a2112e-cb31-7fd3-b664-466522ce36c8"));
+    assert_eq!(
+        a.session().thread_id(),
+        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
+    );
     insta::assert_snapshot!(render(&a, 120, 24));
 }
 
@@ -235,8 +261,12 @@ fn a_completed_turn_with_file_changes_marks_the_tree() {
         entries: codexmcp::tui::files::scan(&fixture_tree(), &Default::default()).0,
         truncated: false,
     });
-    assert!(a.files.is_changed(&PathBuf::from("/w/output/snake.js")));
-    assert!(!a.is_running());
+    assert!(
+        a.session()
+            .files()
+            .is_changed(&PathBuf::from("/w/output/snake.js"))
+    );
+    assert!(!a.session().is_running());
     insta::assert_snapshot!(render(&a, 120, 24));
 }
 
@@ -296,7 +326,10 @@ fn skill_popup_filters_and_inserts() {
     insta::assert_snapshot!(render(&a, 100, 20));
     key(&mut a, KeyCode::Tab);
     assert!(a.popup().is_none());
-    assert_eq!(a.input.lines()[0], "please run $mcp-skill-smoke ");
+    assert_eq!(
+        a.session().prompt().lines()[0],
+        "please run $mcp-skill-smoke "
+    );
     // Esc closes it and it stays closed for that word; `$` mid-word does not open it.
     type_str(&mut a, "$im");
     key(&mut a, KeyCode::Esc);
@@ -436,7 +469,7 @@ fn help_scrolls_to_the_approval_keys_and_commands() {
         key(&mut a, KeyCode::Down);
     }
     let screen = render(&a, 100, 32);
-    assert!(screen.contains("/resume [id|text]") && screen.contains("keys can be changed"));
+    assert!(screen.contains("/resume [ID | TEXT]") && screen.contains("keys can be changed"));
     insta::assert_snapshot!(screen);
     key(&mut a, KeyCode::Esc);
     assert!(a.popup().is_none());
@@ -449,6 +482,7 @@ async fn the_tree_watcher_ignores_its_own_rescans() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("sub")).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let tx = codexmcp::tui::TabTx::new(0, tx);
     let _watcher = codexmcp::tui::files::watch(dir.path(), tx).expect("a watcher");
     let expanded = [dir.path().join("sub")].into_iter().collect();
     for _ in 0..3 {
@@ -465,7 +499,7 @@ async fn the_tree_watcher_ignores_its_own_rescans() {
     std::fs::write(dir.path().join("sub/new.txt"), "x").unwrap();
     let got = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
     assert!(
-        matches!(got, Ok(Some(Msg::FilesChanged))),
+        matches!(got, Ok(Some(Msg::Tab { msg, .. })) if matches!(*msg, Msg::FilesChanged)),
         "a real change is reported"
     );
 }

@@ -7,7 +7,7 @@ use codexmcp::tui::Msg;
 use codexmcp::tui::app::{App, Effect, Focus};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
-use super::tui::{app, codex, item, key, press, render, send, type_str};
+use super::tui::{agent_mode, app, codex, item, key, press, render, send, type_str};
 
 #[test]
 fn follow_ups_continue_the_thread_and_new_starts_fresh() {
@@ -38,7 +38,7 @@ fn follow_ups_continue_the_thread_and_new_starts_fresh() {
     // While it runs, Enter queues; the queued prompt goes out when the turn ends.
     type_str(&mut a, "third");
     assert!(key(&mut a, KeyCode::Enter).is_empty());
-    let run2 = a.turn.running().map(|t| t.run).unwrap();
+    let run2 = a.session().turn().running().map(|t| t.run).unwrap();
     let fx = a.update(Msg::TurnDone {
         run: run2,
         outcome: TurnOutcome {
@@ -51,7 +51,7 @@ fn follow_ups_continue_the_thread_and_new_starts_fresh() {
     assert!(
         matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.prompt == "third" && spec.resume.as_deref() == Some("t-1"))
     );
-    let run3 = a.turn.running().map(|t| t.run).unwrap();
+    let run3 = a.session().turn().running().map(|t| t.run).unwrap();
     a.update(Msg::TurnDone {
         run: run3,
         outcome: TurnOutcome {
@@ -62,7 +62,14 @@ fn follow_ups_continue_the_thread_and_new_starts_fresh() {
         },
     });
     type_str(&mut a, "/new");
-    key(&mut a, KeyCode::Enter);
+    assert_eq!(key(&mut a, KeyCode::Enter), [Effect::NewThread]);
+    // The session owns the thread: the screen shows the new one once the actor says so.
+    assert_eq!(a.session().thread_id(), Some("t-1"));
+    a.update(Msg::Thread {
+        id: None,
+        total: Usage::default(),
+    });
+    assert!(render(&a, 120, 24).contains("new thread"));
     let fx = {
         type_str(&mut a, "fresh");
         key(&mut a, KeyCode::Enter)
@@ -118,9 +125,12 @@ fn memory_is_bounded_over_a_long_session() {
             },
         );
     }
-    assert_eq!(a.events.rows().len(), codexmcp::tui::rows::MAX_ROWS);
     assert_eq!(
-        a.events.rows().dropped,
+        a.session().events().rows().len(),
+        codexmcp::tui::rows::MAX_ROWS
+    );
+    assert_eq!(
+        a.session().events().rows().dropped,
         20_000 - codexmcp::tui::rows::MAX_ROWS as u64
     );
     assert!(render(&a, 120, 20).contains("thought 19999"));
@@ -137,7 +147,13 @@ fn memory_is_bounded_over_a_long_session() {
             ),
         },
     );
-    assert!(a.events.rows().iter().any(|r| r.title == "revised"));
+    assert!(
+        a.session()
+            .events()
+            .rows()
+            .iter()
+            .any(|r| r.title == "revised")
+    );
     assert_eq!(a.focus, Focus::Input);
 }
 
@@ -145,7 +161,7 @@ fn memory_is_bounded_over_a_long_session() {
 fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
     use codexmcp::agent::{AgentEvent, AgentMsg};
     let mut a = app();
-    a.agent_mode = true;
+    agent_mode(&mut a);
     a.agent.available = true;
     a.agent.model = "gpt-5.5".into();
     a.agent.prices = Some(codexmcp::agent::cost::PriceTable::new(&Default::default()));
@@ -161,8 +177,19 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
         ] => *run,
         other => panic!("expected an agent turn, got {other:?}"),
     };
+    // As the session actor forwards them: a thread Codex names is reported as well.
     let agent = |a: &mut App, msg: AgentMsg| {
+        let named = match &msg {
+            AgentMsg::Codex(CodexEvent::ThreadStarted { thread_id }) => Some(thread_id.clone()),
+            _ => None,
+        };
         a.update(Msg::Agent { run, msg });
+        if let Some(id) = named {
+            a.update(Msg::Thread {
+                id: Some(id),
+                total: Usage::default(),
+            });
+        }
     };
     agent(
         &mut a,
@@ -234,9 +261,13 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
             output_tokens: 800,
         }),
     );
-    assert_eq!(a.thread_id(), Some("01a2112e-cb31-7fd3-b664-466522ce36c8"));
     assert_eq!(
-        a.chat
+        a.session().thread_id(),
+        Some("01a2112e-cb31-7fd3-b664-466522ce36c8")
+    );
+    assert_eq!(
+        a.session()
+            .chat()
             .iter()
             .filter(|c| c.text.contains("Your snake game is in snake.html."))
             .count(),
@@ -244,7 +275,10 @@ fn agent_mode_streams_text_shows_tool_calls_and_both_models() {
         "streamed once, not duplicated"
     );
     assert!(
-        !a.chat.iter().any(|c| c.text == "wrote snake.html"),
+        !a.session()
+            .chat()
+            .iter()
+            .any(|c| c.text == "wrote snake.html"),
         "Codex's answer goes to the agent, not the chat"
     );
     insta::assert_snapshot!(render(&a, 140, 20));
@@ -258,7 +292,7 @@ fn agent_and_direct_commands_switch_modes() {
     type_str(&mut a, "/agent");
     key(&mut a, KeyCode::Enter);
     assert!(
-        !a.agent_mode
+        !a.session().agent_mode()
             && a.error
                 .as_deref()
                 .is_some_and(|e| e.contains("OPENAI_API_KEY")),
@@ -267,10 +301,10 @@ fn agent_and_direct_commands_switch_modes() {
     a.agent.available = true;
     type_str(&mut a, "/agent");
     key(&mut a, KeyCode::Enter);
-    assert!(a.agent_mode);
+    assert!(a.session().agent_mode());
     type_str(&mut a, "/direct");
     key(&mut a, KeyCode::Enter);
-    assert!(!a.agent_mode);
+    assert!(!a.session().agent_mode());
     type_str(&mut a, "/new");
     assert!(key(&mut a, KeyCode::Enter).contains(&Effect::NewThread));
 }
@@ -300,7 +334,7 @@ fn app_server_text_streams_into_the_chat_and_rows() {
         },
     );
     assert_eq!(
-        a.chat.back().map(|c| c.text.as_str()),
+        a.session().chat().back().map(|c| c.text.as_str()),
         Some("The plan has three steps.")
     );
     insta::assert_snapshot!(render(&a, 120, 16));
@@ -317,7 +351,8 @@ fn app_server_text_streams_into_the_chat_and_rows() {
         },
     );
     let codex_lines: Vec<&str> = a
-        .chat
+        .session()
+        .chat()
         .iter()
         .filter(|c| c.who == codexmcp::tui::app::Who::Codex)
         .map(|c| c.text.as_str())
@@ -380,8 +415,7 @@ fn new_during_a_turn_interrupts_it_and_stays_new() {
     type_str(&mut a, "/new");
     let fx = key(&mut a, KeyCode::Enter);
     assert_eq!(fx, [Effect::NewThread], "the actor interrupts, then resets");
-    assert_eq!(a.thread_id(), None);
-    assert!(a.turn.running().is_some_and(|t| t.interrupting));
+    assert!(a.session().turn().running().is_some_and(|t| t.interrupting));
     // The old turn's last words arrive after /new.
     codex(
         &mut a,
@@ -406,13 +440,18 @@ fn new_during_a_turn_interrupts_it_and_stays_new() {
             last_message: None,
         },
     });
+    // The actor reset the session once the turn wound down, and says so.
+    a.update(Msg::Thread {
+        id: None,
+        total: Usage::default(),
+    });
     assert_eq!(
-        a.thread_id(),
+        a.session().thread_id(),
         None,
         "the interrupted turn did not undo /new"
     );
-    assert_eq!(a.turn.total().input_tokens, 0);
-    assert!(!a.is_running());
+    assert_eq!(a.session().turn().total().input_tokens, 0);
+    assert!(!a.session().is_running());
     type_str(&mut a, "fresh");
     let fx = key(&mut a, KeyCode::Enter);
     assert!(matches!(&fx[..], [Effect::StartTurn { spec, .. }] if spec.resume.is_none()));

@@ -37,7 +37,7 @@ fn images_are_chips_in_the_prompt() {
     key(&mut a, KeyCode::Enter);
     a.update(Msg::Term(Event::Paste(format!("'{}'", other.display()))));
     assert_eq!(
-        a.attachments.len(),
+        a.session().attachments().len(),
         2,
         "a dropped (quoted) path attaches too"
     );
@@ -48,13 +48,16 @@ fn images_are_chips_in_the_prompt() {
         panic!("{fx:?}")
     };
     assert_eq!(spec.images, [pic.clone(), other.clone()]);
-    assert!(a.attachments.is_empty(), "they went with the prompt");
+    assert!(
+        a.session().attachments().is_empty(),
+        "they went with the prompt"
+    );
     // Backspace in an empty prompt removes the last one.
     let mut b = app();
     type_str(&mut b, &format!("/image {}", pic.display()));
     key(&mut b, KeyCode::Enter);
     key(&mut b, KeyCode::Backspace);
-    assert!(b.attachments.is_empty());
+    assert!(b.session().attachments().is_empty());
     let txt = dir.path().join("notes.txt");
     std::fs::write(&txt, "words").unwrap();
     type_str(&mut b, &format!("/image {}", txt.display()));
@@ -171,14 +174,18 @@ fn the_mouse_picks_rows_and_can_be_handed_back() {
     let x = 150;
     assert!(click(&mut a, x, 2).is_empty());
     assert_eq!(a.focus, Focus::Files);
-    assert_eq!(a.files.selected(), 1);
+    assert_eq!(a.session().files().selected(), 1);
     let fx = click(&mut a, x, 2);
     assert_eq!(fx, [Effect::LoadPreview("/w/output/b.txt".into())]);
     let fx = press(&mut a, KeyCode::Char('m'), KeyModifiers::ALT);
     assert_eq!(fx, [Effect::MouseCapture(false)]);
     assert!(status(&a).contains("mouse off: select text freely (Alt+M gives it back)"));
     assert!(click(&mut a, x, 3).is_empty());
-    assert_eq!(a.files.selected(), 1, "the terminal has the mouse now");
+    assert_eq!(
+        a.session().files().selected(),
+        1,
+        "the terminal has the mouse now"
+    );
 }
 
 /// In the resume picker: Delete asks, Delete again forgets; Ctrl+Y copies the id. `/rename`
@@ -227,4 +234,28 @@ fn threads_are_looked_after_from_the_picker() {
         matches!(fx.as_slice(), [Effect::Rename { title, .. }] if title == "Snake v2"),
         "{fx:?}"
     );
+}
+
+/// Typing `/` opens the command list from the command table; it narrows as the word grows,
+/// the picker keys move in it, Tab completes, and Esc closes it for that word.
+#[test]
+fn typing_a_slash_lists_the_commands() {
+    let mut a = app();
+    type_str(&mut a, "/");
+    assert!(matches!(a.popup(), Some(Popup::Commands(_))));
+    type_str(&mut a, "re");
+    let screen = render(&a, 100, 20);
+    assert!(screen.contains("/resume [ID | TEXT]") && screen.contains("/rename TITLE"));
+    insta::assert_snapshot!(screen);
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.session().prompt().lines()[0], "/rename ");
+    type_str(&mut a, "x");
+    assert!(a.popup().is_none(), "only the first word completes");
+    let mut b = app();
+    type_str(&mut b, "/ex");
+    key(&mut b, KeyCode::Esc);
+    assert!(b.popup().is_none());
+    type_str(&mut b, "p");
+    assert!(b.popup().is_none(), "closed for this word");
 }

@@ -19,3 +19,16 @@ pub fn fit<'a>(
 ) -> Vec<ratatui::text::Line<'static>> {
     paras.into_iter().flat_map(|p| wrap(p, width)).collect()
 }
+
+/// The spinner's frames, one per tick while something runs.
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// A duration as the status bar and rows show it: `4.2s`, `3m07s`.
+pub fn secs(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}

@@ -119,6 +119,35 @@ pub fn wrap(para: &Para, width: usize) -> Vec<Line<'static>> {
     out.lines
 }
 
+/// Splits `text` into lines of at most `width` columns (by display width, wide chars kept whole).
+pub fn plain(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for raw in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0;
+        for word in raw.split_inclusive(' ') {
+            let ww: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+            if w + ww > width && w > 0 {
+                out.push(std::mem::take(&mut line).trim_end().to_string());
+                w = 0;
+            }
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if w + cw > width {
+                    out.push(std::mem::take(&mut line));
+                    w = 0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line.trim_end().to_string());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,12 @@ use crate::tui::app::App;
 
 impl Services {
     /// `git worktree add` off the UI task; the answer comes back to the tab that asked.
-    pub(super) fn create_worktree(&self, name: String, app: &App) {
+    pub(super) fn create_worktree(&self, tab: u64, name: String, app: &App) {
         use crate::session::worktree;
-        let (tx, cwd, tab) = (self.tx.clone(), app.info.cwd.clone(), app.id);
+        let Some(cwd) = app.session_by_id(tab).map(|s| s.info().cwd.clone()) else {
+            return;
+        };
+        let tx = self.tx.clone();
         tokio::spawn(async move {
             let made = match worktree::default_root() {
                 Ok(root) => worktree::create(crate::config::start_dir(), &cwd, &name, &root).await,

@@ -13,7 +13,7 @@ use crate::tui::app::{App, TabState};
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
-    for (i, tab) in app.tabs.iter().enumerate() {
+    for (i, tab) in app.sessions().iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw(" │ ").dark_gray());
         }
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             TabState::Failed => (Span::raw("✗").red().bold(), "failed".to_string()),
         };
         let label = format!(" {} {} ", i + 1, tab.title());
-        let style = if i == app.visible {
+        let style = if i == app.visible() {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
             Style::new()

@@ -8,11 +8,12 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{SPINNER, border_style, secs, wrap};
-use crate::tui::app::{App, Focus, Who};
+use super::{border_style, wrap};
+use crate::tui::app::{App, Focus, Popup, Who};
+use crate::tui::event_pane::{Clock, row_lines};
 use crate::tui::files::EntryKind;
 use crate::tui::render::wrap as wrap_styled;
-use crate::tui::rows::{Row, RowKind, RowState};
+use crate::tui::session_view::chip;
 
 pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::default()
@@ -22,9 +23,9 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width.saturating_sub(2) as usize;
-    let need = inner.height as usize + app.chat.scroll();
+    let need = inner.height as usize + app.session().chat().scroll();
     let mut lines: Vec<Line> = Vec::new();
-    for entry in app.chat.iter().rev() {
+    for entry in app.session().chat().iter().rev() {
         let (label, style) = match entry.who {
             Who::User => (
                 "you",
@@ -85,7 +86,7 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
             break;
         }
     }
-    if app.chat.is_empty() {
+    if app.session().chat().is_empty() {
         let hint = "Type a request below. Codex works in the folder shown on the right; its events appear in the middle.";
         let lines: Vec<Line> = wrap(hint, width)
             .into_iter()
@@ -105,23 +106,24 @@ pub fn chat(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 pub fn input(frame: &mut Frame, app: &App, area: Rect) {
-    let chips: String = app
-        .attachments
+    let s = app.session();
+    let chips: String = s
+        .attachments()
         .iter()
-        .map(|p| format!("{} ", crate::tui::attachments::chip(p)))
+        .map(|p| format!("{} ", chip(p)))
         .collect();
     let title = if app.read_only {
         " Replay (read-only) "
-    } else if app.steers_agent() {
+    } else if s.steers_agent() {
         " Prompt — Enter tells the agent, Tab queues "
-    } else if app.can_steer() {
+    } else if s.can_steer() {
         " Prompt — Enter steers the turn, Tab queues "
-    } else if app.is_running() {
+    } else if s.is_running() {
         " Prompt — Enter queues "
     } else {
         " Prompt "
     };
-    let mut ta = app.input.clone();
+    let mut ta = s.prompt().clone();
     ta.set_block(
         Block::default()
             .borders(Borders::ALL)
@@ -133,136 +135,15 @@ pub fn input(frame: &mut Frame, app: &App, area: Rect) {
     if app.focus != Focus::Input
         || app
             .popup()
-            .is_some_and(|p| !matches!(p, crate::tui::app::Popup::Skills(_)))
+            .is_some_and(|p| !matches!(p, Popup::Skills(_) | Popup::Commands(_)))
     {
         ta.set_cursor_style(Style::new());
     }
     frame.render_widget(&ta, area);
 }
 
-fn row_icon(app: &App, r: &Row) -> Span<'static> {
-    match (r.kind, r.state) {
-        (_, RowState::Running) => Span::raw(SPINNER[app.spinner % SPINNER.len()]).yellow(),
-        (RowKind::Reasoning, _) => Span::raw("✻").dark_gray(),
-        (RowKind::Command, RowState::Ok) => Span::raw("✓").green(),
-        (RowKind::Command, _) | (RowKind::Error, _) => Span::raw("✗").red(),
-        (RowKind::FileChange, RowState::Failed) => Span::raw("✎").red(),
-        (RowKind::FileChange, _) => Span::raw("✎").green(),
-        (RowKind::Message, _) => Span::raw("›").green(),
-        (RowKind::Tool, RowState::Failed) => Span::raw("⚙").red(),
-        (RowKind::Tool, _) => Span::raw("⚙").cyan(),
-        (RowKind::Search, _) => Span::raw("⌕").cyan(),
-        (RowKind::Todo, _) => Span::raw("☐").cyan(),
-        (RowKind::Warning, _) => Span::raw("⚠").yellow(),
-        (RowKind::Info, _) => Span::raw("·").dark_gray(),
-    }
-}
-
-pub(super) fn row_lines(app: &App, r: &Row, width: usize, selected: bool) -> Vec<Line<'static>> {
-    let title_style = match (r.kind, r.state) {
-        (RowKind::Reasoning, _) => Style::new()
-            .fg(Color::DarkGray)
-            .add_modifier(Modifier::ITALIC),
-        (RowKind::Error, _) => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        (RowKind::Warning, _) => Style::new().fg(Color::Yellow),
-        (RowKind::Info, _) => Style::new().fg(Color::DarkGray),
-        (_, RowState::Failed) => Style::new().fg(Color::Red),
-        (RowKind::Command, _) => Style::new().fg(Color::Cyan),
-        _ => Style::new(),
-    };
-    let mut info = Vec::new();
-    if let Some(code) = r.exit_code {
-        info.push(format!("exit {code}"));
-    }
-    match (r.state, r.started, r.duration) {
-        (RowState::Running, Some(s), _) => info.push(secs(app.now.saturating_duration_since(s))),
-        (_, _, Some(d)) if r.kind == RowKind::Command => info.push(secs(d)),
-        _ => {}
-    }
-    let info = if info.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", info.join(", "))
-    };
-    let room = width.saturating_sub(3 + info.chars().count());
-    let mut spans = vec![row_icon(app, r), Span::raw(" ")];
-    match &r.markdown {
-        Some((title, _)) => spans.extend(cut(&title.spans, room, title_style)),
-        None => spans.push(Span::styled(
-            r.title.chars().take(room).collect::<String>(),
-            title_style,
-        )),
-    }
-    spans.push(Span::raw(info).dark_gray());
-    let mut first = Line::from(spans);
-    if selected {
-        first = first.patch_style(Style::new().add_modifier(Modifier::REVERSED));
-    }
-    let mut out = vec![first];
-    let (fold, hint) = match r.kind {
-        RowKind::Command => (if r.expanded { usize::MAX } else { 3 }, true),
-        RowKind::FileChange | RowKind::Todo if r.body.len() > 1 || !r.diff.is_empty() => {
-            (if r.expanded { usize::MAX } else { 4 }, true)
-        }
-        RowKind::FileChange | RowKind::Todo => (0, false),
-        _ if r.expanded => (usize::MAX, false),
-        _ => (0, r.body.len() > 1),
-    };
-    let body = &r.body[r.body.len().saturating_sub(fold)..];
-    let diff: &[String] = if r.expanded { &r.diff } else { &[] };
-    let hidden = r.body.len() - body.len() + r.diff.len() - diff.len();
-    if hint && hidden > 0 {
-        out.push(Line::from(
-            format!("  ┆ … {hidden} more lines (Enter expands)").dark_gray(),
-        ));
-    }
-    match (&r.markdown, body.is_empty()) {
-        (Some((_, text)), false) if !text.is_empty() => {
-            for piece in crate::tui::render::fit(text, width.saturating_sub(4)) {
-                let mut spans = vec![Span::raw("  │ ").dark_gray()];
-                spans.extend(piece.spans);
-                out.push(Line::from(spans));
-            }
-        }
-        _ => match &r.output {
-            // Command output in its own colours; what it leaves uncoloured stays dim.
-            Some(output) => {
-                let shown = output.lines().len().min(body.len());
-                for l in output.lines().skip(output.lines().len() - shown) {
-                    // Wrapped at spaces, like the plain output was: narrow panes stay readable.
-                    let para = crate::tui::render::Para::new(l.clone());
-                    for piece in wrap_styled(&para, width.saturating_sub(4)) {
-                        let mut spans = vec![Span::raw("  │ ").dark_gray()];
-                        spans.extend(piece.spans.into_iter().map(|s| {
-                            let base = Style::new().fg(Color::DarkGray);
-                            Span::styled(s.content, base.patch(s.style))
-                        }));
-                        out.push(Line::from(spans));
-                    }
-                }
-            }
-            None => {
-                for l in body {
-                    for piece in wrap(l, width.saturating_sub(4)) {
-                        out.push(Line::from(Span::raw(format!("  │ {piece}")).dark_gray()));
-                    }
-                }
-            }
-        },
-    }
-    let styled: &[crate::tui::render::Para] = if diff.is_empty() { &[] } else { &r.styled_diff };
-    for p in styled {
-        for piece in wrap_styled(p, width.saturating_sub(4)) {
-            let mut spans = vec![Span::raw("  │ ").dark_gray()];
-            spans.extend(piece.spans);
-            out.push(Line::from(spans));
-        }
-    }
-    out
-}
-
 pub fn events(frame: &mut Frame, app: &App, area: Rect) {
-    let rows = app.events.rows();
+    let rows = app.session().events().rows();
     let title = match rows.dropped {
         0 => " Codex events ".to_string(),
         n => format!(" Codex events ({n} older in the session log) "),
@@ -284,12 +165,16 @@ pub fn events(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let anchor = app.events.selected().unwrap_or(rows.len() - 1);
+    let anchor = app.session().events().selected().unwrap_or(rows.len() - 1);
+    let clock = Clock {
+        now: app.now,
+        spinner: app.spinner,
+    };
     let mut lines: Vec<Line> = Vec::new();
     for i in (0..=anchor.min(rows.len() - 1)).rev() {
         let Some(r) = rows.get(i) else { break };
-        let selected = app.focus == Focus::Events && app.events.selected() == Some(i);
-        for l in row_lines(app, r, width, selected).into_iter().rev() {
+        let selected = app.focus == Focus::Events && app.session().events().selected() == Some(i);
+        for l in row_lines(r, width, selected, clock).into_iter().rev() {
             lines.push(l);
         }
         if lines.len() >= height {
@@ -303,12 +188,13 @@ pub fn events(frame: &mut Frame, app: &App, area: Rect) {
 
 pub fn files(frame: &mut Frame, app: &App, area: Rect) {
     let name = app
-        .info
+        .session()
+        .info()
         .cwd
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| ".".into());
-    let title = if app.files.is_truncated() {
+    let title = if app.session().files().is_truncated() {
         // The walk stopped at its cap: say so rather than show a silently partial tree.
         format!(
             " {}/ (first {}) ",
@@ -324,7 +210,7 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
         .border_style(border_style(app, Focus::Files));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let t = &app.files;
+    let t = app.session().files();
     if t.entries().is_empty() {
         frame.render_widget(Paragraph::new("(empty)".dark_gray()), inner);
         return;
@@ -375,28 +261,4 @@ pub fn files(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// `spans` cut to `room` columns, each laid over `base`.
-fn cut(spans: &[Span<'static>], room: usize, base: Style) -> Vec<Span<'static>> {
-    use unicode_width::UnicodeWidthChar;
-    let mut left = room;
-    let mut out = Vec::new();
-    for s in spans {
-        let mut text = String::new();
-        for c in s.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if w > left {
-                break;
-            }
-            left -= w;
-            text.push(c);
-        }
-        let done = text.len() < s.content.len();
-        out.push(Span::styled(text, base.patch(s.style)));
-        if done {
-            break;
-        }
-    }
-    out
 }

@@ -66,7 +66,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
     match popup {
         Popup::Approval(a) => draw_approval(frame, app, a, area),
         Popup::Skills(p) => {
-            let input = layout(area, app.tabs.len()).input;
+            let input = layout(area, app.sessions().len()).input;
             let h = (p.filtered.len().clamp(1, 8) + 2 + usize::from(!app.skill_errors.is_empty()))
                 as u16;
             let w = input.width.max(40).min(area.width);
@@ -108,6 +108,35 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             frame.render_widget(Clear, rect);
             frame.render_widget(
                 Paragraph::new(lines).block(frame_block(format!(" skills: ${} ", p.query))),
+                rect,
+            );
+        }
+        Popup::Commands(p) => {
+            let input = layout(area, app.sessions().len()).input;
+            let h = (p.filtered.len().clamp(1, 8) + 2) as u16;
+            let w = input.width.max(40).min(area.width);
+            let rect = Rect::new(input.x, input.y.saturating_sub(h), w, h.min(input.y));
+            let mut lines: Vec<Line> = p
+                .visible()
+                .take(8)
+                .map(|(sel, c)| {
+                    let usage = c.usage();
+                    let room = (w as usize).saturating_sub(usage.chars().count() + 6);
+                    selectable(
+                        sel,
+                        vec![
+                            Span::raw(usage).cyan().bold(),
+                            Span::raw(format!("  {}", one_line(c.about, room))).dark_gray(),
+                        ],
+                    )
+                })
+                .collect();
+            if lines.is_empty() {
+                lines.push(Line::from("no such command (/help lists them)".dark_gray()));
+            }
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).block(frame_block(format!(" commands: /{} ", p.query))),
                 rect,
             );
         }
@@ -179,43 +208,21 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             }
             lines.push(Line::raw(""));
             lines.push(Line::from("commands".bold()));
-            for (cmd, what) in [
-                ("/new", "start a new thread"),
-                ("/new --worktree NAME", "a new thread in a new git worktree"),
-                (
-                    "/tab [DIR], /close",
-                    "open a session in a new tab / close this one",
-                ),
-                (
-                    "/resume [id|text]",
-                    "resume a thread (pick one, or search them)",
-                ),
-                ("/rename TITLE", "retitle this thread"),
-                ("/image PATH", "attach an image to the next prompt"),
-                (
-                    "/model [NAME]",
-                    "the model from the next turn (no name: pick)",
-                ),
-                ("/effort LEVEL", "reasoning effort: none … ultra"),
-                ("/diff [N]", "what the last (or Nth) turn changed"),
-                ("/undo [--force]", "take the last turn back, files and all"),
-                (
-                    "/export",
-                    "write this thread as Markdown beside its session",
-                ),
-                (
-                    "/agent, /direct",
-                    "prompts through the agent, or straight to Codex",
-                ),
-                ("/help", "this help"),
-                ("/quit", "quit"),
-                ("$name", "mention a skill ($ opens the picker)"),
-            ] {
+            let backend = &app.session().info().backend;
+            for spec in crate::tui::commands::TABLE {
+                let here = match spec.backends.allows(backend) {
+                    true => "",
+                    false => " (app-server backend)",
+                };
                 lines.push(Line::from(vec![
-                    Span::raw(format!("  {cmd:<30}  ")).cyan(),
-                    Span::raw(what),
+                    Span::raw(format!("  {:<30}  ", spec.usage())).cyan(),
+                    Span::raw(format!("{}{here}", spec.about)),
                 ]));
             }
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {:<30}  ", "$name")).cyan(),
+                Span::raw("mention a skill ($ opens the picker)"),
+            ]));
             lines.push(Line::raw(""));
             lines.push(Line::from(
                 "keys can be changed in config.toml under [keys]".dark_gray(),
@@ -249,7 +256,7 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             );
             let name = p
                 .path
-                .strip_prefix(&app.info.cwd)
+                .strip_prefix(&app.session().info().cwd)
                 .unwrap_or(&p.path)
                 .display()
                 .to_string();
@@ -354,7 +361,7 @@ fn draw_approval(frame: &mut Frame, app: &App, a: &ApprovalView, area: Rect) {
     let last = needed.saturating_sub(room);
     let scroll = a.scroll.min(last);
     let mut title = String::from(" approval ");
-    let more = app.approvals.len().saturating_sub(1);
+    let more = app.session().approvals().len().saturating_sub(1);
     if more > 0 {
         title = format!(" approval ({more} more waiting) ");
     }

@@ -1,15 +1,15 @@
-//! Reviewing what a turn changed: the diffs that reach the App and the diff view they open.
+//! Reviewing what a turn changed: the diffs that reach a session and the diff view they open.
 //!
 //! Two diffs arrive. While a turn runs on the app-server, Codex's own unified diff of the turn
 //! so far (`turn.diff.updated`) keeps a live view current; it only knows Codex's own edits.
 //! After the turn, the session's checkpoint diff (every change, whoever made it) replaces it:
 //! it marks the tree, fills the turn's file-change rows, and is what `/diff` shows from then on.
 
-use super::app::App;
-use super::views::{DiffView, Popup};
+use super::super::views::{DiffView, Popup};
+use super::{SessionView, Up};
 use crate::session::checkpoint::TurnDiff;
 
-impl App {
+impl SessionView {
     /// Codex's diff of the running turn so far; an open live view follows it.
     pub(super) fn on_live_diff(&mut self, unified: &str) {
         let cwd = &self.info.cwd;
@@ -19,11 +19,7 @@ impl App {
             let path = self.info.cwd.join(f.path.to_path());
             self.files.mark_changed(path);
         }
-        if let Some(Popup::Diff(view)) = self.popups.top_mut()
-            && view.live
-        {
-            view.refresh(&diff);
-        }
+        self.ups.push(Up::LiveDiff(diff.clone()));
         self.live_diff = Some(diff);
     }
 
@@ -33,20 +29,15 @@ impl App {
             let path = self.info.cwd.join(f.path.to_path());
             self.files.mark_changed(path);
         }
-        let tab = &mut **self;
-        tab.events.attach_diff(run, &diff, &tab.info.cwd);
-        if let Some(Popup::Diff(view)) = self.popups.top_mut()
-            && view.live
-        {
-            *view = DiffView::new(LAST, &diff);
-        }
+        self.events.attach_diff(run, &diff, &self.info.cwd);
+        self.ups.push(Up::FinalDiff(diff.clone()));
         self.live_diff = None;
         self.last_diff = Some(diff);
     }
 
     /// `/diff` and its key: the running turn's live diff when there is one, else the last
     /// turn's.
-    pub(super) fn open_diff(&mut self) {
+    pub fn open_diff(&mut self) {
         let view = match (&self.live_diff, &self.last_diff) {
             (Some(live), _) if self.is_running() => DiffView::live(live),
             (_, Some(last)) => DiffView::new(LAST, last),
@@ -61,11 +52,11 @@ impl App {
                     .fail("no diff yet: the working dir is compared before and after each turn");
             }
         };
-        self.popups.push(Popup::Diff(view));
+        self.ups.push(Up::Open(Popup::Diff(view)));
     }
 }
 
-const LAST: &str = "the last turn";
+pub const LAST: &str = "the last turn";
 
 /// Codex names files relative to the git repository around the working dir, when there is
 /// one: `output/snake.py` for a working dir `<repo>/output`. Shown relative to the working dir

@@ -1,7 +1,11 @@
 //! The Codex events pane's state: the rows (one per Codex item, see [`Rows`]) and which one
 //! is selected — `None` follows the tail as new rows arrive.
 
+mod draw;
+
 use std::time::Instant;
+
+pub use draw::{Clock, row_lines};
 
 use super::rows::{RowKind, Rows};
 use crate::engine::CodexEvent;

@@ -1,41 +1,29 @@
-//! The orchestrating agent as the App sees it: streamed text growing in one chat entry,
-//! tool calls and results as notices, Codex events routed to the event pane, and both
-//! models' token counts (with a cost estimate) for the status bar.
+//! The orchestrating agent as a session sees it: streamed text growing in one chat entry,
+//! tool calls and results as notices, Codex events routed to the event pane, and the agent's
+//! token counts for the status bar (its model and prices are the App's: one per app).
 
-use super::app::{App, Who};
-use crate::agent::cost::PriceTable;
+use std::time::Instant;
+
+use super::super::chat::Who;
+use super::SessionView;
 use crate::agent::wire::Entry;
 use crate::agent::{AgentEvent, AgentMsg, AgentState};
 
-#[derive(Debug, Clone, Default)]
-pub struct AgentView {
-    /// An endpoint is configured (OPENAI_API_KEY), so `/agent` can work.
-    pub available: bool,
-    pub model: String,
+/// The agent's tokens in this session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentUsage {
     pub input_tokens: u64,
     pub cached_tokens: u64,
     pub output_tokens: u64,
-    pub prices: Option<PriceTable>,
 }
 
-impl AgentView {
-    pub fn cost(&self) -> Option<f64> {
-        self.prices.as_ref()?.estimate(
-            &self.model,
-            self.input_tokens,
-            self.cached_tokens,
-            self.output_tokens,
-        )
-    }
-}
-
-impl App {
-    pub(super) fn on_agent(&mut self, run: u64, msg: AgentMsg) {
+impl SessionView {
+    pub(super) fn on_agent(&mut self, run: u64, msg: AgentMsg, now: Instant) {
         if self.turn.current(run).is_none() {
             return;
         }
         match msg {
-            AgentMsg::Codex(ev) => self.on_codex(run, &ev),
+            AgentMsg::Codex(ev) => self.on_codex(run, &ev, now),
             AgentMsg::Agent(AgentEvent::Delta { text }) => self.chat.agent_delta(&text),
             AgentMsg::Agent(AgentEvent::Message { text }) => self.chat.agent_message(&text),
             AgentMsg::Agent(AgentEvent::ToolCall { name, arguments }) => {
@@ -50,17 +38,10 @@ impl App {
                 );
             }
             AgentMsg::Agent(AgentEvent::ToolResult {
-                name,
-                ok,
-                thread_id,
-                output,
+                name, ok, output, ..
             }) => {
+                // The thread the agent worked on is the session actor's to report.
                 if ok {
-                    let superseded = self.turn.current(run).is_some_and(|t| t.superseded);
-                    if let Some(id) = thread_id.filter(|_| !superseded) {
-                        let total = self.turn.total();
-                        self.turn.set_thread(Some(id), total);
-                    }
                     self.say(Who::Notice, &format!("← {name} done"));
                 } else {
                     self.say(
