@@ -10,26 +10,26 @@
 
 pub mod app;
 mod background;
-pub mod chat;
-pub mod commands;
+mod chat;
+mod commands;
 mod conversation;
-pub mod editor;
-pub mod effect;
-pub mod event_pane;
+mod editor;
+mod effect;
+mod event_pane;
 pub mod files;
 pub mod keymap;
-pub mod keyspec;
-pub mod layout;
-pub mod notify;
-pub mod pickers;
+mod keyspec;
+mod layout;
+mod notify;
+mod pickers;
 pub mod render;
 pub mod replay;
-pub mod restore;
+mod restore;
 pub mod rows;
 pub mod run;
 mod services;
-pub mod session_view;
-pub mod turn;
+mod session_view;
+mod turn;
 pub mod ui;
 pub mod views;
 
