@@ -205,6 +205,27 @@ pub enum Command {
         #[arg(long)]
         stat: bool,
     },
+    /// Fork a stored thread: a new thread with its turns up to turn N (the last by default).
+    /// Prints the new thread id; given PROMPT, runs it on the fork.
+    Fork {
+        thread_id: String,
+        /// The last turn the fork keeps: 1 is the first, -1 (the default) the last.
+        #[arg(long, allow_hyphen_values = true)]
+        turn: Option<i64>,
+        /// Print `thread.forked` (and the prompt's events) as JSONL.
+        #[arg(long)]
+        json: bool,
+        /// A prompt to run on the fork at once.
+        prompt: Option<String>,
+    },
+    /// Compact a stored thread's context: Codex summarises the conversation so far, so the
+    /// next turn starts from a shorter one.
+    Compact {
+        thread_id: String,
+        /// Print the compaction's events as JSONL (ending with `thread.compacted`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Take a thread's last turn back: the files it changed, and its place in the
     /// conversation. Again walks back one more turn.
     Undo {
@@ -301,6 +322,10 @@ pub struct ExecArgs {
     /// Attach an image to the prompt (PNG, JPEG, GIF or WebP, up to 20 MB); repeat for more.
     #[arg(short = 'i', long = "image", value_name = "FILE")]
     pub images: Vec<PathBuf>,
+    /// Plan mode: Codex plans before it acts; the plan streams as `plan.updated` events
+    /// (needs --backend app-server).
+    #[arg(long)]
+    pub plan: bool,
     /// The prompt; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,
 }

@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> i32 {
                 resume: args.resume,
                 json: args.json,
                 images: args.images,
+                plan: args.plan,
             };
             headless::run(req, &settings).await
         }
@@ -108,6 +109,15 @@ pub async fn run(cli: Cli) -> i32 {
             run_tui(&settings, &file, opts).await
         }
         Some(Command::Demo(args)) => demo::run(&args, &settings).await,
+        Some(Command::Fork {
+            thread_id,
+            turn,
+            json,
+            prompt,
+        }) => headless::threads::run(&thread_id, turn, prompt, json, &settings).await,
+        Some(Command::Compact { thread_id, json }) => {
+            headless::threads::compact(&thread_id, json, &settings).await
+        }
         Some(Command::Undo { thread_id, force }) => {
             headless::undo::run(&thread_id, force, &settings).await
         }

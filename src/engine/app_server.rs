@@ -110,7 +110,11 @@ impl AppServer {
             stderr_tail,
         });
         tokio::spawn(Self::read_loop(server.clone(), stdout));
-        let init = json!({"clientInfo": {"name": "codexmcp", "title": "codexmcp", "version": env!("CARGO_PKG_VERSION")}});
+        // The experimental API carries plan mode (`collaborationMode` on `turn/start`).
+        let init = json!({
+            "clientInfo": {"name": "codexmcp", "title": "codexmcp", "version": env!("CARGO_PKG_VERSION")},
+            "capabilities": {"experimentalApi": true},
+        });
         match tokio::time::timeout(Duration::from_secs(20), server.request("initialize", init))
             .await
         {

@@ -8,8 +8,11 @@
 use serde_json::Value;
 
 use super::event::{
-    CodexEvent, DeltaStream, FileChange, Item, ItemKind, RateWindow, Status, Usage,
+    CodexEvent, DeltaStream, FileChange, Item, ItemKind, PlanStep, RateWindow, Status, Usage,
 };
+
+/// A plan longer than this is cut (a plan comes from the model: its size is not ours).
+const MAX_PLAN_STEPS: usize = 200;
 
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -51,12 +54,37 @@ fn usage(v: &Value) -> Option<Usage> {
     })
 }
 
+/// The steps of a plan written as Markdown: its list items (`- x`, `* x`, `1. x`), pending.
+fn plan_steps(text: &str) -> Vec<PlanStep> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let rest = l
+                .strip_prefix("- ")
+                .or_else(|| l.strip_prefix("* "))
+                .or_else(|| {
+                    let digits = l.len() - l.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    (digits > 0)
+                        .then(|| l[digits..].strip_prefix(". "))
+                        .flatten()
+                })?;
+            Some(PlanStep {
+                text: rest.trim().to_string(),
+                status: "pending".into(),
+            })
+        })
+        .filter(|s| !s.text.is_empty())
+        .take(MAX_PLAN_STEPS)
+        .collect()
+}
+
 /// One v2 `ThreadItem` as an `Item` (`None` for the user's own message).
 pub fn item(v: &Value) -> Option<Item> {
     let id = text(&v["id"]);
     let kind = match v["type"].as_str().unwrap_or("") {
         "userMessage" => return None,
-        "agentMessage" => ItemKind::AgentMessage {
+        // Plan mode's proposed plan (experimental): the answer of a planning turn.
+        "agentMessage" | "plan" => ItemKind::AgentMessage {
             text: text(&v["text"]),
         },
         "reasoning" => {
@@ -140,14 +168,45 @@ impl Decoder {
             "item/started" => item(&p["item"])
                 .map(|item| vec![CodexEvent::ItemStarted { item }])
                 .unwrap_or_default(),
-            "item/completed" => item(&p["item"])
-                .map(|item| vec![CodexEvent::ItemCompleted { item }])
-                .unwrap_or_default(),
+            "item/completed" => {
+                let mut out: Vec<CodexEvent> = item(&p["item"])
+                    .map(|item| CodexEvent::ItemCompleted { item })
+                    .into_iter()
+                    .collect();
+                // A proposed plan is text; its list items are the plan's steps.
+                if p["item"]["type"] == "plan" {
+                    let steps = plan_steps(&text(&p["item"]["text"]));
+                    if !steps.is_empty() {
+                        out.push(CodexEvent::PlanUpdated { steps });
+                    }
+                }
+                out
+            }
             "item/agentMessage/delta" => vec![delta(DeltaStream::AgentMessage)],
             "item/reasoning/summaryTextDelta" | "item/reasoning/textDelta" => {
                 vec![delta(DeltaStream::Reasoning)]
             }
             "item/commandExecution/outputDelta" => vec![delta(DeltaStream::CommandOutput)],
+            "turn/plan/updated" => vec![CodexEvent::PlanUpdated {
+                steps: p["plan"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(MAX_PLAN_STEPS)
+                    .map(|s| PlanStep {
+                        text: text(&s["step"]),
+                        status: match s["status"].as_str() {
+                            Some("completed") => "completed",
+                            Some("inProgress") => "in_progress",
+                            _ => "pending",
+                        }
+                        .to_string(),
+                    })
+                    .collect(),
+            }],
+            "thread/compacted" => vec![CodexEvent::ThreadCompacted {
+                thread_id: text(&p["threadId"]),
+            }],
             "turn/diff/updated" => vec![CodexEvent::TurnDiffUpdated {
                 diff: text(&p["diff"]),
             }],
@@ -221,5 +280,48 @@ impl Decoder {
             }
             _ => vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_plan_tool_and_a_proposed_plan_become_plan_updated() {
+        let mut d = Decoder::new(Usage::default());
+        let tool = json!({"threadId": "t", "turnId": "u", "plan": [
+            {"step": "Sketch", "status": "completed"},
+            {"step": "Loop", "status": "inProgress"},
+            {"step": "Ship", "status": "pending"},
+        ]});
+        let decoded = d.decode("turn/plan/updated", &tool);
+        let [CodexEvent::PlanUpdated { steps }] = decoded.as_slice() else {
+            panic!("one plan.updated")
+        };
+        let got: Vec<(&str, &str)> = steps
+            .iter()
+            .map(|s| (s.text.as_str(), s.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Sketch", "completed"),
+                ("Loop", "in_progress"),
+                ("Ship", "pending")
+            ]
+        );
+        let item = json!({"item": {"type": "plan", "id": "p1",
+            "text": "# Plan\n1. Board\n- Loop\nnot a step\n"}});
+        let events = d.decode("item/completed", &item);
+        assert!(matches!(&events[0], CodexEvent::ItemCompleted { item }
+            if matches!(&item.kind, ItemKind::AgentMessage { text } if text.contains("1. Board"))));
+        let CodexEvent::PlanUpdated { steps } = &events[1] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[1].text, "Loop");
     }
 }

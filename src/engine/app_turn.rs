@@ -161,8 +161,12 @@ impl Run {
             }
             None => self.start_request(server, "thread/start", params).await,
         };
+        let mut model = self.config.model.clone();
         let thread = match started {
-            Start::Done(r) => r["thread"]["id"].as_str().unwrap_or_default().to_string(),
+            Start::Done(r) => {
+                model = r["model"].as_str().map(str::to_string).or(model);
+                r["thread"]["id"].as_str().unwrap_or_default().to_string()
+            }
             Start::Cancelled => return self.cancelled(wanted).await,
             Start::Failed(e) => {
                 let err =
@@ -182,14 +186,17 @@ impl Run {
             .await;
         let mut inbox = server.route(&thread);
         let input = user_input(&self.spec.prompt, &self.spec.images, &self.config.cwd);
-        let turn_id = match self
-            .start_request(
-                server,
-                "turn/start",
-                json!({"threadId": thread, "input": input}),
-            )
-            .await
-        {
+        let mut turn = json!({"threadId": thread, "input": input});
+        if self.spec.plan {
+            // An experimental field: it takes the model the thread runs (Codex's default
+            // when none was chosen), and Codex's own plan-mode instructions (`null`).
+            turn["collaborationMode"] = json!({"mode": "plan", "settings": {
+                "model": model.unwrap_or_default(),
+                "developer_instructions": null,
+                "reasoning_effort": self.config.reasoning_effort,
+            }});
+        }
+        let turn_id = match self.start_request(server, "turn/start", turn).await {
             Start::Done(r) => r["turn"]["id"].as_str().unwrap_or_default().to_string(),
             Start::Cancelled => {
                 server.unroute(&thread);

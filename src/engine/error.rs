@@ -41,6 +41,9 @@ pub enum EngineError {
     /// Codex would not take a turn back out of a thread's conversation.
     #[error("Codex could not take the turn back: {0}")]
     Rewind(String),
+    /// Codex refused an operation on a thread (fork, compact): what was asked, and why.
+    #[error("Codex could not {0}")]
+    Thread(String),
     /// The orchestrating agent failed (its own endpoint, max turns...).
     #[error("agent: {0}")]
     Agent(String),
@@ -73,6 +76,7 @@ impl EngineError {
             Self::NoCredential(_) => "auth",
             Self::Agent(_) => "agent",
             Self::Rewind(_) => "rewind",
+            Self::Thread(_) => "thread",
             Self::Stopped(_) => "stopped",
         }
     }

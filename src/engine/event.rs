@@ -122,6 +122,13 @@ pub enum CodexEvent {
     /// `account/rateLimits/updated`).
     #[serde(rename = "rate_limits.updated")]
     RateLimits { windows: Vec<RateWindow> },
+    /// Codex's plan for the turn, as it stands (app-server `turn/plan/updated`): the whole
+    /// list each time.
+    #[serde(rename = "plan.updated")]
+    PlanUpdated { steps: Vec<PlanStep> },
+    /// The thread's context was compacted (app-server `thread/compacted`).
+    #[serde(rename = "thread.compacted")]
+    ThreadCompacted { thread_id: String },
     /// A stream-level error Codex reported; not necessarily fatal (retries look like this).
     #[serde(rename = "error")]
     Error { message: String },
@@ -275,6 +282,14 @@ impl RateWindow {
             })
             .collect()
     }
+}
+
+/// One step of Codex's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStep {
+    pub text: String,
+    /// `pending`, `in_progress` or `completed`.
+    pub status: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,7 +32,14 @@ pub fn to_msgs(event: &CodexEvent, cwd: &str, last_message: Option<&str>) -> Vec
                 "call_id": item.id, "auto_approved": true, "changes": changes_map(changes)})],
             _ => vec![],
         },
-        CodexEvent::ItemUpdated { .. } => vec![],
+        CodexEvent::ItemUpdated { .. } | CodexEvent::ThreadCompacted { .. } => vec![],
+        CodexEvent::PlanUpdated { steps } => {
+            let plan: Vec<Value> = steps
+                .iter()
+                .map(|s| json!({"step": s.text, "status": s.status}))
+                .collect();
+            vec![json!({"type": "plan_update", "plan": plan})]
+        }
         CodexEvent::ItemCompleted { item } => match &item.kind {
             ItemKind::AgentMessage { text } => {
                 vec![json!({"type": "agent_message", "message": text})]

@@ -24,6 +24,7 @@ pub mod mcp_client;
 pub mod mcp_events;
 pub mod procs;
 pub mod rewind;
+pub mod threads;
 pub mod token_count;
 
 use std::path::PathBuf;
@@ -156,6 +157,9 @@ pub struct TurnSpec {
     pub images: Vec<std::path::PathBuf>,
     /// The thread's cumulative usage before this turn, so per-turn usage can be derived.
     pub prior_total: Usage,
+    /// Plan mode (Codex's `plan` collaboration mode): the model plans before it acts. Only the
+    /// app-server has it.
+    pub plan: bool,
 }
 
 /// How a turn ended.

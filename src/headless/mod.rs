@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod export;
 mod printer;
+pub mod threads;
 pub mod undo;
 
 use std::io::{IsTerminal, Read, Write};
@@ -27,6 +28,8 @@ pub struct ExecRequest {
     pub json: bool,
     /// `-i FILE`: relative to the current directory, checked before anything is sent.
     pub images: Vec<std::path::PathBuf>,
+    /// `--plan`: plan mode (app-server).
+    pub plan: bool,
 }
 
 /// Runs the exec subcommand and returns the process exit code.
@@ -69,11 +72,19 @@ pub async fn run(req: ExecRequest, settings: &Settings) -> i32 {
             return EXIT_FAILED;
         }
     };
+    if req.plan && config.backend.kind() != crate::cli::BackendKind::AppServer {
+        eprintln!(
+            "codexmcp exec: --plan needs Codex's app-server (plan mode is its collaboration \
+             mode): add --backend app-server"
+        );
+        config.shutdown().await;
+        return EXIT_USAGE;
+    }
     let code = run_direct(
         &config,
         &prompt,
         images,
-        req.resume.as_deref(),
+        (req.resume.as_deref(), req.plan),
         req.json,
         &signals,
     )
@@ -86,7 +97,7 @@ async fn run_direct(
     config: &EngineConfig,
     prompt: &str,
     images: Vec<std::path::PathBuf>,
-    resume: Option<&str>,
+    (resume, plan): (Option<&str>, bool),
     json: bool,
     signals: &Signals,
 ) -> i32 {
@@ -104,6 +115,7 @@ async fn run_direct(
         Err(e) => return failed(&e),
     };
     session.attach(images);
+    session.set_plan(plan);
     let mut turn = match session.run(prompt, signals.token()).await {
         Ok(t) => t,
         Err(e) => return failed(&e),

@@ -233,6 +233,29 @@ pub fn notice(event: &CodexEvent) -> Option<(Kind, String)> {
             Kind::Info,
             format!("(unknown event {})", one_line(event_type, 60)),
         ),
+        CodexEvent::PlanUpdated { steps } => {
+            let done = steps.iter().filter(|s| s.status == "completed").count();
+            let list: Vec<String> = steps
+                .iter()
+                .take(20)
+                .map(|s| {
+                    let mark = match s.status.as_str() {
+                        "completed" => "✓",
+                        "in_progress" => "▸",
+                        _ => "·",
+                    };
+                    format!("{mark} {}", one_line(&s.text, 120))
+                })
+                .collect();
+            (
+                Kind::Todo,
+                format!("plan ({done}/{} done): {}", steps.len(), list.join("; ")),
+            )
+        }
+        CodexEvent::ThreadCompacted { .. } => (
+            Kind::Info,
+            "context compacted: the conversation so far is summarised".to_string(),
+        ),
         CodexEvent::ThreadStarted { .. }
         | CodexEvent::TurnDiffUpdated { .. }
         | CodexEvent::UsageUpdated { .. }

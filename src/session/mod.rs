@@ -20,6 +20,7 @@ pub mod store;
 mod turn;
 pub mod undo;
 pub mod unsaved;
+mod verbs;
 pub mod workdir;
 pub mod worktree;
 
@@ -85,6 +86,8 @@ pub struct Session {
     stop: tokio_util::sync::CancellationToken,
     /// Told, once a second, how far a checkpoint that takes a while has got.
     progress: Option<ProgressHook>,
+    /// The next turns run in plan mode (app-server), see [`Session::set_plan`].
+    plan: bool,
 }
 
 /// A front end's way of showing a long checkpoint's progress.
@@ -120,6 +123,7 @@ impl Session {
             pending_images: Vec::new(),
             stop: tokio_util::sync::CancellationToken::new(),
             progress: None,
+            plan: false,
             store,
         }
     }

@@ -72,6 +72,7 @@ impl Session {
             resume: self.thread_id.clone(),
             images,
             prior_total: self.total,
+            plan: self.plan,
         };
         // Another process (the last `exec`, a server's last call) may have recorded this
         // folder: its state spares reading every unchanged file again.
@@ -265,6 +266,11 @@ pub fn sanitise(ev: &mut CodexEvent) {
             c(reason);
             c(line);
         }
+        CodexEvent::PlanUpdated { steps } => steps.iter_mut().for_each(|s| {
+            c(&mut s.text);
+            c(&mut s.status);
+        }),
+        CodexEvent::ThreadCompacted { thread_id } => l(thread_id),
         CodexEvent::TurnStarted | CodexEvent::TurnCompleted { .. } => {}
     }
 }

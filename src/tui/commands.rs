@@ -10,6 +10,9 @@ pub enum Cmd {
     New,
     Resume,
     Undo,
+    Fork,
+    Compact,
+    Plan,
     Diff,
     Export,
     Rename,
@@ -87,6 +90,27 @@ pub const TABLE: &[Spec] = &[
         "[--force]",
         "take the last turn back: files and conversation",
     ),
+    spec(
+        Cmd::Fork,
+        "fork",
+        "[N]",
+        "a new tab on a new thread that continues from turn N",
+    ),
+    spec(
+        Cmd::Compact,
+        "compact",
+        "",
+        "summarise the conversation so far: frees context",
+    ),
+    Spec {
+        backends: Backends::AppServer,
+        ..spec(
+            Cmd::Plan,
+            "plan",
+            "",
+            "plan mode on or off: Codex plans before it acts",
+        )
+    },
     spec(
         Cmd::Diff,
         "diff",

@@ -25,6 +25,8 @@ pub enum Command {
         agent: bool,
         /// Checked images for the turn (or the agent's next Codex call).
         images: Vec<std::path::PathBuf>,
+        /// Plan mode for this turn (app-server).
+        plan: bool,
     },
     Interrupt,
     /// More input for the running turn (app-server); nothing when no turn runs.
@@ -42,6 +44,10 @@ pub enum Command {
     Reset,
     /// Continue a stored thread: `/resume ID`. Answers with `Msg::Transcript`.
     Load(String),
+    /// A new thread through turn N of this one: `/fork`. Answers with `Msg::Forked`.
+    Fork(Option<i64>),
+    /// Compact the thread's context: `/compact`. Answers with `Msg::Compacted`.
+    Compact,
     /// Take the last turn back: `/undo`. Answers with `Msg::Notice` or `Msg::Failed`.
     Undo {
         force: bool,
@@ -126,7 +132,11 @@ impl Actor {
                     prompt,
                     agent,
                     images,
+                    plan,
                 } => {
+                    if let Ok(s) = &mut self.session {
+                        s.set_plan(plan);
+                    }
                     let prompt = match agent {
                         true => crate::agent::with_attachments(&prompt, &images),
                         false => prompt,
@@ -160,6 +170,21 @@ impl Actor {
                     self.announce().await;
                 }
                 Command::Load(id) => self.load(id).await,
+                Command::Fork(through) => {
+                    let forked = match &self.session {
+                        Ok(s) => s.fork(through).await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    self.out.send(Msg::Forked(forked)).await;
+                }
+                Command::Compact => {
+                    let compacted = match &mut self.session {
+                        Ok(s) => s.compact().await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    self.announce().await;
+                    self.out.send(Msg::Compacted(compacted)).await;
+                }
                 Command::Configure { model, effort } => {
                     if let Ok(s) = &mut self.session {
                         if let Some(m) = model {
@@ -356,7 +381,7 @@ fn during(
             deferred.push_back(cmd);
         }
         // The App sends a prompt only when nothing runs; keep it for after, in order.
-        Command::Run { .. } => deferred.push_back(cmd),
+        Command::Run { .. } | Command::Fork(_) | Command::Compact => deferred.push_back(cmd),
     }
 }
 

@@ -48,6 +48,10 @@ pub enum Effect {
         thread: String,
         turn: i64,
     },
+    /// `/fork [N]`: a new thread through turn N of this one (`None`: all of it).
+    Fork(Option<i64>),
+    /// `/compact`: summarise the thread's context.
+    Compact,
     /// `/undo`: take the last turn back (files and conversation).
     Undo {
         force: bool,

@@ -104,6 +104,10 @@ pub enum Msg {
     Models(Vec<crate::engine::app_lists::CodexModel>),
     /// The worktree asked for with `/new --worktree`, or why there is none.
     WorktreeReady(Result<crate::session::worktree::Worktree, String>),
+    /// `/fork`: the new thread (or why there is none).
+    Forked(Result<crate::engine::threads::Forked, String>),
+    /// `/compact`: what Codex reported while it compacted (or why it did not).
+    Compacted(Result<Vec<CodexEvent>, String>),
     /// The thread a session is on, and its usage so far, as the session actor knows it
     /// (the one owner of the thread id): after a turn, `/new`, `/resume`, `/undo`.
     Thread {

@@ -126,6 +126,25 @@ impl Rows {
                 Vec::new()
             }
             CodexEvent::ItemCompleted { item } => self.upsert(run, item, now, true),
+            // The plan is one checklist row per turn, updated in place.
+            CodexEvent::PlanUpdated { steps } => {
+                let items = steps
+                    .iter()
+                    .map(|s| crate::engine::event::Todo {
+                        text: match s.status.as_str() {
+                            "in_progress" => format!("{} (in progress)", s.text),
+                            _ => s.text.clone(),
+                        },
+                        completed: s.status == "completed",
+                    })
+                    .collect();
+                let item = crate::engine::Item {
+                    id: "plan".into(),
+                    kind: crate::engine::ItemKind::TodoList { items },
+                };
+                self.upsert(run, &item, now, false);
+                Vec::new()
+            }
             CodexEvent::ItemDelta {
                 item_id,
                 stream,

@@ -267,7 +267,10 @@ impl Services {
                 prompt: spec.prompt,
                 agent,
                 images: spec.images,
+                plan: spec.plan,
             }),
+            Effect::Fork(through) => conversation.send(Command::Fork(through)),
+            Effect::Compact => conversation.send(Command::Compact),
             Effect::Interrupt => conversation.send(Command::Interrupt),
             Effect::Approve {
                 request_id,

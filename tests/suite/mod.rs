@@ -34,3 +34,5 @@ pub mod tui_flow;
 mod tui_habits;
 mod tui_render;
 mod tui_tmux;
+mod tui_verbs;
+mod verbs;

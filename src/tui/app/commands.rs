@@ -33,8 +33,10 @@ impl App {
                 self.fail(&format!("unknown command /{word} (try /help)"));
             }
             Parsed::Command(spec, _) if !spec.backends.allows(&self.session().info().backend) => {
+                let backend = crate::text::one_line(&self.session().info().backend, 20);
                 self.fail(&format!(
-                    "/{} works on the app-server backend: start codexmcp with --backend app-server",
+                    "/{} needs Codex's app-server, and this session runs on {backend}: start \
+                     codexmcp with --backend app-server",
                     spec.name
                 ));
             }
@@ -56,6 +58,13 @@ impl App {
             }
             Cmd::Resume => fx.push(Effect::SearchSessions(arg.to_string())),
             Cmd::Undo => self.here(fx, |s| s.undo(arg == "--force")),
+            Cmd::Fork if arg.is_empty() => self.here(fx, |s| s.fork(None)),
+            Cmd::Fork => match arg.parse::<i64>() {
+                Ok(n) if n != 0 => self.here(fx, |s| s.fork(Some(n))),
+                _ => self.fail("/fork N: N is a turn number, 1 for the first, -1 for the last"),
+            },
+            Cmd::Compact => self.here(fx, |s| s.compact()),
+            Cmd::Plan => self.here(fx, |s| s.toggle_plan()),
             Cmd::Diff if arg.is_empty() => self.here(fx, |s| s.open_diff()),
             Cmd::Diff => match (arg.parse::<i64>(), self.session().thread_id()) {
                 (Ok(n), Some(id)) if n != 0 => fx.push(Effect::LoadDiff {

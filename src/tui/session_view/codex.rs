@@ -39,6 +39,8 @@ impl SessionView {
             Msg::Notice(text) => self.say(Who::Notice, &text),
             Msg::Replay { prompt, event } => self.on_replay(prompt, event, now),
             Msg::WorktreeReady(made) => self.on_worktree(made, now),
+            Msg::Forked(forked) => self.on_forked(forked),
+            Msg::Compacted(done) => self.on_compacted(done, now),
             Msg::Term(_)
             | Msg::DiffLoaded { .. }
             | Msg::Preview(_)
@@ -167,6 +169,7 @@ impl SessionView {
             resume: self.turn.thread_id().map(str::to_string),
             images: std::mem::take(&mut self.attachments),
             prior_total: self.turn.total(),
+            plan: self.plan,
         };
         self.effect(Effect::StartTurn {
             run,

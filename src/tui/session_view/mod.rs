@@ -15,6 +15,7 @@ mod place;
 mod prompt;
 #[cfg(test)]
 mod tests;
+mod verbs;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -119,6 +120,8 @@ pub struct SessionView {
     attachments: Vec<PathBuf>,
     /// The git worktree this session works in, when it was opened with one.
     worktree: Option<Worktree>,
+    /// The next turns run in plan mode (`/plan`, app-server).
+    plan: bool,
     ups: Vec<Up>,
 }
 
@@ -150,6 +153,7 @@ impl SessionView {
             context: None,
             attachments: Vec::new(),
             worktree: None,
+            plan: false,
             ups: Vec::new(),
         }
     }
@@ -203,6 +207,9 @@ impl SessionView {
     }
     pub fn is_running(&self) -> bool {
         self.turn.is_running()
+    }
+    pub fn plan_mode(&self) -> bool {
+        self.plan
     }
 
     /// A short name for the bar: the first prompt, else the working dir's name.

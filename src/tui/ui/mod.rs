@@ -78,6 +78,10 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!(" · {} queued", s.turn().queued())).dark_gray());
     }
     spans.push(sep());
+    if s.plan_mode() {
+        spans.push(Span::raw("plan").cyan().bold());
+        spans.push(sep());
+    }
     spans.push(match s.thread_id() {
         Some(id) => Span::raw(format!("thread {}", crate::text::one_line(id, 60))),
         None => Span::raw("new thread").dark_gray(),
@@ -147,12 +151,19 @@ fn meters(app: &App) -> Vec<Span<'static>> {
         Level::Near => Style::new().fg(Color::Yellow),
         Level::Calm => Style::new().fg(Color::DarkGray),
     };
-    let context = app
-        .session()
+    let s = app.session();
+    let context = s
         .context()
         .map(|(used, window)| meters::context(used, window));
+    // Past 85 % of the window, say how to free it.
+    let full = s
+        .context()
+        .and_then(|(used, window)| Some(used as f64 / window.filter(|w| *w > 0)? as f64))
+        .is_some_and(|f| f >= 0.85);
+    let hint = full.then(|| ("/compact frees it".to_string(), Level::Near));
     context
         .into_iter()
+        .chain(hint)
         .chain(meters::limits(&app.rate_limits))
         .map(|(text, level)| Span::styled(text, style(level)))
         .collect()

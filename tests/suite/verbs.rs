@@ -1,0 +1,160 @@
+//! The thread verbs against the real pinned Codex and the scripted model: a fork through one
+//! turn (the model's next request shows which turns the fork has), compaction (on a private
+//! app-server: the next turn continues from the summary), and plan mode (the collaboration
+//! mode is sent, the plan streams as `plan.updated`).
+
+use crate::support::codex::Sandbox;
+use crate::support::mock_openai::{MockServer, Step};
+
+/// The id in `thread: ID (a fork of …)`.
+fn forked_id(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("thread: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_fork_at_turn_one_continues_without_turn_two() {
+    let server = MockServer::start(vec![
+        Step::message("first answer"),
+        Step::message("second answer"),
+        Step::message("fork answer"),
+        Step::message("parent answer"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let id = first.thread_id();
+    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+
+    let fork = sbx.run(&["fork", &id, "--turn", "1", "fork prompt"]).await;
+    assert_eq!(fork.code, Some(0), "{}\n{}", fork.stdout, fork.stderr);
+    assert!(
+        fork.stdout
+            .contains(&format!("a fork of {id} at turn 1 of 2")),
+        "{}",
+        fork.stdout
+    );
+    let new_id = forked_id(&fork.stdout);
+    assert!(codexmcp::engine::looks_like_thread_id(&new_id) && new_id != id);
+    let seen = server.requests().last().unwrap().text();
+    assert!(
+        seen.contains("first prompt") && seen.contains("fork prompt"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("second prompt") && !seen.contains("second answer"),
+        "the fork has no turn 2: {seen}"
+    );
+
+    // The parent keeps both turns.
+    let parent = sbx.run(&["exec", "--resume", &id, "parent prompt"]).await;
+    assert_eq!(parent.code, Some(0), "{}", parent.stderr);
+    let seen = server.requests().last().unwrap().text();
+    assert!(
+        seen.contains("second prompt") && !seen.contains("fork prompt"),
+        "{seen}"
+    );
+
+    // The fork is a stored thread like any other, its transcript up to turn 1 and its own.
+    let export = sbx.run(&["export", &new_id]).await;
+    assert_eq!(export.code, Some(0), "{}", export.stderr);
+    assert!(export.stdout.contains("first prompt"), "{}", export.stdout);
+    assert!(
+        !export.stdout.contains("second prompt"),
+        "{}",
+        export.stdout
+    );
+
+    // --json: the event, and the parent now has three turns.
+    let json = sbx.run(&["fork", &id, "--json"]).await;
+    assert_eq!(json.code, Some(0), "{}", json.stderr);
+    let event: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(event["type"], "thread.forked");
+    assert_eq!(event["from_thread_id"], id.as_str());
+    assert_eq!(event["at_turn"], 3);
+
+    let far = sbx.run(&["fork", &id, "--turn", "9"]).await;
+    assert_eq!(far.code, Some(1));
+    assert!(
+        far.stderr.contains("turn 9 does not exist"),
+        "{}",
+        far.stderr
+    );
+    assert_eq!(sbx.run(&["fork", "not-a-thread"]).await.code, Some(2));
+}
+
+#[tokio::test]
+async fn compact_continues_from_the_summary() {
+    let server = MockServer::start(vec![
+        Step::message("first answer"),
+        Step::message("SUMMARY-OF-THE-WORK"),
+        Step::message("after answer"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let id = first.thread_id();
+    let compact = sbx.run(&["compact", &id, "--json"]).await;
+    assert_eq!(
+        compact.code,
+        Some(0),
+        "{}\n{}",
+        compact.stdout,
+        compact.stderr
+    );
+    assert!(
+        compact.stdout.contains("\"thread.compacted\""),
+        "{}",
+        compact.stdout
+    );
+    let after = sbx.run(&["exec", "--resume", &id, "after prompt"]).await;
+    assert_eq!(after.code, Some(0), "{}", after.stderr);
+    let seen = server.requests().last().unwrap().text();
+    assert!(seen.contains("SUMMARY-OF-THE-WORK"), "{seen}");
+}
+
+#[tokio::test]
+async fn plan_mode_sends_the_collaboration_mode_and_shows_the_plan() {
+    let proposal = "Here is the plan.\n<proposed_plan>\n# Snake\n1. Sketch the board\n2. Write the game loop\n</proposed_plan>";
+    let server = MockServer::start(vec![Step::message(proposal)]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let run = sbx
+        .run(&[
+            "exec",
+            "--backend",
+            "app-server",
+            "--plan",
+            "--json",
+            "plan a game",
+        ])
+        .await;
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let first = server.requests()[0].text();
+    assert!(
+        first.contains("Plan Mode"),
+        "plan mode's instructions reach the model"
+    );
+    let events = run.events();
+    let Some(plan) = events.iter().rfind(|e| e["type"] == "plan.updated") else {
+        panic!("no plan.updated event:\n{}", run.stdout)
+    };
+    assert_eq!(plan["steps"][0]["text"], "Sketch the board");
+    assert_eq!(plan["steps"][1]["status"], "pending");
+    assert!(run.stdout.contains("Write the game loop"));
+
+    let refused = sbx.run(&["exec", "--plan", "plan a game"]).await;
+    assert_eq!(refused.code, Some(2));
+    assert!(
+        refused.stderr.contains("--backend app-server"),
+        "{}",
+        refused.stderr
+    );
+}
