@@ -5,6 +5,7 @@
 //! configured mode, an unwritable working dir), so it doubles as the container HEALTHCHECK.
 
 mod live;
+mod verbs;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -106,6 +107,7 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
     );
     if let Some(b) = &binary {
         checks.push(sandbox_check(b, settings.sandbox, &cwd).await);
+        checks.push(verbs::check(b).await);
     }
     checks.push(skills_check(home.as_deref()));
     checks.push(checkpoint_check());
