@@ -218,6 +218,28 @@ pub enum Command {
         /// A prompt to run on the fork at once.
         prompt: Option<String>,
     },
+    /// Codex's review mode: findings (title, file:line, priority, body) about a change — the
+    /// working dir's uncommitted changes by default.
+    Review {
+        /// The working dir's staged, unstaged and untracked changes (the default).
+        #[arg(long, conflicts_with_all = ["base", "commit", "thread"])]
+        uncommitted: bool,
+        /// The current branch against BRANCH.
+        #[arg(long, value_name = "BRANCH", conflicts_with_all = ["commit", "thread"])]
+        base: Option<String>,
+        /// One commit.
+        #[arg(long, value_name = "SHA", conflicts_with = "thread")]
+        commit: Option<String>,
+        /// What a turn of this stored thread changed (its checkpoint diff; no git needed).
+        #[arg(long, value_name = "THREAD_ID")]
+        thread: Option<String>,
+        /// With --thread: which turn, 1 the first, -1 (the default) the last.
+        #[arg(long, requires = "thread", allow_hyphen_values = true)]
+        turn: Option<i64>,
+        /// `review.finding` events and a `review.completed`, as JSONL.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compact a stored thread's context: Codex summarises the conversation so far, so the
     /// next turn starts from a shorter one.
     Compact {

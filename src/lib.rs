@@ -115,6 +115,22 @@ pub async fn run(cli: Cli) -> i32 {
             json,
             prompt,
         }) => headless::threads::run(&thread_id, turn, prompt, json, &settings).await,
+        Some(Command::Review {
+            uncommitted: _,
+            base,
+            commit,
+            thread,
+            turn,
+            json,
+        }) => {
+            let ask = headless::review::Ask {
+                base,
+                commit,
+                thread,
+                turn,
+            };
+            headless::review::run(ask, json, &settings).await
+        }
         Some(Command::Compact { thread_id, json }) => {
             headless::threads::compact(&thread_id, json, &settings).await
         }

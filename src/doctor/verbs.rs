@@ -37,7 +37,12 @@ pub async fn check(b: &CodexBinary) -> Check {
 
 async fn verbs_in(b: &CodexBinary, dir: &Path) -> Check {
     let run = tokio::process::Command::new(&b.path)
-        .args(["app-server", "generate-json-schema", "--experimental", "--out"])
+        .args([
+            "app-server",
+            "generate-json-schema",
+            "--experimental",
+            "--out",
+        ])
         .arg(dir)
         .stdin(std::process::Stdio::null())
         .output();
@@ -55,7 +60,11 @@ async fn verbs_in(b: &CodexBinary, dir: &Path) -> Check {
         .iter()
         .map(|(verb, file, needle)| (*verb, holds(&dir.join("v2").join(file), needle)))
         .fold((Vec::new(), Vec::new()), |(mut h, mut m), (verb, ok)| {
-            if ok { h.push(verb) } else { m.push(verb) }
+            if ok {
+                h.push(verb)
+            } else {
+                m.push(verb)
+            }
             (h, m)
         });
     let detail = format!("Codex can {}", have.join(", "));

@@ -112,27 +112,7 @@ impl Run {
     }
 
     fn thread_params(&self) -> Value {
-        let c = &self.config;
-        let mut p = json!({"cwd": c.cwd.display().to_string(), "sandbox": c.sandbox, "approvalPolicy": c.approval_policy});
-        if let Some(m) = &c.model {
-            p["model"] = json!(m);
-        }
-        let mut overrides: Map<String, Value> = c
-            .overrides
-            .iter()
-            .filter_map(|o| o.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), super::toml_to_json(v)))
-            .collect();
-        if let Some(e) = &c.reasoning_effort {
-            overrides.insert("model_reasoning_effort".into(), json!(e));
-        }
-        if c.network {
-            overrides.insert("sandbox_workspace_write.network_access".into(), json!(true));
-        }
-        if !overrides.is_empty() {
-            p["config"] = Value::Object(overrides);
-        }
-        p
+        thread_params(&self.config)
     }
 
     async fn drive(mut self, backend: Arc<Handle>) -> TurnOutcome {
@@ -462,4 +442,28 @@ fn diff_text(item: &Value) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `thread/start`'s settings for `c`: folder, sandbox, approvals, model, config overrides.
+pub(super) fn thread_params(c: &EngineConfig) -> Value {
+    let mut p = json!({"cwd": c.cwd.display().to_string(), "sandbox": c.sandbox, "approvalPolicy": c.approval_policy});
+    if let Some(m) = &c.model {
+        p["model"] = json!(m);
+    }
+    let mut overrides: Map<String, Value> = c
+        .overrides
+        .iter()
+        .filter_map(|o| o.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), super::toml_to_json(v)))
+        .collect();
+    if let Some(e) = &c.reasoning_effort {
+        overrides.insert("model_reasoning_effort".into(), json!(e));
+    }
+    if c.network {
+        overrides.insert("sandbox_workspace_write.network_access".into(), json!(true));
+    }
+    if !overrides.is_empty() {
+        p["config"] = Value::Object(overrides);
+    }
+    p
 }

@@ -23,6 +23,7 @@ pub mod locate;
 pub mod mcp_client;
 pub mod mcp_events;
 pub mod procs;
+pub mod review;
 pub mod rewind;
 pub mod threads;
 pub mod token_count;

@@ -32,7 +32,7 @@ pub struct Forked {
 }
 
 /// Runs `f` on the backend's own app-server, or on a private one started for it.
-async fn on_server<T>(
+pub(super) async fn on_server<T>(
     cfg: &EngineConfig,
     f: impl AsyncFnOnce(&AppServer) -> Result<T, EngineError>,
 ) -> Result<T, EngineError> {
@@ -58,7 +58,7 @@ fn failed(what: &str) -> impl Fn(String) -> EngineError + '_ {
 }
 
 /// Loads `thread` on `server` (a thread must be loaded to be listed, forked or compacted).
-async fn load(server: &AppServer, thread: &str) -> Result<(), EngineError> {
+pub(super) async fn load(server: &AppServer, thread: &str) -> Result<(), EngineError> {
     server
         .request(
             "thread/resume",

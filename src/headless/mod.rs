@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod export;
 mod printer;
+pub mod review;
 pub mod threads;
 pub mod undo;
 

@@ -13,6 +13,7 @@ pub enum Cmd {
     Fork,
     Compact,
     Plan,
+    Review,
     Diff,
     Export,
     Rename,
@@ -111,6 +112,12 @@ pub const TABLE: &[Spec] = &[
             "plan mode on or off: Codex plans before it acts",
         )
     },
+    spec(
+        Cmd::Review,
+        "review",
+        "[uncommitted | base BRANCH | commit SHA]",
+        "Codex's review of a change: findings with file and line",
+    ),
     spec(
         Cmd::Diff,
         "diff",
@@ -252,7 +259,7 @@ mod tests {
     #[test]
     fn completion_follows_the_prefix() {
         let names: Vec<&str> = complete("re").iter().map(|s| s.name).collect();
-        assert_eq!(names, ["resume", "rename"]);
+        assert_eq!(names, ["resume", "review", "rename"]);
         assert_eq!(complete("").len(), TABLE.len());
         assert!(complete("zz").is_empty());
     }

@@ -48,6 +48,8 @@ pub enum Command {
     Fork(Option<i64>),
     /// Compact the thread's context: `/compact`. Answers with `Msg::Compacted`.
     Compact,
+    /// Review a change: `/review`. Answers with `Msg::Reviewed`.
+    Review(crate::engine::review::Target),
     /// Take the last turn back: `/undo`. Answers with `Msg::Notice` or `Msg::Failed`.
     Undo {
         force: bool,
@@ -176,6 +178,20 @@ impl Actor {
                         Err(e) => Err(e.to_string()),
                     };
                     self.out.send(Msg::Forked(forked)).await;
+                }
+                Command::Review(target) => {
+                    let reviewed = match &self.session {
+                        Ok(s) => crate::engine::review::review(
+                            s.engine(),
+                            None,
+                            &target,
+                            Default::default(),
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    self.out.send(Msg::Reviewed(reviewed)).await;
                 }
                 Command::Compact => {
                     let compacted = match &mut self.session {
@@ -381,7 +397,9 @@ fn during(
             deferred.push_back(cmd);
         }
         // The App sends a prompt only when nothing runs; keep it for after, in order.
-        Command::Run { .. } | Command::Fork(_) | Command::Compact => deferred.push_back(cmd),
+        Command::Run { .. } | Command::Fork(_) | Command::Compact | Command::Review(_) => {
+            deferred.push_back(cmd)
+        }
     }
 }
 

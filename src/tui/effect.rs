@@ -52,6 +52,8 @@ pub enum Effect {
     Fork(Option<i64>),
     /// `/compact`: summarise the thread's context.
     Compact,
+    /// `/review …`: Codex's review mode on this target, on a thread of its own.
+    Review(crate::engine::review::Target),
     /// `/undo`: take the last turn back (files and conversation).
     Undo {
         force: bool,

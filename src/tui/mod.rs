@@ -106,6 +106,8 @@ pub enum Msg {
     WorktreeReady(Result<crate::session::worktree::Worktree, String>),
     /// `/fork`: the new thread (or why there is none).
     Forked(Result<crate::engine::threads::Forked, String>),
+    /// `/review`: the findings and Codex's text (or why there are none).
+    Reviewed(Result<crate::engine::review::Reviewed, String>),
     /// `/compact`: what Codex reported while it compacted (or why it did not).
     Compacted(Result<Vec<CodexEvent>, String>),
     /// The thread a session is on, and its usage so far, as the session actor knows it

@@ -271,6 +271,7 @@ impl Services {
             }),
             Effect::Fork(through) => conversation.send(Command::Fork(through)),
             Effect::Compact => conversation.send(Command::Compact),
+            Effect::Review(target) => conversation.send(Command::Review(target)),
             Effect::Interrupt => conversation.send(Command::Interrupt),
             Effect::Approve {
                 request_id,

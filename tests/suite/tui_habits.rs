@@ -247,7 +247,9 @@ fn typing_a_slash_lists_the_commands() {
     let screen = render(&a, 100, 20);
     assert!(screen.contains("/resume [ID | TEXT]") && screen.contains("/rename TITLE"));
     insta::assert_snapshot!(screen);
-    press(&mut a, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    for c in ['n', 'n', 'p', 'n'] {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.session().prompt().lines()[0], "/rename ");
     type_str(&mut a, "x");

@@ -136,3 +136,41 @@ fn plan_mode_is_the_app_servers_and_shows_in_the_status_bar() {
     command(&mut b, "/plan");
     assert!(!b.session().plan_mode());
 }
+
+#[test]
+fn review_lists_its_findings() {
+    use codexmcp::engine::review::{Finding, Reviewed, Target};
+    let mut a = app();
+    assert_eq!(
+        command(&mut a, "/review"),
+        [Effect::Review(Target::Uncommitted)]
+    );
+    assert_eq!(
+        command(&mut a, "/review base main"),
+        [Effect::Review(Target::Base("main".into()))]
+    );
+    assert!(command(&mut a, "/review sideways").is_empty());
+    assert!(
+        a.error
+            .as_deref()
+            .is_some_and(|e| e.contains("/review [uncommitted"))
+    );
+    a.update(Msg::Reviewed(Ok(Reviewed {
+        thread_id: FORK.into(),
+        findings: vec![Finding {
+            title: "[P1] Division by zero".into(),
+            body: "n may be 0".into(),
+            file: Some("/w/calc.py".into()),
+            line: Some(2),
+            priority: Some(1),
+        }],
+        text: None,
+        events: Vec::new(),
+    })));
+    let screen = render(&a, 200, 30);
+    assert!(screen.contains("review: 1 finding"), "{screen}");
+    assert!(
+        screen.contains("[P1] Division by zero — /w/calc.py:2"),
+        "{screen}"
+    );
+}

@@ -158,3 +158,57 @@ async fn plan_mode_sends_the_collaboration_mode_and_shows_the_plan() {
         refused.stderr
     );
 }
+
+fn review_answer() -> String {
+    serde_json::json!({"findings": [{
+        "title": "[P1] Division by zero",
+        "body": "`ratio` divides by `n` without checking it.",
+        "confidence_score": 0.9,
+        "priority": 1,
+        "code_location": {"absolute_file_path": "/w/calc.py", "line_range": {"start": 2, "end": 2}},
+    }], "overall_correctness": "patch is incorrect", "overall_explanation": "n may be 0",
+        "overall_confidence_score": 0.8})
+    .to_string()
+}
+
+/// `review --thread ID`: exactly what that turn changed (a file a shell command wrote, no git)
+/// goes to Codex's review mode, and the model's findings come back as events.
+#[tokio::test]
+async fn a_review_of_one_turn_returns_its_findings() {
+    let server = MockServer::start(vec![
+        Step::shell("printf 'def ratio(a, n):\\n    return a / n\\n' > calc.py"),
+        Step::message("wrote calc.py"),
+        Step::message(&review_answer()),
+        Step::message(&review_answer()),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let first = sbx.run(&["exec", "--json", "write calc.py"]).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let id = first.thread_id();
+    let review = sbx.run(&["review", "--thread", &id, "--json"]).await;
+    assert_eq!(review.code, Some(0), "{}\n{}", review.stdout, review.stderr);
+    let events = review.events();
+    let finding = events
+        .iter()
+        .find(|e| e["type"] == "review.finding")
+        .unwrap_or_else(|| panic!("{}", review.stdout));
+    assert_eq!(finding["title"], "[P1] Division by zero");
+    assert_eq!(finding["file"], "/w/calc.py");
+    assert_eq!(finding["line"], 2);
+    assert_eq!(finding["priority"], 1);
+    assert_eq!(events.last().unwrap()["type"], "review.completed");
+    let asked = server.requests().last().unwrap().text();
+    assert!(
+        asked.contains("calc.py") && asked.contains("return a / n"),
+        "the turn's diff was handed over"
+    );
+
+    let human = sbx.run(&["review", "--thread", &id, "--turn", "5"]).await;
+    assert_eq!(human.code, Some(1));
+    assert!(human.stderr.contains("turn 5"), "{}", human.stderr);
+    let usage = sbx
+        .run(&["review", "--base", "main", "--commit", "abc"])
+        .await;
+    assert_eq!(usage.code, Some(2));
+}

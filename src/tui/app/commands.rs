@@ -64,6 +64,20 @@ impl App {
                 _ => self.fail("/fork N: N is a turn number, 1 for the first, -1 for the last"),
             },
             Cmd::Compact => self.here(fx, |s| s.compact()),
+            Cmd::Review => {
+                use crate::engine::review::Target;
+                let (what, rest) = arg.split_once(' ').unwrap_or((arg, ""));
+                let target = match (what, rest.trim()) {
+                    ("" | "uncommitted", "") => Some(Target::Uncommitted),
+                    ("base", b) if !b.is_empty() => Some(Target::Base(b.to_string())),
+                    ("commit", sha) if !sha.is_empty() => Some(Target::Commit(sha.to_string())),
+                    _ => None,
+                };
+                match target {
+                    Some(t) => self.here(fx, |s| s.review(t)),
+                    None => self.fail("/review [uncommitted | base BRANCH | commit SHA]"),
+                }
+            }
             Cmd::Plan => self.here(fx, |s| s.toggle_plan()),
             Cmd::Diff if arg.is_empty() => self.here(fx, |s| s.open_diff()),
             Cmd::Diff => match (arg.parse::<i64>(), self.session().thread_id()) {

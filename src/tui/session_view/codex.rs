@@ -41,6 +41,7 @@ impl SessionView {
             Msg::WorktreeReady(made) => self.on_worktree(made, now),
             Msg::Forked(forked) => self.on_forked(forked),
             Msg::Compacted(done) => self.on_compacted(done, now),
+            Msg::Reviewed(done) => self.on_reviewed(done),
             Msg::Term(_)
             | Msg::DiffLoaded { .. }
             | Msg::Preview(_)

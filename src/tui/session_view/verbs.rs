@@ -8,6 +8,7 @@ use super::super::chat::Who;
 use super::super::effect::{Effect, TabSpec};
 use super::SessionView;
 use crate::engine::CodexEvent;
+use crate::engine::review::{Reviewed, Target};
 use crate::engine::threads::Forked;
 
 impl SessionView {
@@ -90,5 +91,46 @@ impl SessionView {
             false => "plan mode off: Codex acts from the next turn",
         };
         self.say(Who::Notice, said);
+    }
+
+    /// `/review …`: Codex reviews the change on a thread of its own; this thread goes on.
+    pub fn review(&mut self, target: Target) {
+        self.note("Codex is reviewing…");
+        self.effect(Effect::Review(target));
+    }
+
+    pub(super) fn on_reviewed(&mut self, done: Result<Reviewed, String>) {
+        let r = match done {
+            Ok(r) => r,
+            Err(e) => return self.fail(&format!("/review: {e}")),
+        };
+        if r.findings.is_empty() {
+            let said = r.text.as_deref().map(|t| crate::text::one_line(t, 400));
+            self.say(
+                Who::Notice,
+                &format!("review: no findings. {}", said.unwrap_or_default()),
+            );
+            return;
+        }
+        let n = r.findings.len();
+        let mut lines = vec![format!(
+            "review: {n} finding{}",
+            if n == 1 { "" } else { "s" }
+        )];
+        for f in &r.findings {
+            let place = match (&f.file, f.line) {
+                (Some(file), Some(line)) => format!(" — {file}:{line}"),
+                (Some(file), None) => format!(" — {file}"),
+                _ => String::new(),
+            };
+            let row = format!("{}{place}", crate::text::one_line(&f.title, 200));
+            self.events
+                .note(0, super::super::rows::RowKind::Warning, &row);
+            lines.push(format!(
+                "- {row}\n  {}",
+                crate::text::one_line(&f.body, 400)
+            ));
+        }
+        self.say(Who::Notice, &lines.join("\n"));
     }
 }

@@ -1,0 +1,157 @@
+//! `codexmcp review [--uncommitted | --base BRANCH | --commit SHA | --thread ID [--turn N]]
+//! [--json]`: Codex's review mode, headless. The default reviews the working dir's uncommitted
+//! changes; `--thread ID` reviews exactly what one of that thread's turns changed (its
+//! checkpoint diff, handed to Codex as the change to review: shell-written files included, in a
+//! git repository or not). It runs on a new thread in the working dir (the reviewed thread's,
+//! with `--thread`), on any backend. Prints the findings (`review.finding` events and a
+//! `review.completed` with `--json`); exit 0 when the review ran, findings or not, 1 when it
+//! failed, 2 on a usage error.
+
+use serde_json::json;
+
+use crate::cli::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::config::Settings;
+use crate::engine::review::{self, Finding, Target};
+
+/// The most of a turn's diff handed to the model; a bigger one is cut, and said to be.
+const MAX_PATCH: usize = 400 * 1024;
+
+/// What the command line asked to review.
+pub struct Ask {
+    pub base: Option<String>,
+    pub commit: Option<String>,
+    pub thread: Option<String>,
+    pub turn: Option<i64>,
+}
+
+pub async fn run(ask: Ask, json: bool, settings: &Settings) -> i32 {
+    let mut settings = settings.clone();
+    let target = match target(&ask, &mut settings) {
+        Ok(t) => t,
+        Err((code, msg)) => {
+            eprintln!("codexmcp review: {msg}");
+            return code;
+        }
+    };
+    let engine = match crate::engine::connect(&settings).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("codexmcp review: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let done = review::review(&engine, None, &target, Default::default()).await;
+    engine.shutdown().await;
+    match done {
+        Ok(r) => {
+            print(&r.findings, r.text.as_deref(), json);
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("codexmcp review: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// The review target; with `--thread`, Codex works in that thread's folder.
+fn target(ask: &Ask, settings: &mut Settings) -> Result<Target, (i32, String)> {
+    if let Some(b) = &ask.base {
+        return Ok(Target::Base(b.clone()));
+    }
+    if let Some(sha) = &ask.commit {
+        return Ok(Target::Commit(sha.clone()));
+    }
+    let Some(id) = &ask.thread else {
+        return Ok(Target::Uncommitted);
+    };
+    if !crate::engine::looks_like_thread_id(id) {
+        return Err((
+            EXIT_USAGE,
+            format!("{} is not a thread id", crate::text::one_line(id, 80)),
+        ));
+    }
+    let failed = |e: String| (EXIT_FAILED, e);
+    if let Some(store) = crate::session::Session::open_store()
+        && let Ok(Some(record)) = store.load(id)
+    {
+        settings.cwd = record.cwd_path();
+    }
+    let checkpoints =
+        crate::session::checkpoint::Store::open_default().map_err(|e| failed(format!("{e:#}")))?;
+    let (n, of, diff) = checkpoints
+        .numbered_turn(id, ask.turn.unwrap_or(-1))
+        .map_err(failed)?;
+    if diff.files.is_empty() {
+        return Err(failed(format!(
+            "turn {n} of {of} changed nothing: nothing to review"
+        )));
+    }
+    let mut patch = diff.patch.clone();
+    let cut = patch.len() > MAX_PATCH;
+    if cut {
+        let mut end = MAX_PATCH;
+        while !patch.is_char_boundary(end) {
+            end -= 1;
+        }
+        patch.truncate(end);
+    }
+    let files: Vec<String> = diff.files.iter().map(|f| f.path.display()).collect();
+    Ok(Target::Custom(format!(
+        "Review the changes that one turn of a coding session made in this folder (turn {n} of \
+         {of}): {}. They are the unified diff below (not necessarily committed, maybe not in a \
+         git repository; files written by commands included){}. Report prioritised findings \
+         about bugs, security and correctness in the changed code.\n\n```diff\n{patch}\n```",
+        files.join(", "),
+        if cut {
+            "; the diff is cut at 400 KiB"
+        } else {
+            ""
+        }
+    )))
+}
+
+fn print(findings: &[Finding], text: Option<&str>, json: bool) {
+    if json {
+        for f in findings {
+            let event = json!({"type": "review.finding", "file": f.file, "line": f.line,
+                "priority": f.priority, "title": f.title, "body": f.body});
+            println!("{event}");
+        }
+        println!(
+            "{}",
+            json!({"type": "review.completed", "findings": findings.len()})
+        );
+        return;
+    }
+    if findings.is_empty() {
+        // Codex's own words, when it gave no structured findings.
+        let said = text.map(crate::text::clean).unwrap_or_default();
+        println!(
+            "no findings{}",
+            if said.is_empty() {
+                String::new()
+            } else {
+                format!("\n{said}")
+            }
+        );
+        return;
+    }
+    println!(
+        "{} finding{}:",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    );
+    for f in findings {
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!(" — {file}:{line}"),
+            (Some(file), None) => format!(" — {file}"),
+            _ => String::new(),
+        };
+        let p = f.priority.map(|p| format!("[P{p}] ")).unwrap_or_default();
+        println!("{p}{}{place}", crate::text::one_line(&f.title, 200));
+        for l in f.body.lines().take(20) {
+            println!("    {l}");
+        }
+    }
+}
