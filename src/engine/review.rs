@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::app_server::Incoming;
 use super::app_server_events::Decoder;
-use super::threads::{load, on_server};
+use super::threads::{load, on_server, run_turn};
 use super::{CodexEvent, EngineConfig, EngineError, Usage};
 
 /// At most this many findings are kept (the model's output is not ours to size).
@@ -51,6 +50,17 @@ pub struct Finding {
     pub priority: Option<u64>,
 }
 
+impl Finding {
+    /// ` — FILE:LINE` (or ` — FILE`), as the front ends show where a finding is.
+    pub fn place(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!(" — {file}:{line}"),
+            (Some(file), None) => format!(" — {file}"),
+            _ => String::new(),
+        }
+    }
+}
+
 /// A review that ran.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reviewed {
@@ -70,7 +80,7 @@ pub async fn review(
     target: &Target,
     prior: Usage,
 ) -> Result<Reviewed, EngineError> {
-    let fail = |what: &str, e: String| EngineError::Thread(format!("review: {what}: {e}"));
+    let fail = |e: String| EngineError::Thread(format!("start a thread to review on: {e}"));
     on_server(cfg, async |server| {
         let thread_id = match thread {
             Some(t) => {
@@ -81,21 +91,14 @@ pub async fn review(
                 let made = server
                     .request("thread/start", super::app_turn::thread_params(cfg))
                     .await
-                    .map_err(|e| fail("start a thread", e))?;
+                    .map_err(fail)?;
                 made["thread"]["id"]
                     .as_str()
-                    .unwrap_or_default()
+                    .filter(|id| super::looks_like_thread_id(id))
+                    .ok_or_else(|| fail("no thread id in Codex's answer".into()))?
                     .to_string()
             }
         };
-        let mut incoming = server.route(&thread_id);
-        let started = server
-            .request(
-                "review/start",
-                json!({"threadId": thread_id, "target": target.json()}),
-            )
-            .await
-            .map_err(|e| fail("start", e));
         let mut out = Reviewed {
             thread_id: thread_id.clone(),
             findings: Vec::new(),
@@ -103,43 +106,31 @@ pub async fn review(
             events: Vec::new(),
         };
         let mut decoder = Decoder::new(prior);
-        let waited = match started {
-            Err(e) => Err(e),
-            Ok(_) => tokio::time::timeout(TIMEOUT, async {
-                while let Some(msg) = incoming.recv().await {
-                    let (method, params) = match msg {
-                        Incoming::Notification { method, params } => (method, params),
-                        // A review asks nothing; whatever it asks is declined.
-                        Incoming::Request { id, .. } => {
-                            server.respond(id, json!({"decision": "decline"})).await;
-                            continue;
+        let params = json!({"threadId": thread_id, "target": target.json()});
+        run_turn(
+            server,
+            &thread_id,
+            ("review/start", "review the change"),
+            params,
+            TIMEOUT,
+            |method, params| {
+                let item = &params["item"];
+                if method == "item/completed" {
+                    match item["type"].as_str() {
+                        Some("exitedReviewMode") => {
+                            out.text = item["review"].as_str().map(str::to_string);
                         }
-                    };
-                    let item = &params["item"];
-                    if method == "item/completed" {
-                        match item["type"].as_str() {
-                            Some("exitedReviewMode") => {
-                                out.text = item["review"].as_str().map(str::to_string);
-                            }
-                            Some("agentMessage") => {
-                                let text = item["text"].as_str().unwrap_or_default();
-                                out.findings.extend(findings(text));
-                            }
-                            _ => {}
+                        Some("agentMessage") => {
+                            let text = item["text"].as_str().unwrap_or_default();
+                            out.findings.extend(findings(text));
                         }
-                    }
-                    out.events.extend(decoder.decode(&method, &params));
-                    if method == "turn/completed" {
-                        return Ok(());
+                        _ => {}
                     }
                 }
-                Err(fail("the app-server went away", String::new()))
-            })
-            .await
-            .unwrap_or_else(|_| Err(fail("no answer", "in 30 minutes".into()))),
-        };
-        server.unroute(&thread_id);
-        waited?;
+                out.events.extend(decoder.decode(method, params));
+            },
+        )
+        .await?;
         // Codex 0.171 sends the model's answer only as its own text (the `exitedReviewMode`
         // item): the findings are read back from that.
         if out.findings.is_empty() {

@@ -152,6 +152,44 @@ pub async fn fork(
     .await
 }
 
+/// Starts `method` (an operation Codex runs as a turn of `thread`) and hands each notification
+/// of that turn to `seen` until the turn ends. A request of the turn's is declined: these turns
+/// ask nothing of the user. `what` says what it does, for errors.
+pub(super) async fn run_turn(
+    server: &AppServer,
+    thread: &str,
+    (method, what): (&str, &str),
+    params: serde_json::Value,
+    timeout: Duration,
+    mut seen: impl FnMut(&str, &serde_json::Value),
+) -> Result<(), EngineError> {
+    let fail = |why: String| EngineError::Thread(format!("{what}: {why}"));
+    let mut incoming = server.route(thread);
+    let ran = match server.request(method, params).await {
+        Err(e) => Err(fail(e)),
+        Ok(_) => tokio::time::timeout(timeout, async {
+            while let Some(msg) = incoming.recv().await {
+                match msg {
+                    Incoming::Notification { method, params } => {
+                        seen(&method, &params);
+                        if method == "turn/completed" {
+                            return Ok(());
+                        }
+                    }
+                    Incoming::Request { id, .. } => {
+                        server.respond(id, json!({"decision": "decline"})).await;
+                    }
+                }
+            }
+            Err(fail("the app-server went away".into()))
+        })
+        .await
+        .unwrap_or_else(|_| Err(fail(format!("no answer in {} s", timeout.as_secs())))),
+    };
+    server.unroute(thread);
+    ran
+}
+
 /// Compacts `thread`'s context: Codex summarises the conversation so far into a shorter one.
 /// Returns what Codex reported on the way, ending with the compaction turn's end.
 pub async fn compact(
@@ -161,38 +199,20 @@ pub async fn compact(
 ) -> Result<Vec<super::CodexEvent>, EngineError> {
     on_server(cfg, async |server| {
         load(server, thread).await?;
-        let mut incoming = server.route(thread);
-        let started = server
-            .request("thread/compact/start", json!({"threadId": thread}))
-            .await
-            .map_err(failed("compact the thread"));
         let mut seen = Vec::new();
         let mut decoder = super::app_server_events::Decoder::new(prior_total);
-        let waited = match started {
-            Err(e) => Err(e),
-            Ok(_) => tokio::time::timeout(COMPACT_TIMEOUT, async {
-                while let Some(msg) = incoming.recv().await {
-                    // A compaction asks nothing of the user; a request would be a surprise.
-                    let Incoming::Notification { method, params } = msg else {
-                        continue;
-                    };
-                    seen.extend(decoder.decode(&method, &params));
-                    if method == "turn/completed" {
-                        return Ok(());
-                    }
-                }
-                Err(EngineError::Thread(
-                    "compact the thread: the app-server went away".into(),
-                ))
-            })
-            .await
-            .unwrap_or_else(|_| {
-                Err(EngineError::Thread(
-                    "compact the thread: no answer in 10 minutes".into(),
-                ))
-            }),
-        };
-        server.unroute(thread);
+        let params = json!({"threadId": thread});
+        let waited = run_turn(
+            server,
+            thread,
+            ("thread/compact/start", "compact the thread"),
+            params,
+            COMPACT_TIMEOUT,
+            |method, params| {
+                seen.extend(decoder.decode(method, params));
+            },
+        )
+        .await;
         // Codex 0.171 reports the compaction as a `contextCompaction` item and no
         // `thread/compacted`: the event says it either way, once.
         if waited.is_ok()

@@ -140,11 +140,6 @@ fn newest_first(dir: &Path) -> Vec<PathBuf> {
 /// The payload of the last `token_count` event in the file's last [`TAIL_BYTES`]; a line cut
 /// by the tail's start, or torn by a writer, is skipped.
 pub fn last_record(path: &Path) -> Option<Value> {
-    last_event(path, "token_count")
-}
-
-/// The payload of the last `event_msg` of type `kind` in the file's last [`TAIL_BYTES`].
-pub fn last_event(path: &Path, kind: &str) -> Option<Value> {
     let mut file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let start = len.saturating_sub(TAIL_BYTES);
@@ -156,11 +151,10 @@ pub fn last_event(path: &Path, kind: &str) -> Option<Value> {
     if start > 0 {
         lines.next(); // begins mid-line
     }
-    let quoted = format!("\"{kind}\"");
     lines
         .rev()
-        .filter(|l| l.contains(&quoted))
+        .filter(|l| l.contains("\"token_count\""))
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "event_msg" && v["payload"]["type"] == kind)
+        .find(|v| v["type"] == "event_msg" && v["payload"]["type"] == "token_count")
         .map(|mut v| v["payload"].take())
 }

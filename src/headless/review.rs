@@ -143,13 +143,12 @@ fn print(findings: &[Finding], text: Option<&str>, json: bool) {
         if findings.len() == 1 { "" } else { "s" }
     );
     for f in findings {
-        let place = match (&f.file, f.line) {
-            (Some(file), Some(line)) => format!(" — {file}:{line}"),
-            (Some(file), None) => format!(" — {file}"),
+        // Codex's titles carry their `[Pn]` already; a bare title gets it from the priority.
+        let p = match f.priority {
+            Some(p) if !f.title.starts_with("[P") => format!("[P{p}] "),
             _ => String::new(),
         };
-        let p = f.priority.map(|p| format!("[P{p}] ")).unwrap_or_default();
-        println!("{p}{}{place}", crate::text::one_line(&f.title, 200));
+        println!("{p}{}{}", crate::text::one_line(&f.title, 200), f.place());
         for l in f.body.lines().take(20) {
             println!("    {l}");
         }

@@ -254,12 +254,9 @@ impl Actor {
                     ev = turn.next() => match ev {
                         Some(event) => {
                             // The thread is known as soon as Codex names it.
-                            let started = match &event {
-                                CodexEvent::ThreadStarted { thread_id } => Some(thread_id.clone()),
-                                _ => None,
-                            };
+                            let started = newly_named(&event, told.as_ref().and_then(|t| t.0.as_deref()));
                             out.send(Msg::Codex { run, event }).await;
-                            if let Some(id) = started.filter(|id| told.as_ref().is_none_or(|t| t.0.as_ref() != Some(id))) {
+                            if let Some(id) = started {
                                 let total = told.as_ref().map(|t| t.1).unwrap_or_default();
                                 *told = Some((Some(id.clone()), total));
                                 out.send(Msg::Thread { id: Some(id), total }).await;
@@ -282,9 +279,7 @@ impl Actor {
         let forward = tokio::spawn(async move {
             while let Some(msg) = arx.recv().await {
                 let started = match &msg {
-                    AgentMsg::Codex(CodexEvent::ThreadStarted { thread_id }) => {
-                        Some(thread_id.clone()).filter(|id| known.as_ref() != Some(id))
-                    }
+                    AgentMsg::Codex(event) => newly_named(event, known.as_deref()),
                     _ => None,
                 };
                 out.send(Msg::Agent { run, msg }).await;
@@ -370,6 +365,16 @@ impl Actor {
         if let Ok(msg) = read {
             self.out.send(msg).await;
         }
+    }
+}
+
+/// The thread `event` names, when it is not the one already `known`.
+fn newly_named(event: &CodexEvent, known: Option<&str>) -> Option<String> {
+    match event {
+        CodexEvent::ThreadStarted { thread_id } if known != Some(thread_id.as_str()) => {
+            Some(thread_id.clone())
+        }
+        _ => None,
     }
 }
 

@@ -4,22 +4,9 @@
 //! `crate::`, `super::` and `self::`, `use` groups included.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
-        let p = entry.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
+use super::architecture::{rust_files, src};
 
 /// `src/tui/app/mod.rs` → `[tui, app]`; `src/tui/ui/bar.rs` → `[tui, ui, bar]`.
 fn module_path(src: &Path, file: &Path) -> Vec<String> {

@@ -8,6 +8,7 @@ use codexmcp::tui::app::{App, Effect};
 use ratatui::crossterm::event::KeyCode;
 
 use super::tui::{app, app_with, codex, key, render, send, type_str};
+use super::tui_flow::on_a_thread;
 
 const THREAD: &str = "01a2112e-cb31-7fd3-b664-466522ce36c8";
 const FORK: &str = "01a2112e-cb31-7fd3-b664-466522ce36c9";
@@ -17,16 +18,9 @@ fn command(a: &mut App, line: &str) -> Vec<Effect> {
     key(a, KeyCode::Enter)
 }
 
-/// A session on a thread, its turn over.
-fn on_thread(a: &mut App) {
-    let run = send(a, "make a game");
-    codex(
-        a,
-        run,
-        CodexEvent::ThreadStarted {
-            thread_id: THREAD.into(),
-        },
-    );
+/// The running turn ends, done.
+fn end_turn(a: &mut App) {
+    let run = a.session().turn().running().map(|t| t.run).unwrap();
     a.update(Msg::TurnDone {
         run,
         outcome: codexmcp::engine::TurnOutcome {
@@ -36,6 +30,12 @@ fn on_thread(a: &mut App) {
             last_message: None,
         },
     });
+}
+
+/// A session on a thread, its turn over.
+fn on_thread(a: &mut App) {
+    on_a_thread(a);
+    end_turn(a);
 }
 
 #[test]
@@ -89,15 +89,7 @@ fn compact_updates_the_context_meter() {
     let screen = render(&a, 200, 24);
     assert!(screen.contains("/compact frees it"), "{screen}");
     insta::assert_snapshot!(screen);
-    a.update(Msg::TurnDone {
-        run,
-        outcome: codexmcp::engine::TurnOutcome {
-            thread_id: Some(THREAD.into()),
-            status: codexmcp::engine::TurnStatus::Completed,
-            total: Usage::default(),
-            last_message: None,
-        },
-    });
+    end_turn(&mut a);
     assert_eq!(command(&mut a, "/compact"), [Effect::Compact]);
     let after = CodexEvent::UsageUpdated {
         total: Usage::default(),

@@ -118,12 +118,7 @@ impl SessionView {
             if n == 1 { "" } else { "s" }
         )];
         for f in &r.findings {
-            let place = match (&f.file, f.line) {
-                (Some(file), Some(line)) => format!(" — {file}:{line}"),
-                (Some(file), None) => format!(" — {file}"),
-                _ => String::new(),
-            };
-            let row = format!("{}{place}", crate::text::one_line(&f.title, 200));
+            let row = format!("{}{}", crate::text::one_line(&f.title, 200), f.place());
             self.events
                 .note(0, super::super::rows::RowKind::Warning, &row);
             lines.push(format!(
