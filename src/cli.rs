@@ -212,6 +212,10 @@ pub enum Command {
         /// The last turn the fork keeps: 1 is the first, -1 (the default) the last.
         #[arg(long, allow_hyphen_values = true)]
         turn: Option<i64>,
+        /// Fork the files too: a new git worktree (branch codexmcp/NAME) holding them as they
+        /// were after that turn, from the checkpoints; the fork works there.
+        #[arg(long, value_name = "NAME")]
+        worktree: Option<String>,
         /// Print `thread.forked` (and the prompt's events) as JSONL.
         #[arg(long)]
         json: bool,
@@ -249,12 +253,26 @@ pub enum Command {
         json: bool,
     },
     /// Take a thread's last turn back: the files it changed, and its place in the
-    /// conversation. Again walks back one more turn.
+    /// conversation. Again walks back one more turn; `redo` puts it back.
     Undo {
         thread_id: String,
         /// Undo even files changed after the turn (that later work is lost).
         #[arg(long)]
         force: bool,
+        /// Print a `turn.undone` event as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put back what the last undo took away: the turn's files and the conversation, exactly.
+    /// The thread id stays the same through any number of undos and redos.
+    Redo {
+        thread_id: String,
+        /// Redo even files changed since the undo (that later work is lost).
+        #[arg(long)]
+        force: bool,
+        /// Print a `turn.redone` event as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a stored thread as a Markdown transcript or as its normalized JSON.
     Export {

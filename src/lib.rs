@@ -112,9 +112,13 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::Fork {
             thread_id,
             turn,
+            worktree,
             json,
             prompt,
-        }) => headless::threads::run(&thread_id, turn, prompt, json, &settings).await,
+        }) => {
+            let to = worktree.as_deref();
+            headless::threads::run(&thread_id, turn, to, prompt, json, &settings).await
+        }
         Some(Command::Review {
             uncommitted: _,
             base,
@@ -134,9 +138,16 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::Compact { thread_id, json }) => {
             headless::threads::compact(&thread_id, json, &settings).await
         }
-        Some(Command::Undo { thread_id, force }) => {
-            headless::undo::run(&thread_id, force, &settings).await
-        }
+        Some(Command::Undo {
+            thread_id,
+            force,
+            json,
+        }) => headless::undo::run(&thread_id, false, force, json, &settings).await,
+        Some(Command::Redo {
+            thread_id,
+            force,
+            json,
+        }) => headless::undo::run(&thread_id, true, force, json, &settings).await,
         Some(Command::Diff {
             thread_id,
             turn,

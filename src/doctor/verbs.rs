@@ -1,8 +1,8 @@
 //! Which thread verbs the installed Codex can do, measured rather than assumed: its app-server
 //! writes the JSON schema of every request it takes (`codex app-server generate-json-schema
-//! --experimental`), and each verb of codexmcp's needs one of them — fork `thread/fork`,
-//! compact `thread/compact/start`, plan mode `collaborationMode` on `turn/start`, undo
-//! `thread/revert`, review `review/start`.
+//! --experimental`), and each verb of codexmcp's needs some of them — fork `thread/fork`,
+//! compact `thread/compact/start`, plan mode `collaborationMode` on `turn/start`, undo and redo
+//! `thread/fork` and `thread/revert`, review `review/start`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,13 +10,20 @@ use std::time::Duration;
 use super::{Check, Verdict};
 use crate::engine::locate::CodexBinary;
 
-/// (verb, the schema file that shows it, text the file must hold)
-const NEEDS: [(&str, &str, &str); 5] = [
-    ("fork", "ThreadForkParams.json", "lastTurnId"),
-    ("compact", "ThreadCompactStartParams.json", "threadId"),
-    ("plan", "TurnStartParams.json", "collaborationMode"),
-    ("undo", "ThreadRevertParams.json", "beforeTurnId"),
-    ("review", "ReviewStartParams.json", "threadId"),
+/// (verb, [(a schema file that shows what it needs, text the file must hold)])
+type Needs = (&'static str, &'static [(&'static str, &'static str)]);
+const NEEDS: [Needs; 5] = [
+    ("fork", &[("ThreadForkParams.json", "lastTurnId")]),
+    ("compact", &[("ThreadCompactStartParams.json", "threadId")]),
+    ("plan", &[("TurnStartParams.json", "collaborationMode")]),
+    (
+        "undo/redo",
+        &[
+            ("ThreadForkParams.json", "threadId"),
+            ("ThreadRevertParams.json", "beforeTurnId"),
+        ],
+    ),
+    ("review", &[("ReviewStartParams.json", "threadId")]),
 ];
 
 pub async fn check(b: &CodexBinary) -> Check {
@@ -58,7 +65,15 @@ async fn verbs_in(b: &CodexBinary, dir: &Path) -> Check {
     }
     let (have, missing): (Vec<&str>, Vec<&str>) = NEEDS
         .iter()
-        .map(|(verb, file, needle)| (*verb, holds(&dir.join("v2").join(file), needle)))
+        .map(|(verb, needs)| {
+            let v2 = dir.join("v2");
+            (
+                *verb,
+                needs
+                    .iter()
+                    .all(|(file, needle)| holds(&v2.join(file), needle)),
+            )
+        })
         .fold((Vec::new(), Vec::new()), |(mut h, mut m), (verb, ok)| {
             if ok {
                 h.push(verb)

@@ -1,49 +1,35 @@
 //! Taking a turn back out of a thread's conversation, so the next prompt continues as if it
-//! never happened.
+//! never happened — without losing the turn, so that a redo can put it back exactly.
 //!
 //! Measured on Codex 0.169.0 and 0.171.0 (exec-created threads included): the thread must be
-//! loaded (`thread/resume`), `thread/turns/list` gives the newest turn first, and
-//! `thread/revert {threadId, beforeTurnId}` rewrites the durable history to end before that
-//! turn — it does not touch files (undo restores those from checkpoints). One app-server at a
-//! time may hold a thread ("already has an active writer"): on the app-server backend its own
-//! server does the revert; otherwise a private one is started and shut down again, so that
-//! `codex exec resume` can take the thread afterwards.
+//! loaded (`thread/resume`); `thread/fork {threadId}` copies the whole conversation into a new
+//! thread; `thread/turns/list` gives the newest turn first; and `thread/revert {threadId,
+//! beforeTurnId}` rewrites a thread's durable history to end before that turn (files are not
+//! touched: undo restores those from checkpoints). So an undo forks the thread and reverts the
+//! fork: the original keeps every turn, byte for byte, for the redo, and the fork is what the
+//! next turn continues (the session record maps the user's id to it, see `session::rewind`).
+//! One app-server at a time may hold a thread ("already has an active writer"), so this runs
+//! on the backend's own server or a private one (see [`super::threads::on_server`]).
 
 use serde_json::json;
 
-use super::{Backend, EngineConfig, EngineError, app_handle, app_server};
+use super::app_server::AppServer;
+use super::{EngineConfig, EngineError, threads};
 
-/// Removes the newest turn of `thread` from its conversation; returns that turn's id.
-pub async fn revert_last_turn(cfg: &EngineConfig, thread: &str) -> Result<String, EngineError> {
-    if let Backend::AppServer(own) = &cfg.backend {
-        return revert(own, cfg, thread).await;
-    }
-    let private = app_handle::Handle::default();
-    let result = revert(&private, cfg, thread).await;
-    private.close().await;
-    result
+/// A new thread holding `thread`'s conversation without its newest turn; `thread` itself is
+/// left as it was. Returns the new thread's id.
+pub async fn without_last_turn(cfg: &EngineConfig, thread: &str) -> Result<String, EngineError> {
+    threads::on_server(cfg, async |server| {
+        threads::load(server, thread).await?;
+        let copy = threads::fork_whole(server, thread).await?;
+        revert_last(server, &copy).await?;
+        Ok(copy)
+    })
+    .await
 }
 
-async fn revert(
-    handle: &app_handle::Handle,
-    cfg: &EngineConfig,
-    thread: &str,
-) -> Result<String, EngineError> {
-    let server = handle.get(cfg).await?;
-    let reverted = revert_on(&server, thread).await;
-    handle.done(server, cfg).await;
-    reverted
-}
-
-async fn revert_on(server: &app_server::AppServer, thread: &str) -> Result<String, EngineError> {
+async fn revert_last(server: &AppServer, thread: &str) -> Result<(), EngineError> {
     let fail = |what: &str, e: String| EngineError::Rewind(format!("{what}: {e}"));
-    server
-        .request(
-            "thread/resume",
-            json!({"threadId": thread, "excludeTurns": true}),
-        )
-        .await
-        .map_err(|e| fail("loading the thread", e))?;
     let turns = server
         .request(
             "thread/turns/list",
@@ -51,7 +37,7 @@ async fn revert_on(server: &app_server::AppServer, thread: &str) -> Result<Strin
         )
         .await
         .map_err(|e| fail("listing its turns", e))?;
-    let Some(turn) = turns["data"][0]["id"].as_str().map(str::to_string) else {
+    let Some(turn) = turns["data"][0]["id"].as_str() else {
         return Err(EngineError::Rewind(
             "the thread has no turn to take back".into(),
         ));
@@ -62,6 +48,6 @@ async fn revert_on(server: &app_server::AppServer, thread: &str) -> Result<Strin
             json!({"threadId": thread, "beforeTurnId": turn}),
         )
         .await
-        .map_err(|e| fail("reverting the conversation", e))?;
-    Ok(turn)
+        .map(drop)
+        .map_err(|e| fail("reverting the conversation", e))
 }

@@ -128,21 +128,8 @@ pub async fn fork(
         load(server, thread).await?;
         let turns = turn_ids(server, thread).await?;
         let at = pick_turn(through, turns.len()).map_err(EngineError::Thread)?;
-        let mut params = json!({"threadId": thread, "excludeTurns": true});
-        if at < turns.len() {
-            params["lastTurnId"] = json!(turns[at - 1]);
-        }
-        let made = server
-            .request("thread/fork", params)
-            .await
-            .map_err(failed("fork the thread"))?;
-        let thread_id = made["thread"]["id"]
-            .as_str()
-            .filter(|id| super::looks_like_thread_id(id))
-            .ok_or_else(|| {
-                EngineError::Thread("fork the thread: no thread id in its answer".into())
-            })?
-            .to_string();
+        let last = (at < turns.len()).then(|| turns[at - 1].as_str());
+        let thread_id = fork_on(server, thread, last).await?;
         Ok(Forked {
             thread_id,
             at_turn: at,
@@ -150,6 +137,32 @@ pub async fn fork(
         })
     })
     .await
+}
+
+/// A copy of all of `thread` (loaded on `server`): the new thread's id.
+pub(super) async fn fork_whole(server: &AppServer, thread: &str) -> Result<String, EngineError> {
+    fork_on(server, thread, None).await
+}
+
+/// Forks `thread` (loaded on `server`) through turn `last` (`None`: all of it).
+async fn fork_on(
+    server: &AppServer,
+    thread: &str,
+    last: Option<&str>,
+) -> Result<String, EngineError> {
+    let mut params = json!({"threadId": thread, "excludeTurns": true});
+    if let Some(turn) = last {
+        params["lastTurnId"] = json!(turn);
+    }
+    let made = server
+        .request("thread/fork", params)
+        .await
+        .map_err(failed("fork the thread"))?;
+    made["thread"]["id"]
+        .as_str()
+        .filter(|id| super::looks_like_thread_id(id))
+        .map(str::to_string)
+        .ok_or_else(|| EngineError::Thread("fork the thread: no thread id in its answer".into()))
 }
 
 /// Starts `method` (an operation Codex runs as a turn of `thread`) and hands each notification

@@ -13,9 +13,6 @@ use crate::cli::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::Settings;
 use crate::engine::review::{self, Finding, Target};
 
-/// The most of a turn's diff handed to the model; a bigger one is cut, and said to be.
-const MAX_PATCH: usize = 400 * 1024;
-
 /// What the command line asked to review.
 pub struct Ask {
     pub base: Option<String>,
@@ -79,36 +76,10 @@ fn target(ask: &Ask, settings: &mut Settings) -> Result<Target, (i32, String)> {
     }
     let checkpoints =
         crate::session::checkpoint::Store::open_default().map_err(|e| failed(format!("{e:#}")))?;
-    let (n, of, diff) = checkpoints
-        .numbered_turn(id, ask.turn.unwrap_or(-1))
-        .map_err(failed)?;
-    if diff.files.is_empty() {
-        return Err(failed(format!(
-            "turn {n} of {of} changed nothing: nothing to review"
-        )));
-    }
-    let mut patch = diff.patch.clone();
-    let cut = patch.len() > MAX_PATCH;
-    if cut {
-        let mut end = MAX_PATCH;
-        while !patch.is_char_boundary(end) {
-            end -= 1;
-        }
-        patch.truncate(end);
-    }
-    let files: Vec<String> = diff.files.iter().map(|f| f.path.display()).collect();
-    Ok(Target::Custom(format!(
-        "Review the changes that one turn of a coding session made in this folder (turn {n} of \
-         {of}): {}. They are the unified diff below (not necessarily committed, maybe not in a \
-         git repository; files written by commands included){}. Report prioritised findings \
-         about bugs, security and correctness in the changed code.\n\n```diff\n{patch}\n```",
-        files.join(", "),
-        if cut {
-            "; the diff is cut at 400 KiB"
-        } else {
-            ""
-        }
-    )))
+    checkpoints
+        .turn_review(id, ask.turn.unwrap_or(-1))
+        .map(|(target, _)| target)
+        .map_err(failed)
 }
 
 fn print(findings: &[Finding], text: Option<&str>, json: bool) {

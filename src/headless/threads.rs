@@ -1,8 +1,10 @@
 //! Headless verbs on a stored thread, on any backend (Codex's app-server does the work; on exec
 //! a private one is started for it):
-//! - `codexmcp fork THREAD_ID [--turn N] [--json] [PROMPT]`: a new thread with the turns up to
-//!   turn N (the last by default). Prints the new thread's id — a `thread.forked` event with
-//!   `--json` — and, given a prompt, runs it on the fork as `exec --resume` would.
+//! - `codexmcp fork THREAD_ID [--turn N] [--worktree NAME] [--json] [PROMPT]`: a new thread
+//!   with the turns up to turn N (the last by default) — with `--worktree`, in a new git
+//!   worktree holding the files as after that turn. Prints the new thread's id — a
+//!   `thread.forked` event with `--json` — and, given a prompt, runs it on the fork as `exec
+//!   --resume` would.
 //! - `codexmcp compact THREAD_ID [--json]`: Codex summarises the conversation so far.
 //!
 //! Exit 0 done (and the prompt's turn done), 1 failed, 2 usage.
@@ -45,6 +47,7 @@ async fn open(verb: &str, id: &str, settings: &Settings) -> Result<(Session, Set
 pub async fn run(
     id: &str,
     turn: Option<i64>,
+    worktree: Option<&str>,
     prompt: Option<String>,
     json: bool,
     settings: &Settings,
@@ -53,29 +56,59 @@ pub async fn run(
         eprintln!("codexmcp fork: --turn N: 1 is the first turn, -1 the last");
         return EXIT_USAGE;
     }
-    let (session, settings) = match open("fork", id, settings).await {
+    if let Some(Err(e)) = worktree.map(crate::session::worktree::check_name) {
+        eprintln!("codexmcp fork: {e:#}");
+        return EXIT_USAGE;
+    }
+    let (session, mut settings) = match open("fork", id, settings).await {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let forked = session.fork(turn).await;
+    let made = session.fork(turn, worktree).await;
     session.engine().shutdown().await;
-    let forked = match forked {
+    let made = match made {
         Ok(f) => f,
         Err(e) => {
             eprintln!("codexmcp fork: {e}");
             return EXIT_FAILED;
         }
     };
+    let forked = &made.forked;
     let new_id = crate::text::one_line(&forked.thread_id, 80);
+    let place = made
+        .worktree
+        .as_ref()
+        .map(|w| crate::text::bytes_literal(w.cwd.as_os_str().as_encoded_bytes()));
     if json {
-        let event = json!({"type": "thread.forked", "thread_id": new_id,
+        let mut event = json!({"type": "thread.forked", "thread_id": new_id,
             "from_thread_id": id, "at_turn": forked.at_turn});
+        if let (Some(wt), Some(place)) = (&made.worktree, &place) {
+            event["worktree"] =
+                json!({"path": place, "branch": crate::text::one_line(&wt.branch, 80)});
+        }
+        if let Some(Ok(files)) = &made.files {
+            event["files"] = json!(files.counts());
+        }
         println!("{event}");
     } else {
         println!(
             "thread: {new_id} (a fork of {id} at turn {} of {})",
             forked.at_turn, forked.of
         );
+        if let Some(place) = &place {
+            println!("worktree: {place}");
+        }
+        if let Some(Ok(files)) = &made.files {
+            println!("its files are as after turn {}", forked.at_turn);
+            print!("{}", files.report());
+        }
+    }
+    if let Some(Err(e)) = &made.files {
+        eprintln!("codexmcp fork: the fork's files could not be put back: {e}");
+        return EXIT_FAILED;
+    }
+    if let Some(wt) = &made.worktree {
+        settings.cwd = wt.cwd.clone();
     }
     let Some(prompt) = prompt else {
         if !json {
@@ -85,7 +118,7 @@ pub async fn run(
     };
     let req = ExecRequest {
         prompt: Some(prompt),
-        resume: Some(forked.thread_id),
+        resume: Some(forked.thread_id.clone()),
         json,
         images: Vec::new(),
         plan: false,

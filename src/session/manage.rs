@@ -80,3 +80,24 @@ impl Store {
         })
     }
 }
+
+/// Adds the threads Codex lists that codexmcp has no record of to `sessions`, newest first —
+/// but not the copies undo made (they hold a recorded thread's conversation, not one of their
+/// own).
+pub fn add_codex_threads(
+    sessions: &mut Vec<SessionRecord>,
+    listed: Vec<crate::engine::app_lists::CodexThread>,
+) {
+    let known: std::collections::HashSet<String> = sessions
+        .iter()
+        .flat_map(|s| std::iter::once(&s.id).chain(&s.rewind.made))
+        .cloned()
+        .collect();
+    sessions.extend(
+        listed
+            .into_iter()
+            .filter(|t| !known.contains(&t.id))
+            .map(SessionRecord::from_codex),
+    );
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.updated_ms));
+}

@@ -11,11 +11,13 @@
 
 pub mod checkpoint;
 mod checkpointing;
+mod fork;
 pub mod git;
 mod history;
 mod manage;
 pub mod prune;
 pub mod record;
+mod rewind;
 pub mod store;
 mod turn;
 pub mod undo;
@@ -31,7 +33,10 @@ use tokio::sync::mpsc;
 use crate::engine::app_lists::CodexThread;
 use crate::engine::{ApprovalDecision, EngineConfig, EngineError, Usage};
 pub use checkpointing::CheckpointProgress;
+pub use fork::ForkedThread;
+pub use manage::add_codex_threads;
 pub use record::{FLUSH_EVERY, LogEntry, Policy, Recorder, SessionRecord, now_ms, title_of};
+pub use rewind::Rewound;
 pub use store::Store;
 pub use turn::{SessionTurn, sanitise};
 
@@ -63,6 +68,9 @@ pub struct Session {
     engine: EngineConfig,
     store: Option<Store>,
     thread_id: Option<String>,
+    /// The Codex thread that holds the conversation when an undo moved it off `thread_id`
+    /// (see [`rewind`]); the user keeps knowing the thread as `thread_id`.
+    codex_thread: Option<String>,
     total: Usage,
     /// Why no turn can run (no credential), checked once when the session is made.
     blocked: Option<String>,
@@ -102,6 +110,7 @@ impl Session {
             label: engine.backend.kind().to_string(),
             engine,
             thread_id: None,
+            codex_thread: None,
             total: Usage::default(),
             blocked,
             answers_tx,
@@ -184,6 +193,12 @@ impl Session {
         self.thread_id.as_deref()
     }
 
+    /// The Codex thread that holds this thread's conversation now: the one to send turns,
+    /// forks and compactions to.
+    fn codex_thread(&self) -> Option<String> {
+        self.codex_thread.clone().or_else(|| self.thread_id.clone())
+    }
+
     /// Why no turn can run (Codex would have no credential), if so.
     pub fn blocked(&self) -> Option<&str> {
         self.blocked.as_deref()
@@ -214,6 +229,7 @@ impl Session {
     /// Forgets the thread: the next turn starts a new one.
     pub fn reset(&mut self) {
         self.thread_id = None;
+        self.codex_thread = None;
         self.total = Usage::default();
     }
 
@@ -224,6 +240,7 @@ impl Session {
         }
         let record = self.stored_record(id);
         self.total = record.as_ref().map(|r| r.usage).unwrap_or_default();
+        self.codex_thread = record.as_ref().and_then(|r| r.rewind.backing.clone());
         // A model or effort chosen during the thread stays with it.
         if let Some(p) = record.and_then(|r| r.policy) {
             self.engine.model = p.model.or(self.engine.model.take());
@@ -284,6 +301,7 @@ impl SessionRecord {
             usage: Usage::default(),
             turns: 0,
             policy: None,
+            rewind: record::Rewind::default(),
         }
     }
 }

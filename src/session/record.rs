@@ -37,6 +37,40 @@ pub struct SessionRecord {
     /// mcp-server) continues with the thread's settings, not its own defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// Where undos and redos left the conversation (see `session::rewind`).
+    #[serde(default, skip_serializing_if = "Rewind::is_empty")]
+    pub rewind: Rewind,
+}
+
+/// How the thread id the user knows maps onto Codex's threads through undos and redos. An undo
+/// moves the conversation to a copy without the last turn and keeps the thread it left, so a
+/// redo can go back to it exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rewind {
+    /// The Codex thread that holds the conversation now (`None`: the thread itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backing: Option<String>,
+    /// What a redo puts back, the latest undo last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redo: Vec<Undid>,
+    /// Every Codex thread made for this one (not shown as threads of their own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub made: Vec<String>,
+}
+
+/// One undo, as a redo needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undid {
+    /// The Codex thread that held the conversation before the undo (the turn included).
+    pub thread: String,
+    /// The undone turn's checkpoint (its `<ms>`).
+    pub at: String,
+}
+
+impl Rewind {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// The settings a turn runs with.
@@ -235,6 +269,7 @@ impl Recorder {
                 usage: Usage::default(),
                 turns: 0,
                 policy: None,
+                rewind: Rewind::default(),
             }));
             self.log = None;
         }

@@ -47,10 +47,14 @@ impl Session {
             (Some(store), Some(id)) => Some(store.lock(id).map_err(EngineError::Usage)?),
             _ => None,
         };
-        let existing = self
+        let mut existing = self
             .thread_id
             .as_deref()
             .and_then(|id| self.stored_record(id));
+        // A new turn after an undo: what was undone can no longer be redone.
+        if let Some(r) = &mut existing {
+            r.rewind.redo.clear();
+        }
         let images = std::mem::take(&mut self.pending_images);
         // The log keeps which images went with the prompt (their paths; not their bytes).
         let logged: String = std::iter::once(prompt.to_string())
@@ -69,7 +73,7 @@ impl Session {
         });
         let spec = TurnSpec {
             prompt: prompt.to_string(),
-            resume: self.thread_id.clone(),
+            resume: self.codex_thread(),
             images,
             prior_total: self.total,
             plan: self.plan,
@@ -154,6 +158,15 @@ impl SessionTurn<'_> {
     /// Sanitises, notes the thread id, records.
     fn take(&mut self, mut ev: CodexEvent) -> CodexEvent {
         sanitise(&mut ev);
+        if let CodexEvent::ThreadStarted { thread_id } = &mut ev
+            && let (Some(codex), Some(handle)) =
+                (&self.session.codex_thread, &self.session.thread_id)
+            && thread_id == codex
+        {
+            // The conversation lives on in another Codex thread since an undo: the user's id
+            // stays the thread's name.
+            *thread_id = handle.clone();
+        }
         if let CodexEvent::ThreadStarted { thread_id } = &ev {
             self.session.thread_id = Some(thread_id.clone());
             if self.lock.is_none()
@@ -192,6 +205,9 @@ impl SessionTurn<'_> {
         let mut outcome = turn.finish().await;
         if let Some(id) = &outcome.thread_id {
             outcome.thread_id = Some(literal(id));
+        }
+        if outcome.thread_id.is_some() && outcome.thread_id == session.codex_thread {
+            outcome.thread_id = session.thread_id.clone();
         }
         outcome.last_message = outcome.last_message.as_deref().map(clean);
         if session.thread_id.is_none() {

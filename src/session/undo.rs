@@ -17,7 +17,6 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::Session;
 use super::checkpoint::{Entry, Hash, Kind, Lookup, Manifest, RelPath, Store};
 
 /// A path before the turn, after it, and now.
@@ -281,61 +280,13 @@ fn verify(root: &WorkDir, path: &RelPath, entry: &Entry) -> Result<(), String> {
     }
 }
 
-impl Session {
-    /// Takes the thread's last turn back: restores the working dir from its checkpoints, asks
-    /// Codex to drop the turn from the conversation, and marks it undone (so undoing again
-    /// walks back one more). Returns what to tell the user. The thread is locked meanwhile.
-    pub async fn undo(&mut self, force: bool) -> Result<String, String> {
-        let id = self
-            .thread_id
-            .clone()
-            .ok_or("nothing to undo: no thread yet")?;
-        let store = self
-            .store
-            .clone()
-            .ok_or("no session store: nothing was checkpointed")?;
-        let checkpoints = self
-            .checkpoints
-            .clone()
-            .ok_or("no checkpoints: codexmcp's state dir is unavailable (is HOME set?)")?;
-        let _lock = store.lock(&id)?;
-        let turns = checkpoints.turns(&id).map_err(|e| format!("{e:#}"))?;
-        let at = turns
-            .last()
-            .ok_or("nothing to undo: no checkpointed turn is left on this thread")?;
-        let (before, after) = checkpoints
-            .turn_states(&id, at)
-            .map_err(|e| format!("{e:#}"))?;
-        let cwd = self.engine.cwd.clone();
-        let work = move || restore(&checkpoints, &cwd, &before, &after, force);
-        let done = match tokio::task::spawn_blocking(work).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(e @ UndoError::EditedSince(_))) => return Err(e.to_string()),
-            Ok(Err(UndoError::Io(e))) => return Err(format!("{e:#}")),
-            Err(e) => return Err(format!("undo stopped: {e}")),
-        };
-        // The working dir changed under the last recorded state: read it afresh next time.
-        self.last_state = None;
-        self.last_diff = None;
-        self.since_taken = None;
-        let mut report = format!("undid the last turn of {}\n", one_line(&id, 80));
-        match crate::engine::rewind::revert_last_turn(&self.engine, &id).await {
-            Ok(_) => report.push_str("the conversation is back before the turn\n"),
-            Err(e) => report.push_str(&format!(
-                "the files are restored, but the conversation still has the turn: {e}\n"
-            )),
-        }
-        if let Some(checkpoints) = &self.checkpoints {
-            checkpoints
-                .mark_undone(&id, at)
-                .map_err(|e| format!("{e:#}"))?;
-        }
-        report.push_str(&done.report());
-        Ok(report)
-    }
-}
-
 impl Undone {
+    /// How many paths were restored, removed and not restored.
+    pub fn counts(&self) -> serde_json::Value {
+        serde_json::json!({"restored": self.restored.len(), "removed": self.removed.len(),
+            "failed": self.failed.len()})
+    }
+
     /// What was restored, removed and not restored (grouped by why), one line each.
     pub fn report(&self) -> String {
         let list = |v: &mut dyn Iterator<Item = &RelPath>| {

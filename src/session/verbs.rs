@@ -1,15 +1,11 @@
-//! What a session can do to its thread as a whole, beyond a turn: fork it (a new thread with
-//! the turns up to one of them — the stored record and transcript go along), compact its
-//! context, and run the next turns in plan mode. Forking and compacting are Codex's own
-//! (app-server `thread/fork`, `thread/compact/start`, see [`crate::engine::threads`]);
-//! codexmcp keeps its record of the new thread so `--resume`, `diff`, `export` and the MCP
-//! tools know it.
+//! What a session can do to its thread as a whole, beyond a turn: compact its context (Codex's
+//! own `thread/compact/start`, see [`crate::engine::threads`]), run the next turns in plan
+//! mode, and say what a review of one of its turns looks at. Forking is in [`super::fork`].
 
-use crate::engine::threads::{self, Forked};
+use crate::engine::threads;
 use crate::engine::{CodexEvent, EngineError};
 
 use super::Session;
-use super::record::{LogEntry, now_ms};
 
 impl Session {
     /// Plan mode for the next turns (Codex's `plan` collaboration mode; app-server only).
@@ -17,24 +13,23 @@ impl Session {
         self.plan = on;
     }
 
-    /// Forks the thread through its turn `through` (1 the first, -1 or `None` the last). The
-    /// session stays on its thread; the fork is recorded (its title says whose fork it is) with
-    /// the transcript up to that turn.
-    pub async fn fork(&self, through: Option<i64>) -> Result<Forked, EngineError> {
+    /// What reviewing turn `turn` of the thread (1 the first, -1 the last) hands Codex, and
+    /// that turn's diff (see [`super::checkpoint::Store::turn_review`]).
+    pub async fn turn_review(
+        &self,
+        turn: i64,
+    ) -> Result<(crate::engine::review::Target, super::checkpoint::TurnDiff), String> {
         let id = self
             .thread_id
             .clone()
-            .ok_or_else(|| EngineError::Thread("fork: no thread yet".into()))?;
-        let forked = threads::fork(&self.engine, &id, through).await?;
-        if let Some(store) = &self.store
-            && let Err(e) = copy_record(store, &id, &forked)
-        {
-            super::unsaved::say(
-                "fork",
-                format!("the fork's transcript could not be stored: {e}"),
-            );
-        }
-        Ok(forked)
+            .ok_or("no thread yet: no turn to review")?;
+        let checkpoints = self
+            .checkpoints
+            .clone()
+            .ok_or("no checkpoints: codexmcp's state dir is unavailable (is HOME set?)")?;
+        tokio::task::spawn_blocking(move || checkpoints.turn_review(&id, turn))
+            .await
+            .map_err(|e| format!("stopped: {e}"))?
     }
 
     /// Compacts the thread's context; returns what Codex reported meanwhile (the compaction
@@ -44,7 +39,13 @@ impl Session {
             .thread_id
             .clone()
             .ok_or_else(|| EngineError::Thread("compact: no thread yet".into()))?;
-        let mut events = threads::compact(&self.engine, &id, self.total).await?;
+        let codex = self.codex_thread().unwrap_or_else(|| id.clone());
+        let mut events = threads::compact(&self.engine, &codex, self.total).await?;
+        for e in &mut events {
+            if let CodexEvent::ThreadCompacted { thread_id } = e {
+                thread_id.clone_from(&id);
+            }
+        }
         for e in &mut events {
             super::turn::sanitise(e);
             if let CodexEvent::TurnCompleted { total, .. }
@@ -55,34 +56,4 @@ impl Session {
         }
         Ok(events)
     }
-}
-
-/// The parent's record and transcript, through the prompt of turn `forked.at_turn`, under the
-/// fork's id.
-fn copy_record(store: &super::Store, parent: &str, forked: &Forked) -> Result<(), String> {
-    let Some(mut record) = store.load(parent).map_err(|e| format!("{e:#}"))? else {
-        return Ok(());
-    };
-    let title = crate::text::one_line(&record.title, 60);
-    record.id = forked.thread_id.clone();
-    record.title = format!("{title} (fork at turn {})", forked.at_turn);
-    record.turns = u32::try_from(forked.at_turn).unwrap_or(u32::MAX);
-    record.created_ms = now_ms();
-    record.updated_ms = record.created_ms;
-    store.save(&record).map_err(|e| format!("{e:#}"))?;
-    let log = store.read_log(parent).map_err(|e| format!("{e:#}"))?;
-    let mut prompts = 0;
-    let kept: Vec<LogEntry> = log
-        .entries
-        .into_iter()
-        .take_while(|e| {
-            if let LogEntry::Prompt { .. } = e {
-                prompts += 1;
-            }
-            prompts <= forked.at_turn
-        })
-        .collect();
-    store
-        .append(&forked.thread_id, &kept)
-        .map_err(|e| format!("{e:#}"))
 }

@@ -17,7 +17,7 @@ async fn a_working_setup_passes_every_blocking_check() {
         "ok   auth",
         "ok   sandbox",
         "ok   working dir",
-        "ok   thread verbs  Codex can fork, compact, plan, undo, review",
+        "ok   thread verbs  Codex can fork, compact, plan, undo/redo, review",
     ] {
         assert!(
             run.stdout.contains(line),

@@ -20,6 +20,7 @@ mod meters;
 mod parser;
 mod printer;
 mod review;
+mod rewind;
 mod ship;
 mod skills;
 mod store;

@@ -15,6 +15,7 @@ fn record(id: &str, updated: u64) -> SessionRecord {
         usage: Usage::default(),
         turns: 0,
         policy: None,
+        rewind: Default::default(),
     }
 }
 
@@ -208,4 +209,35 @@ fn the_recorder_merges_delta_runs_and_flushes_on_its_deadline() {
     );
     rec.finish();
     assert_eq!(store.read_log("th-2").expect("log").entries.len(), 4);
+}
+
+/// Codex's own list joins codexmcp's records in the resume picker — but not the copies undo
+/// made of a recorded thread, nor a thread listed twice.
+#[test]
+fn codex_threads_join_the_list_but_not_the_copies_undo_made() {
+    use codexmcp::engine::app_lists::CodexThread;
+    let t = |id: &str, at: u64| CodexThread {
+        id: id.into(),
+        preview: format!("preview of {id}"),
+        cwd: "/w".into(),
+        created_ms: at,
+        updated_ms: at,
+    };
+    let mut undone = record("01a2112e-cb31-7fd3-b664-466522ce3600", 10);
+    undone.rewind.made = vec!["01a2112e-cb31-7fd3-b664-466522ce3601".into()];
+    let mut sessions = vec![undone];
+    codexmcp::session::add_codex_threads(
+        &mut sessions,
+        vec![
+            t("01a2112e-cb31-7fd3-b664-466522ce3601", 30),
+            t("01a2112e-cb31-7fd3-b664-466522ce3600", 5),
+            t("01a2112e-cb31-7fd3-b664-466522ce3602", 20),
+        ],
+    );
+    let ids: Vec<&str> = sessions.iter().map(|s| &s.id[32..]).collect();
+    assert_eq!(ids, ["3602", "3600"], "newest first, the copy hidden");
+    assert_eq!(
+        sessions[0].title,
+        "preview of 01a2112e-cb31-7fd3-b664-466522ce3602"
+    );
 }

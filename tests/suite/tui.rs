@@ -386,6 +386,7 @@ fn resume_picker_filters_sessions() {
         },
         turns: 1,
         policy: None,
+        rewind: Default::default(),
     };
     a.update(Msg::Sessions(vec![
         rec(

@@ -203,6 +203,7 @@ fn threads_are_looked_after_from_the_picker() {
         usage: Usage::default(),
         turns: 1,
         policy: None,
+        rewind: Default::default(),
     };
     a.update(Msg::Sessions(vec![
         record("01a2112e-cb31-7fd3-b664-466522ce36c8", "snake game"),
@@ -247,7 +248,7 @@ fn typing_a_slash_lists_the_commands() {
     let screen = render(&a, 100, 20);
     assert!(screen.contains("/resume [ID | TEXT]") && screen.contains("/rename TITLE"));
     insta::assert_snapshot!(screen);
-    for c in ['n', 'n', 'p', 'n'] {
+    for c in ['n', 'n', 'p', 'n', 'n'] {
         press(&mut a, KeyCode::Char(c), KeyModifiers::CONTROL);
     }
     key(&mut a, KeyCode::Tab);

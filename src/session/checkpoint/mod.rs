@@ -15,8 +15,9 @@
 //! link followed, every file opened without blocking and checked on its handle, contents read
 //! up to the size cap and no further (a sparse terabyte costs one `fstatat`), folders walked in
 //! parallel over their handles. A file that cannot be read is recorded with the reason and the
-//! walk goes on; a stop request ends it within one read chunk. `.git` folders are skipped, and
-//! what `.gitignore`/`.ignore` files ignore is recorded by its status only (see `ignore`).
+//! walk goes on; a stop request ends it within one read chunk. `.git` (a folder, or a
+//! worktree's file) is skipped, and what `.gitignore`/`.ignore` files ignore is recorded by its
+//! status only (see `ignore`).
 
 mod changes;
 mod content;

@@ -231,7 +231,8 @@ impl Walk<'_> {
             }
         };
         let mut entry = from_stat(&st);
-        if entry.kind == Kind::Dir && name == b".git" {
+        // git's own, whatever its kind: a folder, or the file a worktree or submodule has.
+        if name == b".git" {
             return Ok(None);
         }
         if !self.store.include_ignored && ignores.ignored(path, entry.kind == Kind::Dir) {
