@@ -10,6 +10,7 @@ pub enum Cmd {
     New,
     Resume,
     Undo,
+    Redo,
     Fork,
     Compact,
     Plan,
@@ -92,10 +93,16 @@ pub const TABLE: &[Spec] = &[
         "take the last turn back: files and conversation",
     ),
     spec(
+        Cmd::Redo,
+        "redo",
+        "[--force]",
+        "put back what the last /undo took away",
+    ),
+    spec(
         Cmd::Fork,
         "fork",
-        "[N]",
-        "a new tab on a new thread that continues from turn N",
+        "[N] [--worktree NAME]",
+        "a new tab on a new thread from turn N (files too, in a worktree)",
     ),
     spec(
         Cmd::Compact,
@@ -115,7 +122,7 @@ pub const TABLE: &[Spec] = &[
     spec(
         Cmd::Review,
         "review",
-        "[uncommitted | base BRANCH | commit SHA]",
+        "[uncommitted | base BRANCH | commit SHA | turn N]",
         "Codex's review of a change: findings with file and line",
     ),
     spec(
@@ -228,6 +235,16 @@ pub fn complete(prefix: &str) -> Vec<&'static Spec> {
 
 #[cfg(test)]
 mod tests {
+    /// The README's command table lists every command with its arguments.
+    #[test]
+    fn the_readme_lists_every_command() {
+        let readme = include_str!("../../README.md");
+        for spec in TABLE {
+            let row = format!("| `{}", spec.usage().replace('|', "\\|"));
+            assert!(readme.contains(&row), "README lacks the row {row}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -259,7 +276,7 @@ mod tests {
     #[test]
     fn completion_follows_the_prefix() {
         let names: Vec<&str> = complete("re").iter().map(|s| s.name).collect();
-        assert_eq!(names, ["resume", "review", "rename"]);
+        assert_eq!(names, ["resume", "redo", "review", "rename"]);
         assert_eq!(complete("").len(), TABLE.len());
         assert!(complete("zz").is_empty());
     }

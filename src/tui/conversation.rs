@@ -45,13 +45,18 @@ pub enum Command {
     /// Continue a stored thread: `/resume ID`. Answers with `Msg::Transcript`.
     Load(String),
     /// A new thread through turn N of this one: `/fork`. Answers with `Msg::Forked`.
-    Fork(Option<i64>),
+    Fork {
+        through: Option<i64>,
+        worktree: Option<String>,
+    },
     /// Compact the thread's context: `/compact`. Answers with `Msg::Compacted`.
     Compact,
     /// Review a change: `/review`. Answers with `Msg::Reviewed`.
-    Review(crate::engine::review::Target),
-    /// Take the last turn back: `/undo`. Answers with `Msg::Notice` or `Msg::Failed`.
+    Review(super::effect::ReviewOf),
+    /// Take the last turn back (`/undo`), or put it back (`/redo`, `redo` true). Answers with
+    /// `Msg::Notice` or `Msg::Failed`.
     Undo {
+        redo: bool,
         force: bool,
     },
 }
@@ -172,26 +177,21 @@ impl Actor {
                     self.announce().await;
                 }
                 Command::Load(id) => self.load(id).await,
-                Command::Fork(through) => {
+                Command::Fork { through, worktree } => {
                     let forked = match &self.session {
-                        Ok(s) => s.fork(through).await.map_err(|e| e.to_string()),
+                        Ok(s) => s.fork(through, worktree.as_deref()).await,
                         Err(e) => Err(e.to_string()),
                     };
-                    self.out.send(Msg::Forked(forked)).await;
+                    self.out.send(Msg::Forked(Box::new(forked))).await;
                 }
-                Command::Review(target) => {
-                    let reviewed = match &self.session {
-                        Ok(s) => crate::engine::review::review(
-                            s.engine(),
-                            None,
-                            &target,
-                            Default::default(),
-                        )
-                        .await
-                        .map_err(|e| e.to_string()),
-                        Err(e) => Err(e.to_string()),
+                Command::Review(of) => {
+                    let (reviewed, diff) = match &self.session {
+                        Ok(s) => review(s, of).await,
+                        Err(e) => (Err(e.to_string()), None),
                     };
-                    self.out.send(Msg::Reviewed(reviewed)).await;
+                    self.out
+                        .send(Msg::Reviewed(reviewed, diff.map(Box::new)))
+                        .await;
                 }
                 Command::Compact => {
                     let compacted = match &mut self.session {
@@ -211,10 +211,14 @@ impl Actor {
                         }
                     }
                 }
-                Command::Undo { force } => {
+                Command::Undo { redo, force } => {
                     let msg = match &mut self.session {
-                        Ok(s) => match s.undo(force).await {
-                            Ok(report) => Msg::Notice(report.trim_end().to_string()),
+                        Ok(s) => match if redo {
+                            s.redo(force).await
+                        } else {
+                            s.undo(force).await
+                        } {
+                            Ok(done) => Msg::Notice(done.report().trim_end().to_string()),
                             Err(e) => Msg::Failed(e),
                         },
                         Err(e) => Msg::Failed(e.to_string()),
@@ -356,7 +360,7 @@ impl Actor {
                 .unwrap_or_default();
             Msg::Transcript {
                 id,
-                record,
+                record: record.map(Box::new),
                 entries,
                 agent: agent_state.map(Box::new),
             }
@@ -402,7 +406,7 @@ fn during(
             deferred.push_back(cmd);
         }
         // The App sends a prompt only when nothing runs; keep it for after, in order.
-        Command::Run { .. } | Command::Fork(_) | Command::Compact | Command::Review(_) => {
+        Command::Run { .. } | Command::Fork { .. } | Command::Compact | Command::Review(_) => {
             deferred.push_back(cmd)
         }
     }
@@ -416,4 +420,25 @@ pub fn failed(e: EngineError) -> TurnOutcome {
         total: Usage::default(),
         last_message: None,
     }
+}
+
+/// Codex's review of `of`, on a thread of its own; with the diff reviewed when it is a turn's.
+async fn review(
+    s: &Session,
+    of: super::effect::ReviewOf,
+) -> (
+    Result<crate::engine::review::Reviewed, String>,
+    Option<crate::session::checkpoint::TurnDiff>,
+) {
+    let (target, diff) = match of {
+        super::effect::ReviewOf::Change(t) => (t, None),
+        super::effect::ReviewOf::Turn(n) => match s.turn_review(n).await {
+            Ok((t, d)) => (t, Some(d)),
+            Err(e) => return (Err(e), None),
+        },
+    };
+    let reviewed = crate::engine::review::review(s.engine(), None, &target, Default::default())
+        .await
+        .map_err(|e| e.to_string());
+    (reviewed, diff)
 }

@@ -19,6 +19,15 @@ pub struct TabSpec {
     pub worktree: Option<Worktree>,
 }
 
+/// What `/review` looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewOf {
+    /// Uncommitted changes, a branch, a commit.
+    Change(crate::engine::review::Target),
+    /// Exactly what turn N of the thread changed (its checkpoint diff).
+    Turn(i64),
+}
+
 /// Side effects the event loop carries out for the App.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -48,14 +57,20 @@ pub enum Effect {
         thread: String,
         turn: i64,
     },
-    /// `/fork [N]`: a new thread through turn N of this one (`None`: all of it).
-    Fork(Option<i64>),
+    /// `/fork [N] [--worktree NAME]`: a new thread through turn N of this one (`None`: all of
+    /// it), in a new worktree holding the files as after that turn.
+    Fork {
+        through: Option<i64>,
+        worktree: Option<String>,
+    },
     /// `/compact`: summarise the thread's context.
     Compact,
     /// `/review …`: Codex's review mode on this target, on a thread of its own.
-    Review(crate::engine::review::Target),
-    /// `/undo`: take the last turn back (files and conversation).
+    Review(ReviewOf),
+    /// `/undo`: take the last turn back (files and conversation); `/redo` (`redo` true): put
+    /// it back.
     Undo {
+        redo: bool,
         force: bool,
     },
     /// Text for the running turn (app-server `turn/steer`).

@@ -80,7 +80,7 @@ pub enum Msg {
     Skills(Discovery),
     Transcript {
         id: String,
-        record: Option<SessionRecord>,
+        record: Option<Box<SessionRecord>>,
         entries: Vec<LogEntry>,
         /// The agent conversation stored beside the thread, if any.
         agent: Option<Box<AgentState>>,
@@ -105,9 +105,12 @@ pub enum Msg {
     /// The worktree asked for with `/new --worktree`, or why there is none.
     WorktreeReady(Result<crate::session::worktree::Worktree, String>),
     /// `/fork`: the new thread (or why there is none).
-    Forked(Result<crate::engine::threads::Forked, String>),
+    Forked(Box<Result<crate::session::ForkedThread, String>>),
     /// `/review`: the findings and Codex's text (or why there are none).
-    Reviewed(Result<crate::engine::review::Reviewed, String>),
+    Reviewed(
+        Result<crate::engine::review::Reviewed, String>,
+        Option<Box<crate::session::checkpoint::TurnDiff>>,
+    ),
     /// `/compact`: what Codex reported while it compacted (or why it did not).
     Compacted(Result<Vec<CodexEvent>, String>),
     /// The thread a session is on, and its usage so far, as the session actor knows it

@@ -28,6 +28,13 @@ impl Pickable for crate::engine::app_lists::CodexModel {
     }
 }
 
+impl Pickable for crate::engine::review::Finding {
+    fn haystack(&self) -> String {
+        let file = self.file.as_deref().unwrap_or_default();
+        format!("{} {file} {}", self.title, self.body)
+    }
+}
+
 impl Pickable for SessionRecord {
     fn haystack(&self) -> String {
         format!("{} {} {}", self.title, self.id, self.cwd)

@@ -16,7 +16,7 @@ use super::{Msg, TabTx, files};
 use crate::agent::{Agent, AgentSettings};
 use crate::config::Settings;
 use crate::engine::{EngineConfig, EngineError};
-use crate::session::{Session, SessionRecord, Store};
+use crate::session::{Session, Store};
 
 /// Carries out effects.
 pub(super) struct Services {
@@ -269,7 +269,9 @@ impl Services {
                 images: spec.images,
                 plan: spec.plan,
             }),
-            Effect::Fork(through) => conversation.send(Command::Fork(through)),
+            Effect::Fork { through, worktree } => {
+                conversation.send(Command::Fork { through, worktree })
+            }
             Effect::Compact => conversation.send(Command::Compact),
             Effect::Review(target) => conversation.send(Command::Review(target)),
             Effect::Interrupt => conversation.send(Command::Interrupt),
@@ -286,7 +288,7 @@ impl Services {
                 conversation.send(Command::Configure { model, effort })
             }
             Effect::NewThread => conversation.send(Command::Reset),
-            Effect::Undo { force } => conversation.send(Command::Undo { force }),
+            Effect::Undo { redo, force } => conversation.send(Command::Undo { redo, force }),
             Effect::LoadTranscript(id) => conversation.send(Command::Load(id)),
             Effect::Rescan => tab
                 .scanner
@@ -352,12 +354,8 @@ impl Services {
                         None => Vec::new(),
                     };
                     if let Some(cfg) = codex {
-                        for t in crate::engine::app_lists::threads(&cfg).await {
-                            if !sessions.iter().any(|s| s.id == t.id) {
-                                sessions.push(SessionRecord::from_codex(t));
-                            }
-                        }
-                        sessions.sort_by_key(|s| std::cmp::Reverse(s.updated_ms));
+                        let listed = crate::engine::app_lists::threads(&cfg).await;
+                        crate::session::add_codex_threads(&mut sessions, listed);
                     }
                     let _ = tx.send(Msg::Sessions(sessions)).await;
                 });

@@ -45,6 +45,8 @@ pub struct DiffView {
     /// `lines` rendered (numbers, colours, emphasis), once, one line each.
     pub styled: Vec<ratatui::text::Line<'static>>,
     pub file_starts: Vec<usize>,
+    /// The file each of `file_starts` begins, as the patch names it.
+    pub file_paths: Vec<String>,
     pub scroll: u16,
     /// Codex's diff of a running turn, kept current until the turn's own diff replaces it.
     pub live: bool,
@@ -70,6 +72,10 @@ impl DiffView {
             lines,
             styled,
             file_starts,
+            file_paths: crate::present::diff::split(&diff.patch)
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect(),
             scroll: 0,
             live: false,
         }
@@ -159,6 +165,8 @@ pub enum Popup {
     },
     /// `/diff [N]`: what a turn changed.
     Diff(DiffView),
+    /// `/review`'s findings: Enter shows where one is (its file's diff, or the file).
+    Findings(Picker<crate::engine::review::Finding>),
     Preview(Preview),
 }
 
@@ -185,6 +193,8 @@ pub enum Reaction {
     DeleteSession(String),
     /// Put this thread id on the clipboard (resume picker).
     CopyId(String),
+    /// Show where this review finding is (findings list).
+    ShowFinding(Box<crate::engine::review::Finding>),
 }
 
 impl Popup {
@@ -245,6 +255,18 @@ impl Popup {
                 if is(Action::Select) && key.code != KeyCode::Tab {
                     return match picker.current() {
                         Some(m) => Reaction::PickModel(m.id.clone()),
+                        None => Reaction::Close,
+                    };
+                }
+                filter_key(picker, key, km)
+            }
+            Popup::Findings(picker) => {
+                if is(Action::Close) {
+                    return Reaction::Close;
+                }
+                if is(Action::Select) && key.code != KeyCode::Tab {
+                    return match picker.current() {
+                        Some(f) => Reaction::ShowFinding(Box::new(f.clone())),
                         None => Reaction::Close,
                     };
                 }
@@ -315,7 +337,11 @@ impl Popup {
                 (Action::Decline, "decline"),
                 (Action::Cancel, "cancel"),
             ],
-            Popup::Skills(_) | Popup::Commands(_) | Popup::Resume(_) | Popup::Models(_) => vec![
+            Popup::Skills(_)
+            | Popup::Commands(_)
+            | Popup::Resume(_)
+            | Popup::Models(_)
+            | Popup::Findings(_) => vec![
                 (Action::PickerUp, "move"),
                 (Action::Select, "pick"),
                 (Action::Close, "close"),

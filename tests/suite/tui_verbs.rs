@@ -3,6 +3,7 @@
 
 use codexmcp::engine::threads::Forked;
 use codexmcp::engine::{CodexEvent, Usage};
+use codexmcp::session::ForkedThread;
 use codexmcp::tui::Msg;
 use codexmcp::tui::app::{App, Effect};
 use ratatui::crossterm::event::KeyCode;
@@ -48,26 +49,42 @@ fn fork_opens_the_new_thread_in_a_tab() {
             .is_some_and(|e| e.contains("nothing to fork"))
     );
     on_thread(&mut a);
-    assert_eq!(command(&mut a, "/fork 1"), [Effect::Fork(Some(1))]);
-    assert_eq!(command(&mut a, "/fork"), [Effect::Fork(None)]);
-    assert!(
-        command(&mut a, "/fork zero").is_empty(),
-        "not a turn number"
+    let fork = |through, worktree: Option<&str>| Effect::Fork {
+        through,
+        worktree: worktree.map(str::to_string),
+    };
+    assert_eq!(command(&mut a, "/fork 1"), [fork(Some(1), None)]);
+    assert_eq!(command(&mut a, "/fork"), [fork(None, None)]);
+    assert_eq!(
+        command(&mut a, "/fork 1 --worktree try-b"),
+        [fork(Some(1), Some("try-b"))]
     );
-    let fx = a.update(Msg::Forked(Ok(Forked {
-        thread_id: FORK.into(),
-        at_turn: 1,
-        of: 2,
-    })));
+    assert_eq!(
+        command(&mut a, "/fork --worktree try-c"),
+        [fork(None, Some("try-c"))]
+    );
+    for bad in ["/fork zero", "/fork 1 2", "/fork --worktree", "/fork 0"] {
+        assert!(command(&mut a, bad).is_empty(), "{bad}");
+        assert!(a.error.as_deref().is_some_and(|e| e.contains("/fork [N]")));
+    }
+    let fx = a.update(Msg::Forked(Box::new(Ok(ForkedThread {
+        forked: Forked {
+            thread_id: FORK.into(),
+            at_turn: 1,
+            of: 2,
+        },
+        worktree: None,
+        files: None,
+    }))));
     let [Effect::OpenTab(spec)] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(spec.resume.as_deref(), Some(FORK));
     assert_eq!(spec.cwd.as_deref(), Some(a.session().info().cwd.as_path()));
     assert!(render(&a, 120, 24).contains("forked at turn 1 of 2"));
-    a.update(Msg::Forked(Err(
-        "Codex could not fork the thread: nope".into()
-    )));
+    a.update(Msg::Forked(Box::new(Err(
+        "Codex could not fork the thread: nope".into(),
+    ))));
     assert!(
         a.error
             .as_deref()
@@ -130,39 +147,105 @@ fn plan_mode_is_the_app_servers_and_shows_in_the_status_bar() {
 }
 
 #[test]
-fn review_lists_its_findings() {
+fn review_lists_its_findings_and_opens_each_where_it_is() {
     use codexmcp::engine::review::{Finding, Reviewed, Target};
+    use codexmcp::session::checkpoint::{Change, RelPath, Status, TurnDiff};
+    use codexmcp::tui::app::{Popup, ReviewOf};
     let mut a = app();
     assert_eq!(
         command(&mut a, "/review"),
-        [Effect::Review(Target::Uncommitted)]
+        [Effect::Review(ReviewOf::Change(Target::Uncommitted))]
     );
     assert_eq!(
         command(&mut a, "/review base main"),
-        [Effect::Review(Target::Base("main".into()))]
+        [Effect::Review(ReviewOf::Change(Target::Base(
+            "main".into()
+        )))]
     );
-    assert!(command(&mut a, "/review sideways").is_empty());
     assert!(
-        a.error
-            .as_deref()
-            .is_some_and(|e| e.contains("/review [uncommitted"))
+        command(&mut a, "/review turn 1").is_empty(),
+        "no thread yet"
     );
-    a.update(Msg::Reviewed(Ok(Reviewed {
-        thread_id: FORK.into(),
-        findings: vec![Finding {
-            title: "[P1] Division by zero".into(),
-            body: "n may be 0".into(),
-            file: Some("/w/calc.py".into()),
-            line: Some(2),
-            priority: Some(1),
+    for bad in ["/review sideways", "/review turn x", "/review turn 0"] {
+        assert!(command(&mut a, bad).is_empty(), "{bad}");
+        assert!(
+            a.error
+                .as_deref()
+                .is_some_and(|e| e.contains("/review [uncommitted")),
+            "{bad}"
+        );
+    }
+    on_thread(&mut a);
+    assert_eq!(
+        command(&mut a, "/review turn -1"),
+        [Effect::Review(ReviewOf::Turn(-1))]
+    );
+    let finding = |title: &str, file: &str, line| Finding {
+        title: title.into(),
+        body: "n may be 0".into(),
+        file: Some(file.into()),
+        line: Some(line),
+        priority: Some(1),
+    };
+    let patch = "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,3 @@\n def f(n):\n-    return 1\n+    x = 1\n+    return x / n\n";
+    let diff = TurnDiff {
+        files: vec![Change {
+            path: RelPath::new(&b"calc.py"[..]),
+            status: Status::Modified,
+            added: 2,
+            removed: 1,
+            note: None,
         }],
-        text: None,
-        events: Vec::new(),
-    })));
+        patch: patch.into(),
+        ignored: Vec::new(),
+    };
+    let out = a.update(Msg::Reviewed(
+        Ok(Reviewed {
+            thread_id: FORK.into(),
+            findings: vec![
+                finding("[P1] Division by zero", "calc.py", 3),
+                finding("[P2] Elsewhere", "other.py", 7),
+            ],
+            text: None,
+            events: Vec::new(),
+        }),
+        Some(Box::new(diff)),
+    ));
+    assert!(out.is_empty(), "{out:?}");
     let screen = render(&a, 200, 30);
-    assert!(screen.contains("review: 1 finding"), "{screen}");
+    assert!(screen.contains("review: 2 findings"), "{screen}");
     assert!(
-        screen.contains("[P1] Division by zero — /w/calc.py:2"),
+        screen.contains("[P1] Division by zero — calc.py:3"),
         "{screen}"
+    );
+    assert!(
+        screen.contains("review findings"),
+        "the list opens: {screen}"
+    );
+
+    // Enter: the reviewed diff, at the finding's line; closing it comes back to the list.
+    key(&mut a, KeyCode::Enter);
+    let Some(Popup::Diff(view)) = a.popup() else {
+        panic!("no diff view: {}", render(&a, 200, 30))
+    };
+    assert!(
+        view.lines[view.scroll as usize..]
+            .iter()
+            .take(4)
+            .any(|l| l == "+    return x / n"),
+        "{:?}",
+        &view.lines[view.scroll as usize..]
+    );
+    key(&mut a, KeyCode::Esc);
+    assert!(matches!(a.popup(), Some(Popup::Findings(_))));
+    // A file the diff does not hold: the file itself, through the preview.
+    key(&mut a, KeyCode::Down);
+    let fx = key(&mut a, KeyCode::Enter);
+    let cwd = a.session().info().cwd.clone();
+    assert_eq!(
+        fx,
+        [Effect::LoadPreview(
+            codexmcp::config::absolute(&cwd).join("other.py")
+        )]
     );
 }

@@ -57,25 +57,31 @@ impl App {
                 self.here(fx, |s| s.resume(id));
             }
             Cmd::Resume => fx.push(Effect::SearchSessions(arg.to_string())),
-            Cmd::Undo => self.here(fx, |s| s.undo(arg == "--force")),
-            Cmd::Fork if arg.is_empty() => self.here(fx, |s| s.fork(None)),
-            Cmd::Fork => match arg.parse::<i64>() {
-                Ok(n) if n != 0 => self.here(fx, |s| s.fork(Some(n))),
-                _ => self.fail("/fork N: N is a turn number, 1 for the first, -1 for the last"),
+            Cmd::Undo => self.here(fx, |s| s.undo(false, arg == "--force")),
+            Cmd::Redo => self.here(fx, |s| s.undo(true, arg == "--force")),
+            Cmd::Fork => match fork_args(arg) {
+                Ok((through, worktree)) => self.here(fx, |s| s.fork(through, worktree)),
+                Err(e) => self.fail(e),
             },
             Cmd::Compact => self.here(fx, |s| s.compact()),
             Cmd::Review => {
+                use super::super::effect::ReviewOf;
                 use crate::engine::review::Target;
                 let (what, rest) = arg.split_once(' ').unwrap_or((arg, ""));
-                let target = match (what, rest.trim()) {
-                    ("" | "uncommitted", "") => Some(Target::Uncommitted),
-                    ("base", b) if !b.is_empty() => Some(Target::Base(b.to_string())),
-                    ("commit", sha) if !sha.is_empty() => Some(Target::Commit(sha.to_string())),
+                let of = match (what, rest.trim()) {
+                    ("" | "uncommitted", "") => Some(ReviewOf::Change(Target::Uncommitted)),
+                    ("base", b) if !b.is_empty() => {
+                        Some(ReviewOf::Change(Target::Base(b.to_string())))
+                    }
+                    ("commit", sha) if !sha.is_empty() => {
+                        Some(ReviewOf::Change(Target::Commit(sha.to_string())))
+                    }
+                    ("turn", n) => n.parse().ok().filter(|&n: &i64| n != 0).map(ReviewOf::Turn),
                     _ => None,
                 };
-                match target {
-                    Some(t) => self.here(fx, |s| s.review(t)),
-                    None => self.fail("/review [uncommitted | base BRANCH | commit SHA]"),
+                match of {
+                    Some(of) => self.here(fx, |s| s.review(of)),
+                    None => self.fail("/review [uncommitted | base BRANCH | commit SHA | turn N]"),
                 }
             }
             Cmd::Plan => self.here(fx, |s| s.toggle_plan()),
@@ -200,4 +206,25 @@ impl App {
             }
         }
     }
+}
+
+/// `/fork [N] [--worktree NAME]`: the turn and the worktree's name.
+fn fork_args(arg: &str) -> Result<(Option<i64>, Option<String>), &'static str> {
+    const USAGE: &str =
+        "/fork [N] [--worktree NAME]: N is a turn number, 1 for the first, -1 for the last";
+    let mut words = arg.split_whitespace();
+    let (mut through, mut worktree) = (None, None);
+    while let Some(w) = words.next() {
+        match w {
+            "--worktree" if worktree.is_none() => {
+                worktree = Some(words.next().ok_or(USAGE)?.to_string());
+            }
+            n if through.is_none() => match n.parse::<i64>() {
+                Ok(n) if n != 0 => through = Some(n),
+                _ => return Err(USAGE),
+            },
+            _ => return Err(USAGE),
+        }
+    }
+    Ok((through, worktree))
 }

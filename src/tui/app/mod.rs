@@ -23,7 +23,7 @@ mod tests;
 use std::time::Instant;
 
 pub use super::chat::{Chat, ChatLine, MAX_CHAT, Who};
-pub use super::effect::Effect;
+pub use super::effect::{Effect, ReviewOf};
 pub use super::layout::Focus;
 pub use super::session_view::{Info, MAX_TABS, SessionView, TabState};
 pub use super::views::{ApprovalView, Popup, Popups, Reaction};

@@ -47,6 +47,8 @@ impl App {
                 fx.push(Effect::Copy(id.clone()));
                 self.here(fx, |s| s.note(&format!("copied {id}")));
             }
+            // The list stays under the diff or file it opens: closing that comes back to it.
+            Reaction::ShowFinding(f) => self.here(fx, |s| s.show_finding(&f)),
             Reaction::PickModel(model) => {
                 self.popups.pop();
                 self.choose_model(&model, fx);

@@ -29,7 +29,7 @@ impl SessionView {
                 entries,
                 agent,
             } => {
-                self.load_transcript(&id, record, entries, now);
+                self.load_transcript(&id, record.map(|r| *r), entries, now);
                 if let Some(state) = agent {
                     self.show_agent_history(&state);
                 }
@@ -39,9 +39,9 @@ impl SessionView {
             Msg::Notice(text) => self.say(Who::Notice, &text),
             Msg::Replay { prompt, event } => self.on_replay(prompt, event, now),
             Msg::WorktreeReady(made) => self.on_worktree(made, now),
-            Msg::Forked(forked) => self.on_forked(forked),
+            Msg::Forked(forked) => self.on_forked(*forked),
             Msg::Compacted(done) => self.on_compacted(done, now),
-            Msg::Reviewed(done) => self.on_reviewed(done),
+            Msg::Reviewed(done, diff) => self.on_reviewed(done, diff.map(|d| *d)),
             Msg::Term(_)
             | Msg::DiffLoaded { .. }
             | Msg::Preview(_)
@@ -222,17 +222,20 @@ impl SessionView {
         self.effect(Effect::LoadTranscript(id));
     }
 
-    /// `/undo`: the session actor takes the last turn back (files and conversation).
-    pub fn undo(&mut self, force: bool) {
+    /// `/undo`: the session actor takes the last turn back (files and conversation); `/redo`
+    /// (`redo` true): puts it back.
+    pub fn undo(&mut self, redo: bool, force: bool) {
+        let verb = if redo { "redo" } else { "undo" };
         if self.is_running() {
-            return self
-                .fail("a turn is running: interrupt it (Esc) before taking the last one back");
+            return self.fail(&format!(
+                "a turn is running: interrupt it (Esc) before /{verb}"
+            ));
         }
         if self.thread_id().is_none() {
-            return self.fail("nothing to undo: no thread yet");
+            return self.fail(&format!("nothing to {verb}: no thread yet"));
         }
         self.last_diff = None;
         self.files.clear_changed();
-        self.effect(Effect::Undo { force });
+        self.effect(Effect::Undo { redo, force });
     }
 }

@@ -10,6 +10,7 @@
 mod agent;
 mod codex;
 mod diffs;
+mod findings;
 mod history;
 mod place;
 mod prompt;
@@ -111,6 +112,8 @@ pub struct SessionView {
     approvals: VecDeque<ApprovalView>,
     /// What the last turn changed in the working dir: `/diff` shows it.
     last_diff: Option<TurnDiff>,
+    /// The change the last `/review turn N` looked at (its findings open in it).
+    reviewed_diff: Option<TurnDiff>,
     /// Codex's own diff of the running turn so far (app-server), until the turn's own.
     live_diff: Option<TurnDiff>,
     unseen: Unseen,
@@ -148,6 +151,7 @@ impl SessionView {
             agent: AgentUsage::default(),
             approvals: VecDeque::new(),
             last_diff: None,
+            reviewed_diff: None,
             live_diff: None,
             unseen: Unseen::Nothing,
             context: None,

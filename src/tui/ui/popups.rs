@@ -191,6 +191,27 @@ fn draw(frame: &mut Frame, app: &App, popup: &Popup, area: Rect) {
             draw_picker(frame, rect, &p.query, rows, title);
         }
         Popup::Diff(view) => draw_diff(frame, view, area),
+        Popup::Findings(p) => {
+            let rect = centered(area, 110, 16);
+            let rows = p.visible().map(|(sel, f)| {
+                let priority = f.priority.map(|n| format!("P{n} ")).unwrap_or_default();
+                selectable(
+                    sel,
+                    vec![
+                        Span::raw(priority).red().bold(),
+                        Span::raw(format!("{:<50}", one_line(&f.title, 50))),
+                        Span::raw(one_line(&f.place(), 50)).cyan(),
+                        Span::raw(format!("  {}", one_line(&f.body, 80))).dark_gray(),
+                    ],
+                )
+            });
+            let title = format!(
+                " review findings — type to filter, {} shows where, {} closes ",
+                app.keymap.first(Action::Select),
+                app.keymap.first(Action::Close)
+            );
+            draw_picker(frame, rect, &p.query, rows, title);
+        }
         Popup::Help { scroll } => {
             let mut lines: Vec<Line> = Vec::new();
             for (title, keys, what) in app.keymap.help_rows() {
