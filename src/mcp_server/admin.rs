@@ -1,8 +1,8 @@
 //! The tools that look after threads rather than run turns: `codex-sessions` (the stored
 //! threads this server may continue), `codex-diff` (what one turn changed, from the
-//! checkpoints) and `codex-undo` (take the last turn back). Each sees only threads within the
-//! deployer's limits — the same gate as `codex-reply` — so listing or undoing cannot reach a
-//! thread that continuing could not.
+//! checkpoints), `codex-undo` (take the last turn back) and `codex-redo` (put it back). Each
+//! sees only threads within the deployer's limits — the same gate as `codex-reply` — so
+//! listing or undoing cannot reach a thread that continuing could not.
 
 use rmcp::model::CallToolResult;
 use serde_json::{Map, Value, json};
@@ -12,12 +12,12 @@ use super::tools::structured;
 use crate::session::{Session, SessionRecord};
 use crate::text::one_line;
 
-fn refused(text: &str) -> CallToolResult {
+pub(super) fn refused(text: &str) -> CallToolResult {
     structured(text, json!({"error": text}), true)
 }
 
 /// The `threadId` argument, checked to look like one.
-fn thread_arg(args: &Map<String, Value>) -> Result<String, String> {
+pub(super) fn thread_arg(args: &Map<String, Value>) -> Result<String, String> {
     let id = args.get("threadId").and_then(Value::as_str).unwrap_or("");
     if !crate::engine::looks_like_thread_id(id) {
         return Err(format!(
@@ -108,8 +108,9 @@ impl CodexServer {
         }
     }
 
-    /// `codex-undo`: the last turn back, files and conversation.
-    pub(super) async fn undo(&self, args: &Map<String, Value>) -> CallToolResult {
+    /// `codex-undo` (`redo` false): the last turn back, files and conversation; `codex-redo`:
+    /// what the last undo took, put back.
+    pub(super) async fn rewind(&self, args: &Map<String, Value>, redo: bool) -> CallToolResult {
         let id = match thread_arg(args) {
             Ok(id) => id,
             Err(e) => return refused(&e),
@@ -125,12 +126,23 @@ impl CodexServer {
         };
         let _call = self.inflight.enter();
         let undone = match Session::resume(cfg, self.store.clone(), &id) {
+            Ok(mut s) if redo => s.redo(false).await,
             Ok(mut s) => s.undo(false).await,
             Err(e) => Err(e.to_string()),
         };
         super::say_unsaved();
         match undone {
-            Ok(report) => structured(&report, json!({"threadId": id, "report": report}), false),
+            Ok(done) => {
+                let report = done.report();
+                let mut v = done.event();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("type");
+                    o.remove("thread_id");
+                    o.insert("threadId".into(), json!(id));
+                    o.insert("report".into(), json!(report));
+                }
+                structured(&report, v, false)
+            }
             Err(e) => refused(&e),
         }
     }

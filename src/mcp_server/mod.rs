@@ -1,6 +1,6 @@
 //! `codexmcp mcp-server`: the way any agent delegates to Codex — the `codex` / `codex-reply`
-//! tools that Codex 0.154 removed, plus `codex-sessions`, `codex-diff` and `codex-undo`, on any
-//! Codex version, over stdio or streamable HTTP (`--listen`, see `http`).
+//! tools that Codex 0.154 removed, plus `codex-sessions`, `codex-diff`, `codex-undo` and
+//! `codex-redo`, on any Codex version, over stdio or streamable HTTP (`--listen`, see `http`).
 //!
 //! Names, input schemas and result shape of `codex` / `codex-reply` match Codex 0.153's server,
 //! so existing clients (the OpenAI Agents SDK's `MCPServerStdio`, MCP Inspector, IDE configs)
@@ -39,6 +39,7 @@ mod http;
 mod limits;
 mod stdio;
 mod tools;
+mod verbs;
 pub use limits::{DEFAULT_CONFIG_KEYS, Limits};
 pub use tools::NAMES as TOOL_NAMES;
 
@@ -311,7 +312,7 @@ impl ServerHandler for CodexServer {
             .with_server_info(Implementation::new("codexmcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Codex as MCP tools: `codex` starts a session, `codex-reply` continues one by threadId; \
-                 `codex-sessions` lists threads, `codex-diff` shows what a turn changed, `codex-undo` takes it back.",
+                 `codex-sessions` lists threads, `codex-diff` shows what a turn changed, `codex-undo` takes it back, `codex-redo` puts it back.",
             )
     }
 
@@ -351,7 +352,10 @@ impl ServerHandler for CodexServer {
         let out = match (name, prompt) {
             ("codex-sessions", _) => self.sessions(&args),
             ("codex-diff", _) => self.diff(&args).await,
-            ("codex-undo", _) => self.undo(&args).await,
+            ("codex-undo", _) => self.rewind(&args, false).await,
+            ("codex-redo", _) => self.rewind(&args, true).await,
+            ("codex-fork", _) => self.fork(&args).await,
+            ("codex-review", _) => self.review(&args).await,
             (_, None) => tools::result("", "missing required argument `prompt`", true),
             ("codex", Some(prompt)) => match self.config_for(&args) {
                 Ok(cfg) => self.run_turn(cfg, prompt, None, &ctx).await,

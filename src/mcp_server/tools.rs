@@ -4,8 +4,9 @@
 //! `codex` and `codex-reply` keep the names, input schemas and result shape of Codex 0.153's
 //! own server (clients written for it keep working); their results gain `usage` and
 //! `changedFiles`. The others give an agent what codexmcp gives a person: the stored threads
-//! (`codex-sessions`), what a turn changed (`codex-diff`), and taking it back (`codex-undo`).
-//! `codex-fork` and `codex-review` come with the fork and review verbs.
+//! (`codex-sessions`), what a turn changed (`codex-diff`), taking it back (`codex-undo`) and
+//! putting it back (`codex-redo`), and the thread verbs: a fork (`codex-fork`) and Codex's
+//! review mode (`codex-review`).
 
 use std::sync::Arc;
 
@@ -21,6 +22,9 @@ pub const NAMES: &[&str] = &[
     "codex-sessions",
     "codex-diff",
     "codex-undo",
+    "codex-redo",
+    "codex-fork",
+    "codex-review",
 ];
 
 fn schema(v: Value) -> Arc<Map<String, Value>> {
@@ -42,7 +46,12 @@ fn hints(name: &str) -> ToolAnnotations {
     let h = ToolAnnotations::new();
     match name {
         "codex-sessions" | "codex-diff" => h.read_only(true).idempotent(true).open_world(false),
-        "codex-undo" => h
+        "codex-fork" => h
+            .read_only(false)
+            .destructive(false)
+            .idempotent(false)
+            .open_world(false),
+        "codex-undo" | "codex-redo" => h
             .read_only(false)
             .destructive(true)
             .idempotent(false)
@@ -135,10 +144,59 @@ pub fn all() -> Vec<Tool> {
             "Take a thread's last turn back: the files it changed in the working dir, and its place in the conversation.",
             json!({"type": "object", "additionalProperties": false, "required": ["threadId"], "properties": {
                 "threadId": thread}}),
-            json!({"type": "object", "required": ["threadId", "report"], "properties": {
-                "threadId": {"type": "string"}, "report": {"type": "string"}}}),
+            rewound(),
+        ),
+        tool(
+            "codex-redo",
+            "Codex redo",
+            "Put back what the last codex-undo of a thread took away: the turn's files and the conversation exactly as it was. The threadId stays the same through any number of undos and redos.",
+            json!({"type": "object", "additionalProperties": false, "required": ["threadId"], "properties": {
+                "threadId": thread}}),
+            rewound(),
+        ),
+        tool(
+            "codex-fork",
+            "Codex fork",
+            "A new thread with a stored thread's turns up to turn N (the last by default): the conversation as it stood then. Continue it with codex-reply; the original is untouched.",
+            json!({"type": "object", "additionalProperties": false, "required": ["threadId"], "properties": {
+                "threadId": thread.clone(),
+                "turn": {"type": "integer", "description": "The last turn the fork keeps: 1 the first, -1 the last (default)."}}}),
+            json!({"type": "object", "required": ["threadId", "fromThreadId", "atTurn", "turns"], "properties": {
+                "threadId": {"type": "string", "description": "The new thread."},
+                "fromThreadId": {"type": "string"}, "atTurn": {"type": "integer"},
+                "turns": {"type": "integer", "description": "How many turns the original has."}}}),
+        ),
+        tool(
+            "codex-review",
+            "Codex review",
+            "Codex's review mode: prioritised findings (title, file, line, body) about the uncommitted changes in cwd (the default), the current branch against `base`, one `commit` — or exactly what one turn of a stored thread changed (`threadId`, `turn`), from codexmcp's checkpoints, no git needed.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "cwd": {"type": "string", "description": "The folder to review in (not with threadId)."},
+                "base": {"type": "string", "description": "Review the current branch against this one."},
+                "commit": {"type": "string", "description": "Review this commit."},
+                "threadId": thread,
+                "turn": {"type": "integer", "description": "With threadId: 1 the first, -1 the last (default)."}}}),
+            json!({"type": "object", "required": ["reviewThreadId", "findings"], "properties": {
+                "reviewThreadId": {"type": "string", "description": "The thread the review ran on."},
+                "findings": {"type": "array", "items": {"type": "object", "properties": {
+                    "title": {"type": "string"}, "body": {"type": "string"},
+                    "file": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]},
+                    "priority": {"type": ["integer", "null"]}}}},
+                "text": {"type": ["string", "null"]}}}),
         ),
     ]
+}
+
+/// What `codex-undo` and `codex-redo` answer: the report, and the `turn.undone` /
+/// `turn.redone` event's fields.
+fn rewound() -> Value {
+    let paths = json!({"type": "array", "items": {"type": "string"}});
+    json!({"type": "object", "required": ["threadId", "report", "turn", "restored", "removed", "failed"], "properties": {
+        "threadId": {"type": "string"}, "report": {"type": "string"},
+        "turn": {"type": "integer", "description": "The turn taken back or put back, 1 the first."},
+        "restored": paths, "removed": paths,
+        "failed": {"type": "array", "items": {"type": "object", "properties": {
+            "path": {"type": "string"}, "reason": {"type": "string"}}}}}})
 }
 
 /// The tools named in `chosen` (all when empty), or which name is unknown.

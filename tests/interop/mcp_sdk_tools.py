@@ -1,7 +1,8 @@
 """Interop: the official Python MCP SDK (`mcp` on PyPI) drives `codexmcp mcp-server` over stdio
 or streamable HTTP: lists the tools, runs a `codex` turn whose approval request reaches it as an
 elicitation (answered: accept, or not at all when it declares no elicitation capability), then
-`codex-sessions`, `codex-diff` and `codex-undo` on that thread. Prints what it saw as JSON.
+`codex-sessions`, `codex-diff`, `codex-fork`, `codex-review` (of that turn), `codex-undo`,
+`codex-redo` and `codex-undo` again on that thread. Prints what it saw as JSON.
 
 Usage: python mcp_sdk_tools.py stdio BINARY WORKDIR TARGET [SERVER ARGS...]
        python mcp_sdk_tools.py http URL TOKEN TARGET
@@ -65,7 +66,15 @@ async def main() -> None:
             thread = (report["codex"]["structured"] or {}).get("threadId")
             report["sessions"] = result(await session.call_tool("codex-sessions", {}))
             report["diff"] = result(await session.call_tool("codex-diff", {"threadId": thread}))
+            report["fork"] = result(await session.call_tool("codex-fork", {"threadId": thread}))
+            report["review"] = result(
+                await session.call_tool("codex-review", {"threadId": thread, "turn": 1})
+            )
             report["undo"] = result(await session.call_tool("codex-undo", {"threadId": thread}))
+            report["redo"] = result(await session.call_tool("codex-redo", {"threadId": thread}))
+            report["undo_again"] = result(
+                await session.call_tool("codex-undo", {"threadId": thread})
+            )
     print(json.dumps(report))
 
 

@@ -1,7 +1,7 @@
 //! `codexmcp mcp-server` as the way any agent delegates to Codex: warm by default (one
 //! app-server, threads let go of between calls), every tool (`codex-sessions`, `codex-diff`,
-//! `codex-undo` beside `codex` / `codex-reply`), approvals as elicitations, streamable HTTP
-//! behind a bearer token — each driven by clients this project did not write: the official
+//! `codex-fork`, `codex-review`, `codex-undo`, `codex-redo` beside `codex` / `codex-reply`),
+//! approvals as elicitations, streamable HTTP behind a bearer token — each driven by clients this project did not write: the official
 //! Python and TypeScript MCP SDKs, and Codex itself.
 
 use std::path::{Path, PathBuf};
@@ -66,6 +66,8 @@ fn asking_turn(target: &Path) -> Vec<Step> {
         )),
         Step::shell("printf 'in\\n' > inside.txt"),
         Step::message("wrote both"),
+        // codex-review of that turn.
+        Step::message(&super::verbs::review_answer()),
     ]
 }
 
@@ -82,7 +84,10 @@ fn check_tools_report(r: &Value, sbx: &Sandbox, target: &Path) {
         json!([
             "codex",
             "codex-diff",
+            "codex-fork",
+            "codex-redo",
             "codex-reply",
+            "codex-review",
             "codex-sessions",
             "codex-undo"
         ]),
@@ -114,6 +119,12 @@ fn check_tools_report(r: &Value, sbx: &Sandbox, target: &Path) {
         "{diff}"
     );
     assert!(diff["diff"].as_str().unwrap().contains("+in"), "{diff}");
+    let fork = &r["fork"]["structured"];
+    assert_eq!((fork["fromThreadId"].as_str(), fork["atTurn"].as_u64()), (Some(thread), Some(1)), "{r}");
+    assert!(fork["threadId"].as_str().is_some_and(|t| t != thread), "{r}");
+    let review = &r["review"]["structured"];
+    assert_eq!(review["findings"][0]["title"], "[P1] Division by zero", "{r}");
+    assert_eq!(review["findings"][0]["line"], 2, "{r}");
     assert_eq!(r["undo"]["isError"], false, "{r}");
     assert!(
         r["undo"]["structured"]["report"]
@@ -122,11 +133,31 @@ fn check_tools_report(r: &Value, sbx: &Sandbox, target: &Path) {
             .contains("inside.txt"),
         "{r}"
     );
+    let undone = &r["undo"]["structured"];
+    assert_eq!(
+        (undone["turn"].as_u64(), &undone["removed"]),
+        (Some(1), &json!(["inside.txt"])),
+        "{r}"
+    );
+    // The redo put it back, and the second undo took it again: same thread id throughout.
+    let redone = &r["redo"]["structured"];
+    assert_eq!(r["redo"]["isError"], false, "{r}");
+    assert_eq!(
+        (redone["threadId"].as_str(), &redone["restored"]),
+        (Some(thread), &json!(["inside.txt"])),
+        "{r}"
+    );
+    assert_eq!(
+        r["undo_again"]["structured"]["removed"],
+        json!(["inside.txt"]),
+        "{r}"
+    );
     assert!(!sbx.output().join("inside.txt").exists(), "undone");
 }
 
 /// The Python SDK over stdio: the approval reaches it as an elicitation it accepts, and
-/// `codex-sessions`, `codex-diff` and `codex-undo` work on the thread.
+/// `codex-sessions`, `codex-diff`, `codex-fork`, `codex-review`, `codex-undo` and `codex-redo`
+/// work on the thread.
 #[tokio::test]
 async fn the_python_sdk_answers_approvals_and_uses_every_tool() {
     let target = outside("py-stdio");
@@ -312,7 +343,9 @@ async fn the_typescript_sdk_over_stdio() {
         sbx.work().display().to_string(),
     ];
     let r = client(&sbx, "node".into(), args, &[]).await;
-    assert_eq!(r["tools"].as_array().unwrap().len(), 5, "{r}");
+    let tools = r["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 8, "{r}");
+    assert!(tools.contains(&json!("codex-redo")), "{r}");
     assert_eq!(
         r["first"]["structuredContent"]["content"], "hello from ts",
         "{r}"

@@ -159,7 +159,8 @@ async fn plan_mode_sends_the_collaboration_mode_and_shows_the_plan() {
     );
 }
 
-fn review_answer() -> String {
+/// The model's review output: one finding, as Codex's review mode asks for it.
+pub fn review_answer() -> String {
     serde_json::json!({"findings": [{
         "title": "[P1] Division by zero",
         "body": "`ratio` divides by `n` without checking it.",
