@@ -55,7 +55,7 @@ cargo test --locked
 
 # The version before, on the paths a driver depends on: an exec turn and its resume, an
 # app-server turn with deltas and approvals, an MCP round trip, and the thread verbs (fork,
-# compact, plan mode, review: 0.169 has them all). (0.153.0, the last with
+# compact, plan mode, review, undo/redo and fork --worktree: 0.169 has them all). (0.153.0, the last with
 # `codex mcp-server`, is part of the whole suite above: the legacy paths always run.)
 step "tests (Codex 0.169.0: the smoke subset of the version matrix)"
 CODEXMCP_TEST_CODEX_VERSION=0.169.0 cargo test --locked --test all -- \
@@ -64,7 +64,8 @@ CODEXMCP_TEST_CODEX_VERSION=0.169.0 cargo test --locked --test all -- \
   app_server::a_turn_streams_deltas_and_resumes_an_exec_thread \
   app_server::approvals_accepted_and_declined \
   mcp::the_python_mcp_sdk_lists_calls_and_replies \
-  suite::verbs::
+  suite::verbs:: \
+  suite::rewind::
 
 # The image, built and run for real: podman from Debian's packages, base images made here
 # (no registry is reachable), the smoke skill run inside against the scripted model.
