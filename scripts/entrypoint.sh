@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Container entrypoint: log Codex in with the API key from the environment, then run
-# `codexmcp exec "$@"`. The key may be quoted (as in many .env files); the quotes are stripped.
+# `codexmcp "$@"` when the first argument is a codexmcp subcommand (`batch`, `mcp-server`,
+# `doctor`, ...), and `codexmcp exec "$@"` otherwise (a prompt). The key may be quoted (as in many .env files); the quotes are stripped.
 # It is handed to `codex login --with-api-key` on stdin, never on a command line.
 set -euo pipefail
 
@@ -24,4 +25,9 @@ fi
 rm -f "$CODEX_HOME/login.err"
 chmod 600 "$CODEX_HOME/auth.json" 2>/dev/null || true
 
-exec "${CODEXMCP_BIN:-codexmcp}" exec "$@"
+case "${1:-}" in
+  exec|batch|mcp-server|doctor|sessions|review|fork|compact|undo|redo|diff|export|skills|completions|man)
+    exec "${CODEXMCP_BIN:-codexmcp}" "$@" ;;
+  *)
+    exec "${CODEXMCP_BIN:-codexmcp}" exec "$@" ;;
+esac

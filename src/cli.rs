@@ -2,6 +2,9 @@
 //! on them. Shared options are `Option`s without clap defaults so [`crate::config`] can apply
 //! the documented precedence (flags > env > .env > config.toml > defaults) afterwards.
 
+mod batch;
+pub use batch::{BatchArgs, EmitKind};
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -156,8 +159,12 @@ pub enum Command {
     /// Open the TUI on an existing thread (no id: pick one).
     Resume { thread_id: Option<String> },
     /// MCP server (stdio, or streamable HTTP with --listen): codex, codex-reply,
-    /// codex-sessions, codex-diff, codex-undo.
+    /// codex-sessions, codex-diff, codex-undo, codex-redo, codex-fork, codex-review.
     McpServer(McpServerArgs),
+    /// Many tasks at once from a JSONL task file: up to --jobs turns at a time, results in
+    /// results.jsonl, resumable; or one task by --index, or the tasks as a Kubernetes
+    /// Indexed Job (--emit k8s), or pods' results merged (--collect).
+    Batch(BatchArgs),
     /// List stored threads, newest first (or rename, or forget one).
     Sessions {
         #[command(subcommand)]

@@ -15,6 +15,7 @@
 //! - front ends: `tui`, `headless` (exec), `mcp_server`, `doctor`, `demo`.
 
 pub mod agent;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -158,6 +159,7 @@ pub async fn run(cli: Cli) -> i32 {
             format,
             output,
         }) => headless::export::run(&thread_id, format, output.as_deref(), &settings),
+        Some(Command::Batch(args)) => headless::batch::run(args, &settings).await,
         Some(Command::Completions { shell }) => cli::print_completions(shell),
         Some(Command::Man) => cli::print_man(),
         None => {

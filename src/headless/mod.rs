@@ -7,6 +7,8 @@
 //! 2 usage, 130 interrupted. The turn's bookkeeping is the session's; this only prints.
 
 pub mod agent;
+pub mod batch;
+mod batch_view;
 pub mod export;
 mod printer;
 pub mod review;

@@ -111,8 +111,8 @@ impl CodexServer {
         let id = thread_arg(args)?;
         let turn = turn_arg(args)?.unwrap_or(-1);
         let cfg = self.config_for_reply(&id)?;
-        let session = Session::resume(cfg.clone(), self.store.clone(), &id)
-            .map_err(|e| e.to_string())?;
+        let session =
+            Session::resume(cfg.clone(), self.store.clone(), &id).map_err(|e| e.to_string())?;
         let (target, _) = session.turn_review(turn).await?;
         Ok((cfg, target))
     }

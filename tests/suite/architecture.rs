@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("session", 4),
     ("agent", 5),
     ("present", 6),
+    ("batch", 6),
     ("tui", 7),
     ("headless", 7),
     ("mcp_server", 7),

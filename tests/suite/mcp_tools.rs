@@ -120,10 +120,20 @@ fn check_tools_report(r: &Value, sbx: &Sandbox, target: &Path) {
     );
     assert!(diff["diff"].as_str().unwrap().contains("+in"), "{diff}");
     let fork = &r["fork"]["structured"];
-    assert_eq!((fork["fromThreadId"].as_str(), fork["atTurn"].as_u64()), (Some(thread), Some(1)), "{r}");
-    assert!(fork["threadId"].as_str().is_some_and(|t| t != thread), "{r}");
+    assert_eq!(
+        (fork["fromThreadId"].as_str(), fork["atTurn"].as_u64()),
+        (Some(thread), Some(1)),
+        "{r}"
+    );
+    assert!(
+        fork["threadId"].as_str().is_some_and(|t| t != thread),
+        "{r}"
+    );
     let review = &r["review"]["structured"];
-    assert_eq!(review["findings"][0]["title"], "[P1] Division by zero", "{r}");
+    assert_eq!(
+        review["findings"][0]["title"], "[P1] Division by zero",
+        "{r}"
+    );
     assert_eq!(review["findings"][0]["line"], 2, "{r}");
     assert_eq!(r["undo"]["isError"], false, "{r}");
     assert!(

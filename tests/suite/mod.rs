@@ -4,6 +4,7 @@ mod agent;
 mod app_server;
 mod architecture;
 mod architecture_inside;
+mod batch;
 mod checkpoint;
 mod config;
 mod corpus;

@@ -119,3 +119,27 @@ fn the_entrypoint_fails_fast_without_a_key() {
     );
     assert!(!home.path().join("auth.json").exists());
 }
+
+/// A codexmcp subcommand goes through as it is (`batch`, `mcp-server`, `doctor`, …); anything
+/// else is a prompt for `exec`.
+#[test]
+fn the_entrypoint_passes_a_subcommand_through() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = entrypoint()
+            .env("CODEX_HOME", home.path())
+            .env("OPENAI_API_KEY", "sk-test-entrypoint-456")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&["batch", "--help"]).contains("The task file"));
+    assert!(run(&["mcp-server", "--help"]).contains("--max-sandbox"));
+    assert!(run(&["--help"]).contains("Headless one-shot turn"));
+}
