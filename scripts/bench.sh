@@ -10,6 +10,8 @@
 #   7. SIGINT / SIGTERM while a checkpoint is busy: how long exec takes to exit (goal: < 1 s)
 #   8. a whole exec turn vs `git status` on 10,000 / 100,000-file trees (scripts/bench-checkpoint.sh)
 #   9. mcp-server: follow-ups, a cold first call, 8 clients over stdio and HTTP (scripts/bench-mcp.sh)
+#  10. batch: 40 tasks at --jobs 4 against 40/4 x one task, RSS with 8 running, progress redraws
+#      (scripts/bench-batch.sh)
 # Prints medians and ratios. BENCH_RUNS (default 10) sets the runs per variant.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -134,3 +136,4 @@ os.remove(f"{out}/holes.bin")
 PY
 
 scripts/bench-mcp.sh
+scripts/bench-batch.sh

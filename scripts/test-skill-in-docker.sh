@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the image and proves the bundled skill runs inside it: the prompt
 # '$mcp-skill-smoke run the smoke script and report the file contents' must leave
-# skill-smoke.txt in the mounted output/ folder.
+# skill-smoke.txt in the mounted output/ folder. With the scripted model (--mock), it also runs
+# `batch --index N` in one container per task, as a Kubernetes Indexed Job would.
 #
 #   scripts/test-skill-in-docker.sh            real model; OPENAI_API_KEY from the environment
 #                                              or .env (quoted values are fine); docker or podman
@@ -117,3 +118,32 @@ OPENAI_API_KEY="$KEY" $ENGINE run --rm "${RUN_FLAGS[@]}" --entrypoint codexmcp \
   -e OPENAI_API_KEY -e CODEX_SANDBOX_MODE="${CODEX_SANDBOX_MODE:-danger-full-access}" \
   "$IMAGE" doctor
 echo "==> PASS: healthy"
+
+if [ "$MOCK" = 1 ]; then
+  # The cluster path without a cluster: the image runs `batch --index N` once per task, as each
+  # pod of the Indexed Job would (the index from JOB_COMPLETION_INDEX), the task file mounted
+  # read-only as the ConfigMap would be; then `batch --collect` merges the pods' stdout.
+  echo "==> batch: one container per index, then the results collected"
+  B="$WORK/batch"
+  mkdir -p "$B/tasks" "$B/out" "$B/logs"
+  chmod 0777 "$B/out" "$B/logs"
+  for id in alpha beta gamma; do
+    printf '{"id": "%s", "prompt": "$mcp-skill-smoke run the smoke script (%s)"}\n' "$id" "$id"
+  done > "$B/tasks/tasks.jsonl"
+  chmod -R a+rX "$B/tasks"
+  for i in 0 1 2; do
+    OPENAI_API_KEY="$KEY" $ENGINE run --rm "${RUN_FLAGS[@]}" -e OPENAI_API_KEY -e JOB_COMPLETION_INDEX="$i" \
+      -e CODEX_SANDBOX_MODE="${CODEX_SANDBOX_MODE:-danger-full-access}" \
+      -v "$B/tasks:/tasks:ro" -v "$B/out:/app/output" "$IMAGE" \
+      batch /tasks/tasks.jsonl --out /app/output/batch > "$B/logs/pod-$i.log"
+  done
+  OPENAI_API_KEY="$KEY" $ENGINE run --rm -e OPENAI_API_KEY -v "$B/logs:/logs" "$IMAGE" \
+    batch --collect /logs/pod-0.log /logs/pod-1.log /logs/pod-2.log --out /logs/collected
+  done_lines="$(grep -c '"status":"done"' "$B/logs/collected/results.jsonl" || true)"
+  for id in alpha beta gamma; do
+    grep -q "mcp-skill-smoke ran" "$B/out/batch/$id/skill-smoke.txt" \
+      || { echo "==> FAIL: task $id left no skill-smoke.txt in its folder" >&2; exit 1; }
+  done
+  [ "$done_lines" = 3 ] || { echo "==> FAIL: $done_lines of 3 tasks done" >&2; cat "$B/logs/"*.log >&2; exit 1; }
+  echo "==> PASS: 3 indexes in 3 containers, 3 results collected"
+fi
