@@ -79,11 +79,13 @@ pub fn merge_lines(text: &str) -> (BTreeMap<String, TaskResult>, usize) {
     (out, skipped)
 }
 
-/// Appends one result to `file` (made if need be) and flushes it.
+/// Appends one result to `file` (made if need be; a link there is refused) and flushes it.
 pub fn append(file: &Path, r: &TaskResult) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(file)?;
     let mut line = serde_json::to_vec(r).map_err(std::io::Error::other)?;
     line.push(b'\n');
