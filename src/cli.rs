@@ -161,9 +161,7 @@ pub enum Command {
     /// MCP server (stdio, or streamable HTTP with --listen): codex, codex-reply,
     /// codex-sessions, codex-diff, codex-undo, codex-redo, codex-fork, codex-review.
     McpServer(McpServerArgs),
-    /// Many tasks at once from a JSONL task file: up to --jobs turns at a time, results in
-    /// results.jsonl, resumable; or one task by --index, or the tasks as a Kubernetes
-    /// Indexed Job (--emit k8s), or pods' results merged (--collect).
+    /// Many tasks at once from a JSONL task file (resumable; --index, --emit k8s, --collect).
     Batch(BatchArgs),
     /// List stored threads, newest first (or rename, or forget one).
     Sessions {

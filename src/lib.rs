@@ -159,6 +159,22 @@ pub async fn run(cli: Cli) -> i32 {
             format,
             output,
         }) => headless::export::run(&thread_id, format, output.as_deref(), &settings),
+        Some(Command::Batch(args)) if args.tui => match batch::prepare(&args, &settings).await {
+            Ok(batch::Plan::Run(b)) => {
+                let mut settings = settings.clone();
+                settings.cwd.clone_from(&b.out);
+                let opts = tui::TuiOptions {
+                    batch: Some(b),
+                    ..Default::default()
+                };
+                run_tui(&settings, &file, opts).await
+            }
+            Ok(batch::Plan::Emit { .. }) => cli::EXIT_USAGE,
+            Err((code, e)) => {
+                eprintln!("codexmcp batch: {e}");
+                code
+            }
+        },
         Some(Command::Batch(args)) => headless::batch::run(args, &settings).await,
         Some(Command::Completions { shell }) => cli::print_completions(shell),
         Some(Command::Man) => cli::print_man(),

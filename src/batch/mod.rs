@@ -12,8 +12,11 @@
 
 pub mod k8s;
 mod place;
+mod prepare;
 pub mod results;
 mod run;
 pub mod tasks;
 
+pub use place::folder_of;
+pub use prepare::{Plan, outcome, prepare};
 pub use run::{Batch, Report, run};

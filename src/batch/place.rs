@@ -10,18 +10,27 @@ use std::path::{Path, PathBuf};
 use super::tasks::{Place, Task};
 use crate::session::git::Repo;
 
+/// Where `task` works (whether or not it is there yet).
+pub fn folder_of(task: &Task, out: &Path) -> PathBuf {
+    match &task.place {
+        Place::Cwd(dir) => dir.clone(),
+        Place::Own => out.join(&task.id),
+        Place::Repo { .. } => out.join("worktrees").join(&task.id),
+    }
+}
+
 /// The task's folder, ready to work in.
 pub async fn prepare(task: &Task, out: &Path) -> Result<PathBuf, String> {
     match &task.place {
         Place::Cwd(dir) => Ok(dir.clone()),
         Place::Own => {
-            let dir = out.join(&task.id);
+            let dir = folder_of(task, out);
             refuse_link(&dir)?;
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             Ok(dir)
         }
         Place::Repo { repo, git_ref } => {
-            let dir = out.join("worktrees").join(&task.id);
+            let dir = folder_of(task, out);
             refuse_link(&out.join("worktrees"))?;
             refuse_link(&dir)?;
             if dir.join(".git").is_file() {

@@ -20,6 +20,7 @@ use crate::session::Session;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// A batch to run.
+#[derive(Debug, Clone)]
 pub struct Batch {
     pub tasks: Vec<Task>,
     /// Where the tasks' own folders go.

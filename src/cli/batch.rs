@@ -31,6 +31,9 @@ pub struct BatchArgs {
     /// Run again the tasks that failed or timed out last time (finished ones are skipped).
     #[arg(long)]
     pub retry_failed: bool,
+    /// Watch it in the TUI: one read-only tab per running task, its events and files live.
+    #[arg(long, conflicts_with_all = ["json", "index", "emit", "collect"])]
+    pub tui: bool,
     /// Run only the task on this line (0 is the first), print its result line on stdout:
     /// what each pod of the Indexed Job does.
     #[arg(long, value_name = "N", env = "JOB_COMPLETION_INDEX", conflicts_with_all = ["emit", "collect"])]

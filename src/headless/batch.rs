@@ -8,80 +8,27 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use super::batch_view::View;
-use crate::batch::results::{self, TaskResult};
-use crate::batch::{self as engine_batch, Batch, k8s, tasks};
+use crate::batch::results;
+use crate::batch::{self as engine_batch, Plan, k8s, tasks};
 use crate::cli::{BatchArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::Settings;
 use crate::engine::procs::Signals;
-
-/// The first wait after a rate limit (it doubles with each try).
-const BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn run(args: BatchArgs, settings: &Settings) -> i32 {
     if let Some(files) = &args.collect {
         return collect(files, args.out.as_deref());
     }
-    let Some(path) = args.tasks.clone() else {
-        eprintln!("codexmcp batch: name a task file (or --collect)");
-        return EXIT_USAGE;
-    };
-    let all = match tasks::read(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("codexmcp batch: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "tasks".into(), |s| s.to_string_lossy().into_owned());
-    if args.emit.is_some() {
-        return emit(&args, &path, &stem, &all);
-    }
-    let out = crate::config::absolute(
-        &args
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("batch-out").join(&stem)),
-    );
-    let (chosen, results_file) = match args.index {
-        Some(i) => match all.get(i) {
-            Some(t) => (vec![t.clone()], out.join(format!("results-{}.jsonl", t.id))),
-            None => {
-                eprintln!(
-                    "codexmcp batch: --index {i}: the task file has {} tasks (0 is the first)",
-                    all.len()
-                );
-                return EXIT_USAGE;
-            }
-        },
-        None => (all, out.join("results.jsonl")),
-    };
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, usize::from),
-        usize::from,
-    );
     let signals = Signals::watch();
-    let mut settings = settings.clone();
-    settings.cwd = out.clone();
-    let engine = match crate::engine::connect(&settings).await {
-        Ok(e) => e,
-        Err(e) => {
+    let batch = match engine_batch::prepare(&args, settings).await {
+        Ok(Plan::Run(b)) => b,
+        Ok(Plan::Emit { path, stem, tasks }) => return emit(&args, &path, &stem, &tasks),
+        Err((code, e)) => {
             eprintln!("codexmcp batch: {e}");
-            return EXIT_FAILED;
+            return code;
         }
     };
-    let order: Vec<String> = chosen.iter().map(|t| t.id.clone()).collect();
-    let batch = Batch {
-        tasks: chosen,
-        out,
-        results_file,
-        jobs,
-        retry_failed: args.retry_failed,
-        engine: engine.clone(),
-        prices: crate::agent::cost::PriceTable::new(&settings.prices),
-        backoff: BACKOFF,
-    };
+    let engine = batch.engine.clone();
+    let order: Vec<String> = batch.tasks.iter().map(|t| t.id.clone()).collect();
     let mut view = match (
         args.json,
         args.index.is_some(),
@@ -93,7 +40,7 @@ pub async fn run(args: BatchArgs, settings: &Settings) -> i32 {
         (false, false, false) => View::plain(false),
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = tokio::spawn(engine_batch::run(batch, tx, signals.token()));
+    let runner = tokio::spawn(engine_batch::run(*batch, tx, signals.token()));
     while let Some(report) = rx.recv().await {
         view.show(report);
         super::say_unsaved();
@@ -112,24 +59,18 @@ pub async fn run(args: BatchArgs, settings: &Settings) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let got: Vec<&TaskResult> = order.iter().filter_map(|id| all.get(id)).collect();
-    let not_run = order.len() - got.len();
+    let (summary, code) = engine_batch::outcome(&all, &order);
     if args.index.is_some() {
         // The pod's one line, for `batch --collect` over `kubectl logs`.
-        for r in &got {
+        for r in order.iter().filter_map(|id| all.get(id)) {
             println!("{}", serde_json::to_string(r).unwrap_or_default());
         }
+    } else if args.json {
+        eprint!("{summary}");
     } else {
-        let summary = results::summary(got.iter().copied(), not_run);
-        match args.json {
-            true => eprint!("{summary}"),
-            false => print!("{summary}"),
-        }
+        print!("{summary}");
     }
-    match (results::exit_code(got.iter().copied()), not_run) {
-        (EXIT_OK, n) if n > 0 => crate::cli::EXIT_INTERRUPTED,
-        (code, _) => code,
-    }
+    code
 }
 
 /// `--emit k8s`: the manifests, to stdout or `-o FILE`.

@@ -10,6 +10,7 @@
 
 pub mod app;
 mod background;
+mod batch_tabs;
 mod chat;
 mod commands;
 mod conversation;
@@ -124,6 +125,8 @@ pub enum Msg {
         tab: u64,
         msg: Box<Msg>,
     },
+    /// `batch --tui`: what the batch did (see `batch_tabs`).
+    Batch(Box<crate::batch::Report>),
 }
 
 /// How the TUI starts.
@@ -141,6 +144,8 @@ pub struct TuiOptions {
     pub restore: bool,
     /// `theme` from config.toml.
     pub theme: crate::config::ThemeChoice,
+    /// `batch --tui`: run this batch and watch it, one read-only tab per running task.
+    pub batch: Option<Box<crate::batch::Batch>>,
 }
 
 pub use run::run;

@@ -203,6 +203,12 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
         app.read_only = true;
         replay::spawn(path.clone(), *speed, tx.clone());
     }
+    let mut watch = opts.batch.clone().map(|b| {
+        app.read_only = true;
+        let (w, intro) = super::batch_tabs::Watch::start(*b, &app, tx.clone());
+        fx.extend(app.update(intro));
+        w
+    });
     match &opts.resume {
         Some(Some(id)) if !engine::looks_like_thread_id(id) => app.fail(&format!(
             "unknown thread id {id}: a thread id looks like 01a2112e-cb31-7fd3-b664-466522ce36c8"
@@ -319,6 +325,12 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
                 app.now = Instant::now();
                 for m in batch {
                     stats.msgs += 1;
+                    if let Msg::Batch(report) = m {
+                        if let Some(w) = &mut watch {
+                            fx.extend(w.apply(*report, &mut app, |e, app| services.perform(e, app)));
+                        }
+                        continue;
+                    }
                     let inner = match &m {
                         Msg::Tab { msg, .. } => msg.as_ref(),
                         m => m,
@@ -340,6 +352,12 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     services.shutdown(rx).await;
     drop(terminal);
     drop(guard);
+    let mut code = 0;
+    if let Some(w) = watch {
+        let (summary, exit) = w.finish().await;
+        print!("{summary}");
+        code = exit;
+    }
     if std::env::var_os("CODEXMCP_STATS").is_some() {
         let report = stats.report(crate::process_start().elapsed());
         tracing::info!("{report}");
@@ -362,7 +380,7 @@ pub async fn run(settings: &Settings, keymap: Keymap, opts: TuiOptions) -> i32 {
     for id in &threads {
         println!("thread: {id}\nresume with: codexmcp --resume {id}");
     }
-    0
+    code
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

@@ -430,3 +430,55 @@ async fn the_tasks_as_a_kubernetes_indexed_job() {
         dup.stderr
     );
 }
+
+/// `batch --tui`: the normal TUI, one read-only tab per task (named by its id) with its prompt,
+/// events and files; the first tab logs each end; quitting prints the summary.
+#[tokio::test]
+async fn the_tui_watches_a_batch_one_tab_per_task() {
+    use crate::support::tmux::Tmux;
+    let server = MockServer::start(vec![]).await;
+    server.set_fallback(Fallback::ShellThenMessage(
+        "printf watched > seen.txt".into(),
+    ));
+    let sbx = Sandbox::new(&server.base_url());
+    let json = |v: &str| -> Value { serde_json::from_str(v).unwrap() };
+    let tasks = write_tasks(
+        &sbx,
+        &[
+            json(r#"{"id": "alpha", "prompt": "first watched task"}"#),
+            json(r#"{"id": "beta", "prompt": "second watched task"}"#),
+        ],
+    );
+    let out = sbx.work().join("out");
+    let tmux = Tmux::start(
+        &sbx,
+        &[
+            "batch",
+            tasks.to_str().unwrap(),
+            "--tui",
+            "--jobs",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let screen = tmux.wait_for_text("2/2 tasks over", 60).await;
+    assert!(
+        screen.contains("✓ alpha done") && screen.contains("✓ beta done"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("2 alpha") || screen.contains("2 beta"),
+        "tabs named by task: {screen}"
+    );
+    tmux.keys(&["M-2"]);
+    let screen = tmux.wait_for_text("watched task", 15).await;
+    assert!(
+        screen.contains("seen.txt"),
+        "the task's files, live: {screen}"
+    );
+    tmux.keys(&["C-c", "C-c"]);
+    let screen = tmux.wait_for_text("EXITED rc=0", 20).await;
+    assert!(screen.contains("2 tasks: 2 done"), "{screen}");
+    assert!(results(&out).iter().all(|r| r["status"] == "done"));
+}

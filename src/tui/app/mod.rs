@@ -316,6 +316,21 @@ impl App {
         self.dirty = true;
     }
 
+    /// Names session `id` in the bar (a batch task's id).
+    pub fn label_session(&mut self, id: u64, label: &str) {
+        if let Some(s) = self.sessions.iter_mut().find(|s| s.id() == id) {
+            s.set_label(label);
+            self.dirty = true;
+        }
+    }
+
+    /// Closes session `id` from outside (a finished batch task's tab making room): gone from
+    /// the screen, its services stopped.
+    pub fn close_session(&mut self, id: u64) -> Vec<Effect> {
+        self.remove(id);
+        vec![Effect::CloseTab(id)]
+    }
+
     /// Removes session `id` (never the last one); the visible one stays visible when it can.
     fn remove(&mut self, id: u64) {
         if self.sessions.len() == 1 {

@@ -49,7 +49,8 @@ impl SessionView {
             | Msg::Skills(_)
             | Msg::Tick(_)
             | Msg::Models(_)
-            | Msg::Tab { .. } => {}
+            | Msg::Tab { .. }
+            | Msg::Batch(_) => {}
         }
     }
 

@@ -114,6 +114,8 @@ pub struct SessionView {
     last_diff: Option<TurnDiff>,
     /// The change the last `/review turn N` looked at (its findings open in it).
     reviewed_diff: Option<TurnDiff>,
+    /// What the session bar calls it, when not its first prompt (a batch task's id).
+    label: Option<String>,
     /// Codex's own diff of the running turn so far (app-server), until the turn's own.
     live_diff: Option<TurnDiff>,
     unseen: Unseen,
@@ -152,6 +154,7 @@ impl SessionView {
             approvals: VecDeque::new(),
             last_diff: None,
             reviewed_diff: None,
+            label: None,
             live_diff: None,
             unseen: Unseen::Nothing,
             context: None,
@@ -217,7 +220,15 @@ impl SessionView {
     }
 
     /// A short name for the bar: the first prompt, else the working dir's name.
+    /// Names the session in the bar (a batch task's id) instead of its first prompt.
+    pub fn set_label(&mut self, label: &str) {
+        self.label = Some(label.to_string());
+    }
+
     pub fn title(&self) -> String {
+        if let Some(label) = &self.label {
+            return crate::text::one_line(label, 18);
+        }
         let first = self.chat.first_prompt();
         let name = first.unwrap_or_else(|| {
             self.info
