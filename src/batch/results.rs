@@ -100,8 +100,9 @@ pub fn rewrite(
     order: &[String],
 ) -> std::io::Result<()> {
     let mut text = Vec::new();
+    let named: std::collections::HashSet<&String> = order.iter().collect();
     let listed = order.iter().filter_map(|id| results.get(id));
-    let rest = results.values().filter(|r| !order.contains(&r.id));
+    let rest = results.values().filter(|r| !named.contains(&r.id));
     for r in listed.chain(rest) {
         text.extend(serde_json::to_vec(r).map_err(std::io::Error::other)?);
         text.push(b'\n');

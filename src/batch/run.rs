@@ -101,8 +101,10 @@ pub async fn run(
     // in waits, and the next one starts instead.
     let mut pending: VecDeque<(Task, Option<PathBuf>)> = todo
         .into_iter()
-        .map(|t| (folder(&t), t))
-        .map(|(f, t)| (t, f))
+        .map(|t| {
+            let f = folder(&t);
+            (t, f)
+        })
         .collect();
     let mut busy: HashSet<PathBuf> = HashSet::new();
     let mut running = tokio::task::JoinSet::new();
@@ -148,7 +150,8 @@ pub async fn run(
         }
     }
     let order: Vec<String> = batch.tasks.iter().map(|t| t.id.clone()).collect();
-    all.retain(|id, _| order.contains(id));
+    let listed: HashSet<&String> = order.iter().collect();
+    all.retain(|id, _| listed.contains(id));
     results::rewrite(&file, &all, &order).map_err(|e| format!("{}: {e}", file.display()))?;
     Ok(all)
 }
