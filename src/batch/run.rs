@@ -65,6 +65,8 @@ struct Shared {
     prices: PriceTable,
     backoff: Duration,
     results: PathBuf,
+    /// Where every task's thread is recorded (opened once for all of them).
+    store: Option<crate::session::Store>,
     tx: mpsc::UnboundedSender<Report>,
     stop: CancellationToken,
 }
@@ -94,6 +96,7 @@ pub async fn run(
         prices: batch.prices,
         backoff: batch.backoff,
         results: file.clone(),
+        store: Session::open_store(),
         tx,
         stop,
     });
@@ -215,7 +218,7 @@ async fn run_task(shared: Arc<Shared>, task: Task) -> TaskResult {
     if let Some(e) = &task.effort {
         cfg.reasoning_effort = Some(e.clone());
     }
-    let mut session = Session::new(cfg.clone(), Session::open_store()).stop_on(shared.stop.clone());
+    let mut session = Session::new(cfg.clone(), shared.store.clone()).stop_on(shared.stop.clone());
     let mut attempt = 0;
     let mut last_message = None;
     let (status, reason) = loop {

@@ -33,6 +33,11 @@ impl CodexServer {
             Ok(x) => x,
             Err(e) => return refused(&e),
         };
+        let Some(_claim) = self.claim(&id) else {
+            return refused(&format!(
+                "thread {id} is busy with another call; retry when that call has finished"
+            ));
+        };
         let cfg = match self.config_for_reply(&id) {
             Ok(c) => c,
             Err(e) => return refused(&e),

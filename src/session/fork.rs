@@ -122,7 +122,9 @@ async fn files_after(
         let now = checkpoints
             .snapshot(&dir, None)
             .map_err(|e| format!("reading the worktree: {e:#}"))?;
-        super::undo::restore(&checkpoints, &dir, &after, &now, true).map_err(|e| e.to_string())
+        // The worktree as it is now is all there is to undo: one walk of it.
+        super::undo::restore_seen(&checkpoints, &dir, &after, &now, &now, true)
+            .map_err(|e| e.to_string())
     };
     tokio::task::spawn_blocking(work)
         .await

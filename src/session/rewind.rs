@@ -122,7 +122,7 @@ impl Session {
             .checkpoints
             .turn_states(&g.id, &at)
             .map_err(|e| format!("{e:#}"))?;
-        let files = self.restore_files(&g, before, after, force).await?;
+        let files = self.restore_files(&g, before, after, force, false).await?;
         let codex = self.codex_thread().unwrap_or_else(|| g.id.clone());
         let moved = crate::engine::rewind::without_last_turn(&self.engine, &codex).await;
         g.checkpoints
@@ -167,7 +167,7 @@ impl Session {
             .undone_states(&g.id, &undid.at)
             .map_err(|e| format!("{e:#}"))?;
         // Forward: from the state the undo left (`before`) to the turn's end (`after`).
-        let files = self.restore_files(&g, after, before, force).await?;
+        let files = self.restore_files(&g, after, before, force, true).await?;
         g.checkpoints
             .mark_redone(&g.id, &undid.at)
             .map_err(|e| format!("{e:#}"))?;
@@ -195,11 +195,20 @@ impl Session {
         to: super::checkpoint::Manifest,
         from: super::checkpoint::Manifest,
         force: bool,
+        redo: bool,
     ) -> Result<Undone, String> {
         let (checkpoints, cwd) = (g.checkpoints.clone(), g.cwd.clone());
         let work = move || restore(&checkpoints, &cwd, &to, &from, force);
         let done = match tokio::task::spawn_blocking(work).await {
             Ok(Ok(d)) => d,
+            Ok(Err(UndoError::EditedSince(paths))) if redo => {
+                let names: Vec<String> = paths.iter().map(|p| p.display()).collect();
+                return Err(format!(
+                    "these files changed since the undo, and redo would lose that: {}; use \
+                     --force to redo anyway",
+                    names.join(", ")
+                ));
+            }
             Ok(Err(e @ UndoError::EditedSince(_))) => return Err(e.to_string()),
             Ok(Err(UndoError::Io(e))) => return Err(format!("{e:#}")),
             Err(e) => return Err(format!("stopped: {e}")),

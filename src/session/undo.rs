@@ -62,7 +62,20 @@ pub fn restore(
     force: bool,
 ) -> Result<Undone, UndoError> {
     let now = store.snapshot(dir, Some(after))?;
-    let mut now_at = Lookup::new(store, &now);
+    restore_seen(store, dir, before, after, &now, force)
+}
+
+/// [`restore`], with `dir` as it is `now` already recorded (a caller that just read it need
+/// not walk it twice).
+pub fn restore_seen(
+    store: &Store,
+    dir: &Path,
+    before: &Manifest,
+    after: &Manifest,
+    now: &Manifest,
+    force: bool,
+) -> Result<Undone, UndoError> {
+    let mut now_at = Lookup::new(store, now);
     // What the turn changed: each path as it was before it, after it, and now.
     let mut touched: BTreeMap<RelPath, Sides> = BTreeMap::new();
     for c in store.changed(before, after)? {

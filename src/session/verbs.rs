@@ -42,11 +42,10 @@ impl Session {
         let codex = self.codex_thread().unwrap_or_else(|| id.clone());
         let mut events = threads::compact(&self.engine, &codex, self.total).await?;
         for e in &mut events {
+            // Named as the user knows the thread, whichever Codex thread holds it.
             if let CodexEvent::ThreadCompacted { thread_id } = e {
                 thread_id.clone_from(&id);
             }
-        }
-        for e in &mut events {
             super::turn::sanitise(e);
             if let CodexEvent::TurnCompleted { total, .. }
             | CodexEvent::UsageUpdated { total, .. } = e

@@ -363,11 +363,7 @@ async fn undo_takes_the_last_turn_back_files_and_conversation() {
     ])
     .await;
     let sbx = Sandbox::new(&server.base_url());
-    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    let id = first.thread_id();
-    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
-    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let id = sbx.two_turns().await;
     let out = sbx.output();
     assert_eq!(
         std::fs::read_to_string(out.join("a.txt")).unwrap(),

@@ -64,11 +64,7 @@ async fn undo_redo_undo_round_trips_files_and_the_conversation() {
     ])
     .await;
     let sbx = Sandbox::new(&server.base_url());
-    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    let id = first.thread_id();
-    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
-    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let id = sbx.two_turns().await;
     let out = sbx.output();
     let after_two = files(&out);
     // The request that answered turn 2: everything the model saw of turns 1 and 2.
@@ -106,6 +102,17 @@ async fn undo_redo_undo_round_trips_files_and_the_conversation() {
             assert_eq!(again.code, Some(0), "{}", again.stderr);
             assert!(again.stdout.contains("undid turn 2 of"), "{}", again.stdout);
             assert_eq!(files(&out), after_one, "round {round}");
+            // An edit since the undo: redo would lose it, so it refuses and says how not to.
+            std::fs::write(out.join("a.txt"), "mine\n").unwrap();
+            let refused = sbx.run(&["redo", &id]).await;
+            assert_eq!(refused.code, Some(1));
+            assert!(
+                refused.stderr.contains("changed since the undo")
+                    && refused.stderr.contains("--force to redo"),
+                "{}",
+                refused.stderr
+            );
+            std::fs::write(out.join("a.txt"), "one\n").unwrap();
         }
     }
     let none = sbx.run(&["redo", &id]).await;
@@ -181,11 +188,7 @@ async fn a_fork_into_a_worktree_takes_the_files_as_after_its_turn() {
     git(&work, &["add", "."]);
     git(&work, &["commit", "-q", "-m", "start"]);
 
-    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    let id = first.thread_id();
-    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
-    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let id = sbx.two_turns().await;
     let parent = files(&sbx.output());
 
     let fork = sbx

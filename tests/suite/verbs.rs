@@ -26,11 +26,7 @@ async fn a_fork_at_turn_one_continues_without_turn_two() {
     ])
     .await;
     let sbx = Sandbox::new(&server.base_url());
-    let first = sbx.run(&["exec", "--json", "first prompt"]).await;
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    let id = first.thread_id();
-    let second = sbx.run(&["exec", "--resume", &id, "second prompt"]).await;
-    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let id = sbx.two_turns().await;
 
     let fork = sbx.run(&["fork", &id, "--turn", "1", "fork prompt"]).await;
     assert_eq!(fork.code, Some(0), "{}\n{}", fork.stdout, fork.stderr);

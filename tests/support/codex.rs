@@ -159,6 +159,17 @@ impl Sandbox {
         );
     }
 
+    /// A stored thread of two exec turns, "first prompt" then "second prompt" (the scripted
+    /// model answers them); its id.
+    pub async fn two_turns(&self) -> String {
+        let first = self.run(&["exec", "--json", "first prompt"]).await;
+        assert_eq!(first.code, Some(0), "{}", first.stderr);
+        let id = first.thread_id();
+        let second = self.run(&["exec", "--resume", &id, "second prompt"]).await;
+        assert_eq!(second.code, Some(0), "{}", second.stderr);
+        id
+    }
+
     /// The codexmcp log written during this test.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root.path().join("state/codexmcp/codexmcp.log"))
