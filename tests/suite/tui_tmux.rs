@@ -448,11 +448,13 @@ async fn diff_then_undo(args: &[&str]) {
     tmux.wait_for_text("1 file changed, +1 -0", 10).await;
     tmux.wait_for_text("+hiss", 10).await;
     tmux.keys(&["Escape"]);
+    tmux.wait_gone("+hiss", 10).await;
     // The same turn by number, read back from its checkpoints.
     tmux.type_text("/diff 1");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("diff of turn 1 of 1", 10).await;
     tmux.keys(&["Escape"]);
+    tmux.wait_gone("diff of turn 1 of 1", 10).await;
     tmux.type_text("/undo");
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("the conversation is back before the turn", 60)

@@ -138,6 +138,19 @@ impl Tmux {
         last
     }
 
+    /// Waits until `needle` is off the screen: after an Escape that closes an overlay, the next
+    /// keys must wait for it, or the terminal delivers Escape and them in one read and crossterm
+    /// takes the pair for an Alt-key.
+    pub async fn wait_gone(&self, needle: &str, secs: u64) {
+        let mut last = String::new();
+        let gone = wait_for(secs, || {
+            last = self.screen();
+            !last.contains(needle)
+        })
+        .await;
+        assert!(gone, "{needle:?} never left the screen:\n{last}");
+    }
+
     pub async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
         let mut last = String::new();
         let found = wait_for(secs, || {
