@@ -18,7 +18,7 @@ use crate::agent::cost::{PriceTable, dollars};
 use crate::cli::ExportFormat;
 use crate::engine::event::ItemKind;
 use crate::engine::{CodexEvent, Item};
-use crate::session::{LogEntry, SessionRecord, Store};
+use crate::session::{LogEntry, SessionRecord, Store, transcript};
 use crate::text::{clean, one_line};
 
 /// The document for stored thread `id`, or why there is none.
@@ -50,6 +50,17 @@ pub fn markdown(record: &SessionRecord, entries: &[LogEntry], prices: &PriceTabl
         match entry {
             LogEntry::Prompt { text, .. } => {
                 out.push_str(&format!("\n## You\n\n{}\n", block(&clean(text.trim()))));
+                in_turn = false;
+            }
+            LogEntry::Steer { text, .. } => {
+                out.push_str(&format!(
+                    "\n## You, while Codex worked\n\n{}\n",
+                    block(&clean(text.trim()))
+                ));
+                in_turn = false;
+            }
+            LogEntry::Rewind { redo, turn, .. } => {
+                out.push_str(&format!("\n> {}\n", transcript::mark_text(*redo, *turn)));
                 in_turn = false;
             }
             LogEntry::Event { event, .. } => {

@@ -16,7 +16,8 @@ use crate::engine::threads::{self, Forked};
 
 use super::Session;
 use super::checkpoint;
-use super::record::{LogEntry, Policy, now_ms};
+use super::record::{Policy, now_ms};
+use super::transcript::{InEffect, Keep};
 use super::undo::Undone;
 use super::worktree::{self, Worktree};
 
@@ -131,8 +132,8 @@ async fn files_after(
         .map_err(|e| format!("stopped: {e}"))?
 }
 
-/// The parent's record and transcript, through the prompt of turn `forked.at_turn`, under the
-/// fork's id, running with `policy` (its own folder when it has a worktree).
+/// The parent's record and transcript, through turn `forked.at_turn` of those in effect, under
+/// the fork's id, running with `policy` (its own folder when it has a worktree).
 fn copy_record(
     store: &super::Store,
     parent: &str,
@@ -152,22 +153,32 @@ fn copy_record(
     record.policy = Some(policy.clone());
     record.rewind = super::record::Rewind::default();
     store.save(&record).map_err(|e| format!("{e:#}"))?;
-    let log = store.read_log(parent).map_err(|e| format!("{e:#}"))?;
-    let mut prompts = 0;
-    let kept: Vec<LogEntry> = log
-        .entries
-        .into_iter()
-        .take_while(|e| {
-            if let LogEntry::Prompt { .. } = e {
-                prompts += 1;
-            }
-            prompts <= forked.at_turn
-        })
-        .collect();
+    // Two streamed passes: which turns are in effect (an undo later in the log takes back an
+    // earlier turn), then their entries, a chunk at a time.
+    let err = |e: anyhow::Error| format!("{e:#}");
+    let mut live = InEffect::default();
+    store.each_entry(parent, |e| live.see(&e)).map_err(err)?;
+    let mut keep = Keep::new(live.first(forked.at_turn));
+    let (mut chunk, mut failed) = (Vec::new(), None);
     store
-        .append(&forked.thread_id, &kept)
-        .map_err(|e| format!("{e:#}"))
+        .each_entry(parent, |e| {
+            if failed.is_none() && keep.keeps(&e) {
+                chunk.push(e);
+                if chunk.len() == COPY_CHUNK {
+                    failed = store.append(&forked.thread_id, &chunk).err();
+                    chunk.clear();
+                }
+            }
+        })
+        .map_err(err)?;
+    match failed {
+        Some(e) => Err(err(e)),
+        None => store.append(&forked.thread_id, &chunk).map_err(err),
+    }
 }
+
+/// Log entries copied to a fork per write.
+const COPY_CHUNK: usize = 1024;
 
 /// The parent's checkpoints of its turns through `forked.at_turn`, under the fork's id: `diff`
 /// and `undo` work on the fork's turns too.

@@ -64,7 +64,8 @@ impl Store {
         };
         log.entries.iter().any(|e| {
             let text = match e {
-                LogEntry::Prompt { text, .. } => text.as_str(),
+                LogEntry::Prompt { text, .. } | LogEntry::Steer { text, .. } => text.as_str(),
+                LogEntry::Rewind { .. } => return false,
                 LogEntry::Event { event, .. } => match event {
                     CodexEvent::ItemCompleted { item } => match &item.kind {
                         crate::engine::ItemKind::AgentMessage { text } => text.as_str(),

@@ -19,6 +19,7 @@ pub mod prune;
 pub mod record;
 mod rewind;
 pub mod store;
+pub mod transcript;
 mod turn;
 pub mod undo;
 pub mod unsaved;

@@ -148,8 +148,27 @@ impl SessionRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entry", rename_all = "snake_case")]
 pub enum LogEntry {
-    Prompt { ts_ms: u64, text: String },
-    Event { ts_ms: u64, event: CodexEvent },
+    /// What the user sent to start a turn.
+    Prompt {
+        ts_ms: u64,
+        text: String,
+    },
+    /// Text the user sent into a running turn: part of that turn, not a new one.
+    Steer {
+        ts_ms: u64,
+        text: String,
+    },
+    Event {
+        ts_ms: u64,
+        event: CodexEvent,
+    },
+    /// An undo (or, with `redo`, a redo) of the thread's last turn; `turn` is its number among
+    /// the turns in effect (1 the first). See [`super::transcript`].
+    Rewind {
+        ts_ms: u64,
+        redo: bool,
+        turn: usize,
+    },
 }
 
 pub fn now_ms() -> u64 {
@@ -224,9 +243,9 @@ impl Recorder {
         self.record.as_ref()
     }
 
-    /// Text the user sent into the running turn: a prompt in the log like any other.
+    /// Text the user sent into the running turn, logged as part of it.
     pub fn steered(&mut self, text: &str) {
-        self.pending.push(LogEntry::Prompt {
+        self.pending.push(LogEntry::Steer {
             ts_ms: now_ms(),
             text: text.to_string(),
         });

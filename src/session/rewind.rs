@@ -144,6 +144,7 @@ impl Session {
                 Some(e.to_string())
             }
         };
+        mark(&g, false, turns.len());
         Ok(Rewound {
             redo: false,
             thread_id: g.id,
@@ -178,6 +179,7 @@ impl Session {
         })?;
         self.codex_thread = back;
         let turn = g.checkpoints.turns(&g.id).map_or(0, |t| t.len());
+        mark(&g, true, turn);
         Ok(Rewound {
             redo: true,
             thread_id: g.id,
@@ -231,5 +233,22 @@ impl Session {
         g.store
             .save(&record)
             .map_err(|e| format!("the thread's record could not be saved: {e:#}"))
+    }
+}
+
+/// Marks the undo or redo in the thread's log, so its transcript reads as the conversation now
+/// stands (see [`super::transcript`]). The files and the conversation moved already; a log that
+/// cannot be written costs only the mark, and says so in the log file of codexmcp.
+fn mark(g: &Ground, redo: bool, turn: usize) {
+    let entry = super::LogEntry::Rewind {
+        ts_ms: super::now_ms(),
+        redo,
+        turn,
+    };
+    if let Err(e) = g.store.append(&g.id, &[entry]) {
+        tracing::warn!(
+            "the {} of turn {turn} is not in the transcript: {e:#}",
+            if redo { "redo" } else { "undo" }
+        );
     }
 }

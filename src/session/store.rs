@@ -185,17 +185,31 @@ impl Store {
     }
 
     /// Reads a thread's log, skipping lines that do not parse (a torn tail after a crash).
+    /// Bounded: only the newest [`MAX_LOG_ENTRIES`] entries are kept.
     pub fn read_log(&self, id: &str) -> Result<LogRead> {
-        let path = self.dir(id)?.join("log.jsonl");
         let mut out = LogRead::default();
-        let f = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        let mut kept = std::collections::VecDeque::new();
+        out.skipped = self.each_entry(id, |e| {
+            if kept.len() == MAX_LOG_ENTRIES {
+                kept.pop_front();
+                out.dropped += 1;
+            }
+            kept.push_back(e);
+        })?;
+        out.entries = kept.into();
+        Ok(out)
+    }
+
+    /// Streams every entry of a thread's log to `f`, oldest first, in constant memory (a log
+    /// can be huge or damaged); returns how many lines were skipped as unreadable.
+    pub fn each_entry(&self, id: &str, mut f: impl FnMut(LogEntry)) -> Result<usize> {
+        let path = self.dir(id)?.join("log.jsonl");
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e.into()),
         };
-        // Streamed and bounded: a log can be huge or damaged, and only its tail is shown.
-        let mut kept = std::collections::VecDeque::new();
-        let (mut reader, mut line) = (BufReader::new(f), Vec::new());
+        let (mut reader, mut line, mut skipped) = (BufReader::new(file), Vec::new(), 0);
         while let Some(truncated) =
             read_line(&mut reader, &mut line, crate::engine::jsonl::MAX_LINE)?
         {
@@ -203,18 +217,11 @@ impl Store {
                 continue;
             }
             match serde_json::from_slice::<LogEntry>(&line) {
-                Ok(e) if !truncated => {
-                    if kept.len() == MAX_LOG_ENTRIES {
-                        kept.pop_front();
-                        out.dropped += 1;
-                    }
-                    kept.push_back(e);
-                }
-                _ => out.skipped += 1,
+                Ok(e) if !truncated => f(e),
+                _ => skipped += 1,
             }
         }
-        out.entries = kept.into();
-        Ok(out)
+        Ok(skipped)
     }
 
     /// Every stored record, newest first. Unreadable records are reported, not fatal.

@@ -36,8 +36,12 @@ pub fn parse_line(line: &str, raw: &mut ExecParser) -> Option<Step> {
     }
     let step = if let Ok(entry) = serde_json::from_str::<LogEntry>(line) {
         match entry {
-            LogEntry::Prompt { ts_ms, text } => Step::Prompt(Some(ts_ms), text),
+            LogEntry::Prompt { ts_ms, text } | LogEntry::Steer { ts_ms, text } => {
+                Step::Prompt(Some(ts_ms), text)
+            }
             LogEntry::Event { ts_ms, event } => Step::Event(Some(ts_ms), event),
+            // A replay plays back what streamed; an undo happened beside the stream.
+            LogEntry::Rewind { .. } => return None,
         }
     } else if let Ok(event) = serde_json::from_str::<CodexEvent>(line) {
         Step::Event(None, event)

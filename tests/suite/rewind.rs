@@ -1,8 +1,9 @@
 //! Undo, redo and fork with files, against the real pinned Codex and the scripted model: undo →
 //! redo → undo → redo round-trips the files byte for byte; after the redo the model's next
 //! request holds the same turns, item for item, as before any undo; the thread id the user
-//! knows stays the handle throughout; and a fork at turn 1 into a worktree continues without
-//! turn 2, its files as they were after turn 1.
+//! knows stays the handle throughout; a fork at turn 1 into a worktree continues without
+//! turn 2, its files as they were after turn 1; and a fork after an undo copies the turns in
+//! effect.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -254,4 +255,49 @@ async fn a_fork_into_a_worktree_takes_the_files_as_after_its_turn() {
     assert!(taken.stderr.contains("already exists"), "{}", taken.stderr);
     let bad = sbx.run(&["fork", &id, "--worktree", "../x"]).await;
     assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+}
+
+/// The log keeps an undone turn (marked, so the transcript says so); a fork after an undo and a
+/// new turn copies the turns in effect — numbered as `diff --turn` numbers them — not the
+/// first N prompts ever typed.
+#[tokio::test]
+async fn a_fork_after_an_undo_copies_the_turns_in_effect() {
+    let server = MockServer::start(vec![
+        Step::message("first answer"),
+        Step::message("second answer"),
+        Step::message("third answer"),
+    ])
+    .await;
+    let sbx = Sandbox::new(&server.base_url());
+    let id = sbx.two_turns().await;
+    let undo = sbx.run(&["undo", &id]).await;
+    assert_eq!(undo.code, Some(0), "{}", undo.stderr);
+    let third = sbx.run(&["exec", "--resume", &id, "third prompt"]).await;
+    assert_eq!(third.code, Some(0), "{}", third.stderr);
+
+    let parent = sbx.run(&["export", &id]).await;
+    assert_eq!(parent.code, Some(0), "{}", parent.stderr);
+    assert!(
+        parent.stdout.contains("second prompt") && parent.stdout.contains("↶ turn 2 undone"),
+        "the parent's transcript keeps the undone turn, marked:\n{}",
+        parent.stdout
+    );
+
+    let fork = sbx.run(&["fork", &id, "--turn", "2", "--json"]).await;
+    assert_eq!(fork.code, Some(0), "{}\n{}", fork.stdout, fork.stderr);
+    let forked: Value = serde_json::from_str(fork.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(forked["at_turn"], 2, "{forked}");
+    let fork_id = forked["thread_id"].as_str().unwrap().to_string();
+    let copy = sbx.run(&["export", &fork_id]).await;
+    assert_eq!(copy.code, Some(0), "{}", copy.stderr);
+    assert!(
+        copy.stdout.contains("first prompt") && copy.stdout.contains("third prompt"),
+        "{}",
+        copy.stdout
+    );
+    assert!(
+        !copy.stdout.contains("second prompt") && !copy.stdout.contains("undone"),
+        "the fork has only the turns in effect:\n{}",
+        copy.stdout
+    );
 }

@@ -26,6 +26,13 @@ impl SessionView {
                     run = self.turn.next_run();
                     self.say(Who::User, &text);
                 }
+                LogEntry::Steer { text, .. } => self.say(Who::User, &text),
+                LogEntry::Rewind { redo, turn, .. } => {
+                    self.say(
+                        Who::Notice,
+                        &crate::session::transcript::mark_text(redo, turn),
+                    );
+                }
                 LogEntry::Event { event, .. } => {
                     if let CodexEvent::ItemCompleted { item } = &event
                         && let ItemKind::AgentMessage { text } = &item.kind
