@@ -3,7 +3,8 @@
 //! its file tree live (the tab's own watcher). The session bar shows every open task's state
 //! (running, done, failed); the first tab keeps the batch's log — each task's end, and the
 //! tasks an earlier run finished. When the bar is full, the tab of the task that finished first
-//! makes room.
+//! makes room; a task that starts while every tab holds a running task waits for one, its
+//! events held (the newest [`HELD_EVENTS`]), and gets the next tab a finished task gives up.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use super::app::{App, Effect, MAX_TABS};
 use super::effect::TabSpec;
 use crate::batch::results::Status;
 use crate::batch::{Batch, Report};
+use crate::engine::CodexEvent;
 
 pub struct BatchTabs {
     /// Each task's folder and prompt, by id.
@@ -21,10 +23,28 @@ pub struct BatchTabs {
     tabs: HashMap<String, u64>,
     /// Tabs of finished tasks, the first finished first: closed to make room.
     finished: VecDeque<u64>,
+    /// Running tasks waiting for a tab, the first started first.
+    waiting: VecDeque<String>,
+    /// What a waiting task did meanwhile: its newest events, and how many older ones went.
+    held: HashMap<String, (VecDeque<CodexEvent>, usize)>,
     /// The first tab: the batch's log.
     log: u64,
     done: usize,
     total: usize,
+}
+
+/// Events held for a task waiting for a tab, at most (the newest are kept).
+pub const HELD_EVENTS: usize = 2000;
+
+/// What a report means for the screen.
+#[derive(Default)]
+pub struct Shown {
+    /// Messages for the App.
+    pub msgs: Vec<Msg>,
+    /// Effects to carry out first (a tab to close, a tab to open).
+    pub effects: Vec<Effect>,
+    /// The task whose tab the effects open: [`BatchTabs::opened`] then names it.
+    pub opens: Option<String>,
 }
 
 impl BatchTabs {
@@ -41,6 +61,8 @@ impl BatchTabs {
             tasks,
             tabs: HashMap::new(),
             finished: VecDeque::new(),
+            waiting: VecDeque::new(),
+            held: HashMap::new(),
             log: app.session().id(),
             done: 0,
             total: batch.tasks.len(),
@@ -56,37 +78,23 @@ impl BatchTabs {
         ))
     }
 
-    /// What a report means for the screen: messages for the App, and effects (a tab to open
-    /// comes back as an effect to carry out first — `open` then names it).
-    pub fn on_report(&mut self, report: Report, app: &mut App) -> (Vec<Msg>, Vec<Effect>) {
+    /// What a report means for the screen.
+    pub fn on_report(&mut self, report: Report, app: &mut App) -> Shown {
         match report {
-            Report::Started { id } => {
-                let mut fx = Vec::new();
-                if app.sessions().len() >= MAX_TABS
-                    && let Some(old) = self.finished.pop_front()
-                {
-                    fx.extend(app.close_session(old));
+            Report::Started { id } => self.place(id, app),
+            Report::Event { id, event } => {
+                if let Some(&tab) = self.tabs.get(&id) {
+                    return self.say(tab, replayed(event));
                 }
-                let cwd = self.tasks.get(&id).map(|(dir, _)| dir.clone());
-                fx.push(Effect::OpenTab(TabSpec {
-                    cwd,
-                    ..TabSpec::default()
-                }));
-                (Vec::new(), fx)
+                if let Some((events, dropped)) = self.held.get_mut(&id) {
+                    if events.len() == HELD_EVENTS {
+                        events.pop_front();
+                        *dropped += 1;
+                    }
+                    events.push_back(event);
+                }
+                Shown::default()
             }
-            Report::Event { id, event } => match self.tabs.get(&id) {
-                Some(&tab) => (
-                    vec![in_tab(
-                        tab,
-                        Msg::Replay {
-                            prompt: None,
-                            event: Some(event),
-                        },
-                    )],
-                    vec![],
-                ),
-                None => (Vec::new(), Vec::new()),
-            },
             Report::Retrying {
                 id,
                 attempt,
@@ -95,54 +103,121 @@ impl BatchTabs {
             } => {
                 let text = format!("try {attempt}: {}", crate::text::one_line(&reason, 200));
                 let to = self.tabs.get(&id).copied().unwrap_or(self.log);
-                (vec![in_tab(to, Msg::Notice(text))], Vec::new())
+                self.say(to, Msg::Notice(text))
             }
             Report::Skipped(r) => {
                 self.done += 1;
                 let text = format!("{} {} in an earlier run", r.id, r.status.as_str());
-                (vec![in_tab(self.log, Msg::Notice(text))], Vec::new())
+                self.say(self.log, Msg::Notice(text))
             }
             Report::Finished(r) => {
                 self.done += 1;
-                if let Some(&tab) = self.tabs.get(&r.id) {
+                if let Some(i) = self.waiting.iter().position(|w| *w == r.id) {
+                    // Over before a tab was free: its end in the log is all there is to show.
+                    self.waiting.remove(i);
+                    self.held.remove(&r.id);
+                } else if let Some(&tab) = self.tabs.get(&r.id) {
                     self.finished.push_back(tab);
                 }
-                let mark = if r.status == Status::Done {
-                    "✓"
-                } else {
-                    "✗"
-                };
-                let why = r
-                    .reason
-                    .as_deref()
-                    .map(|w| format!(": {}", crate::text::one_line(w, 200)));
-                let text = format!(
-                    "{mark} {} {} in {:.1} s{} ({}/{} tasks over)",
-                    r.id,
-                    r.status.as_str(),
-                    r.duration_ms as f64 / 1000.0,
-                    why.unwrap_or_default(),
-                    self.done,
-                    self.total
-                );
-                (vec![in_tab(self.log, Msg::Notice(text))], Vec::new())
+                let mut shown = self.say(self.log, Msg::Notice(self.ended(&r)));
+                let room = app.sessions().len() < MAX_TABS || !self.finished.is_empty();
+                if room && let Some(next) = self.waiting.pop_front() {
+                    let placed = self.place(next, app);
+                    shown.effects = placed.effects;
+                    shown.opens = placed.opens;
+                }
+                shown
             }
         }
     }
 
-    /// The tab just opened for task `id` (the last one): its prompt goes in as the turn's.
-    pub fn opened(&mut self, id: &str, app: &mut App) -> Option<Msg> {
-        let tab = app.sessions().last()?.id();
+    /// A tab for task `id`, making room by closing the tab of the task that finished first;
+    /// with every tab holding a running task, `id` waits for the next one free.
+    fn place(&mut self, id: String, app: &mut App) -> Shown {
+        let mut effects = Vec::new();
+        if app.sessions().len() >= MAX_TABS {
+            match self.finished.pop_front() {
+                Some(old) => effects.extend(app.close_session(old)),
+                None => {
+                    let text = format!("{id} runs without a tab until one is free");
+                    self.held.entry(id.clone()).or_default();
+                    self.waiting.push_back(id);
+                    return self.say(self.log, Msg::Notice(text));
+                }
+            }
+        }
+        let cwd = self.tasks.get(&id).map(|(dir, _)| dir.clone());
+        effects.push(Effect::OpenTab(TabSpec {
+            cwd,
+            ..TabSpec::default()
+        }));
+        Shown {
+            msgs: Vec::new(),
+            effects,
+            opens: Some(id),
+        }
+    }
+
+    fn say(&self, tab: u64, msg: Msg) -> Shown {
+        Shown {
+            msgs: vec![in_tab(tab, msg)],
+            ..Shown::default()
+        }
+    }
+
+    /// A task's end, as the log tab tells it.
+    fn ended(&self, r: &crate::batch::results::TaskResult) -> String {
+        let mark = if r.status == Status::Done {
+            "✓"
+        } else {
+            "✗"
+        };
+        let why = r
+            .reason
+            .as_deref()
+            .map(|w| format!(": {}", crate::text::one_line(w, 200)));
+        format!(
+            "{mark} {} {} in {:.1} s{} ({}/{} tasks over)",
+            r.id,
+            r.status.as_str(),
+            r.duration_ms as f64 / 1000.0,
+            why.unwrap_or_default(),
+            self.done,
+            self.total
+        )
+    }
+
+    /// The tab just opened for task `id` (the last one): its prompt goes in as the turn's, then
+    /// whatever it did while it waited for the tab.
+    pub fn opened(&mut self, id: &str, app: &mut App) -> Vec<Msg> {
+        let Some(tab) = app.sessions().last().map(|s| s.id()) else {
+            return Vec::new();
+        };
         app.label_session(tab, id);
         self.tabs.insert(id.to_string(), tab);
         let prompt = self.tasks.get(id).map(|(_, p)| p.clone());
-        Some(in_tab(
+        let mut msgs = vec![in_tab(
             tab,
             Msg::Replay {
                 prompt,
                 event: None,
             },
-        ))
+        )];
+        if let Some((events, dropped)) = self.held.remove(id) {
+            if dropped > 0 {
+                let text = format!("{dropped} earlier events of {id} are not shown");
+                msgs.push(in_tab(tab, Msg::Notice(text)));
+            }
+            msgs.extend(events.into_iter().map(|e| in_tab(tab, replayed(e))));
+        }
+        msgs
+    }
+}
+
+fn replayed(event: CodexEvent) -> Msg {
+    Msg::Replay {
+        prompt: None,
+        event: Some(event),
     }
 }
 
@@ -199,24 +274,24 @@ impl Watch {
         app: &mut App,
         mut open: impl FnMut(Effect, &mut App),
     ) -> Vec<Effect> {
-        let started = match &report {
-            Report::Started { id } => Some(id.clone()),
-            _ => None,
-        };
         let shown = app.session().id();
-        let (msgs, effects) = self.tabs.on_report(report, app);
+        let Shown {
+            msgs,
+            effects,
+            opens,
+        } = self.tabs.on_report(report, app);
         let before = app.sessions().last().map(|s| s.id());
         for e in effects {
             open(e, app);
         }
         let mut fx = Vec::new();
         let added = app.sessions().last().map(|s| s.id()) != before;
-        if let Some(id) = started.filter(|_| added) {
+        if let Some(id) = opens.filter(|_| added) {
             // The tab opens in the bar; the one on screen stays.
             if let Some(i) = app.sessions().iter().position(|s| s.id() == shown) {
                 app.show(i);
             }
-            if let Some(m) = self.tabs.opened(&id, app) {
+            for m in self.tabs.opened(&id, app) {
                 fx.extend(app.update(m));
             }
         }
@@ -236,5 +311,165 @@ impl Watch {
             Ok(Err(e)) => (format!("batch: {e}\n"), crate::cli::EXIT_FAILED),
             Err(e) => (format!("batch: {e}\n"), crate::cli::EXIT_FAILED),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Info;
+    use crate::tui::keymap::Keymap;
+
+    fn tabs_for(app: &App, n: usize) -> BatchTabs {
+        let task = |i: usize| {
+            (
+                format!("t{i}"),
+                (PathBuf::from(format!("/out/t{i}")), format!("task {i}")),
+            )
+        };
+        BatchTabs {
+            tasks: (1..=n).map(task).collect(),
+            tabs: HashMap::new(),
+            finished: VecDeque::new(),
+            waiting: VecDeque::new(),
+            held: HashMap::new(),
+            log: app.session().id(),
+            done: 0,
+            total: n,
+        }
+    }
+
+    /// Carries out a report as `Watch::apply` does, opening tabs without services.
+    fn apply(t: &mut BatchTabs, app: &mut App, report: Report) -> Vec<Msg> {
+        let shown = t.on_report(report, app);
+        for e in shown.effects {
+            if let Effect::OpenTab(spec) = e {
+                let mut info = app.session().info().clone();
+                info.cwd = spec.cwd.unwrap_or_default();
+                app.add_session(info, None);
+            }
+        }
+        let mut msgs = shown.msgs;
+        if let Some(id) = shown.opens {
+            msgs.extend(t.opened(&id, app));
+        }
+        msgs
+    }
+
+    fn finished(id: &str) -> Report {
+        Report::Finished(
+            serde_json::from_value(serde_json::json!({
+                "id": id, "thread_id": null, "status": "done", "reason": null,
+                "duration_ms": 1000, "usage": {}, "cost_usd": null, "changed_files": [],
+                "final_message": null,
+            }))
+            .unwrap(),
+        )
+    }
+
+    fn notices(msgs: &[Msg]) -> Vec<String> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                Msg::Tab { msg, .. } => match &**msg {
+                    Msg::Notice(text) => Some(text.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_task_started_on_a_full_bar_waits_and_gets_the_next_free_tab_with_what_it_did() {
+        let info = Info {
+            cwd: PathBuf::from("/w"),
+            ..Info::default()
+        };
+        let mut app = App::new(Keymap::default(), info);
+        let mut t = tabs_for(&app, MAX_TABS + 1);
+        for i in 1..MAX_TABS {
+            apply(
+                &mut t,
+                &mut app,
+                Report::Started {
+                    id: format!("t{i}"),
+                },
+            );
+        }
+        assert_eq!(
+            app.sessions().len(),
+            MAX_TABS,
+            "the log tab and a tab per task"
+        );
+        let late = format!("t{MAX_TABS}");
+        let msgs = apply(&mut t, &mut app, Report::Started { id: late.clone() });
+        assert_eq!(app.sessions().len(), MAX_TABS);
+        assert_eq!(
+            notices(&msgs),
+            [format!("{late} runs without a tab until one is free")]
+        );
+        for n in 0..HELD_EVENTS + 3 {
+            let event = CodexEvent::EngineError {
+                kind: "test".into(),
+                message: format!("event {n}"),
+            };
+            let msgs = apply(
+                &mut t,
+                &mut app,
+                Report::Event {
+                    id: late.clone(),
+                    event,
+                },
+            );
+            assert!(msgs.is_empty(), "held, not shown anywhere yet");
+        }
+
+        let t2 = t.tabs["t2"];
+        let msgs = apply(&mut t, &mut app, finished("t2"));
+        assert_eq!(app.sessions().len(), MAX_TABS);
+        assert!(
+            !app.sessions().iter().any(|s| s.id() == t2),
+            "t2's tab made room"
+        );
+        let tab = app.sessions().last().unwrap().id();
+        assert_eq!(t.tabs.get(&late), Some(&tab));
+        let to_tab: Vec<&Msg> = msgs
+            .iter()
+            .filter(|m| matches!(m, Msg::Tab { tab: to, .. } if *to == tab))
+            .collect();
+        // The prompt, the note of what was dropped, then the newest events held.
+        assert_eq!(to_tab.len(), 2 + HELD_EVENTS);
+        assert!(notices(&msgs).contains(&format!("3 earlier events of {late} are not shown")));
+        let Msg::Tab { msg, .. } = to_tab[2] else {
+            unreachable!()
+        };
+        assert!(
+            matches!(&**msg, Msg::Replay { event: Some(CodexEvent::EngineError { message, .. }), .. } if message == "event 3"),
+            "the oldest kept is event 3"
+        );
+    }
+
+    #[test]
+    fn a_waiting_task_that_ends_before_a_tab_frees_leaves_the_queue() {
+        let mut app = App::new(Keymap::default(), Info::default());
+        let mut t = tabs_for(&app, MAX_TABS + 1);
+        for i in 1..=MAX_TABS {
+            apply(
+                &mut t,
+                &mut app,
+                Report::Started {
+                    id: format!("t{i}"),
+                },
+            );
+        }
+        let late = format!("t{MAX_TABS}");
+        assert_eq!(t.waiting, [late.as_str()]);
+        let msgs = apply(&mut t, &mut app, finished(&late));
+        assert!(t.waiting.is_empty() && t.held.is_empty());
+        assert_eq!(app.sessions().len(), MAX_TABS, "no tab closed for it");
+        assert!(
+            notices(&msgs)[0].contains(&format!("{late} done")),
+            "{msgs:?}"
+        );
     }
 }
