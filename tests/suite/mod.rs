@@ -34,6 +34,7 @@ pub mod tui;
 mod tui_approvals;
 pub mod tui_flow;
 mod tui_habits;
+mod tui_help;
 mod tui_render;
 mod tui_tmux;
 mod tui_verbs;

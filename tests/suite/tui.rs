@@ -341,34 +341,6 @@ fn skill_popup_filters_and_inserts() {
 }
 
 #[test]
-fn help_is_generated_from_the_keymap() {
-    let mut a = app();
-    key(&mut a, KeyCode::F(1));
-    assert!(matches!(a.popup(), Some(Popup::Help { .. })));
-    insta::assert_snapshot!(render(&a, 100, 32));
-    let overridden = Keymap::with_overrides(
-        &[("send".to_string(), vec!["ctrl+s".to_string()])]
-            .into_iter()
-            .collect(),
-    )
-    .unwrap();
-    let mut b = App::new(overridden, Info::default());
-    key(&mut b, KeyCode::F(1));
-    assert!(
-        render(&b, 100, 32).contains("Ctrl+S"),
-        "help follows the override"
-    );
-    assert!(
-        Keymap::with_overrides(
-            &[("explode".to_string(), vec!["x".to_string()])]
-                .into_iter()
-                .collect()
-        )
-        .is_err()
-    );
-}
-
-#[test]
 fn resume_picker_filters_sessions() {
     let mut a = app();
     type_str(&mut a, "/resume");
@@ -456,24 +428,6 @@ fn hostile_output_is_sanitized() {
     let screen = render(&a, 120, 20);
     assert!(!screen.contains('\x1b') && !screen.contains('\x07') && !screen.contains('\u{9b}'));
     insta::assert_snapshot!(screen);
-}
-
-#[test]
-fn help_scrolls_to_the_approval_keys_and_commands() {
-    let mut a = app();
-    key(&mut a, KeyCode::F(1));
-    for _ in 0..40 {
-        key(&mut a, KeyCode::Down);
-    }
-    assert!(render(&a, 100, 32).contains("cancel the turn"));
-    for _ in 0..40 {
-        key(&mut a, KeyCode::Down);
-    }
-    let screen = render(&a, 100, 32);
-    assert!(screen.contains("/resume [ID | TEXT]") && screen.contains("keys can be changed"));
-    insta::assert_snapshot!(screen);
-    key(&mut a, KeyCode::Esc);
-    assert!(a.popup().is_none());
 }
 
 /// The file watcher reports changes, not reads: the tree's own rescan opens every folder,

@@ -1,6 +1,7 @@
 //! The thread verbs in the TUI, without a terminal: `/fork`, `/compact` and `/plan` are in the
 //! command table, refuse where they cannot work, and show what the session actor reports.
 
+use codexmcp::engine::event::ItemKind;
 use codexmcp::engine::threads::Forked;
 use codexmcp::engine::{CodexEvent, Usage};
 use codexmcp::session::ForkedThread;
@@ -8,7 +9,7 @@ use codexmcp::tui::Msg;
 use codexmcp::tui::app::{App, Effect};
 use ratatui::crossterm::event::KeyCode;
 
-use super::tui::{app, app_with, codex, key, render, send, type_str};
+use super::tui::{app, app_with, codex, item, key, render, send, type_str};
 use super::tui_flow::on_a_thread;
 
 const THREAD: &str = "01a2112e-cb31-7fd3-b664-466522ce36c8";
@@ -248,4 +249,48 @@ fn review_lists_its_findings_and_opens_each_where_it_is() {
             codexmcp::config::absolute(&cwd).join("other.py")
         )]
     );
+}
+
+/// A resumed transcript reads as the conversation went: text sent into a running turn stays
+/// with it, and an undone turn is still shown, followed by the mark that took it back.
+#[test]
+fn a_resumed_transcript_shows_steers_and_undo_marks() {
+    use codexmcp::session::LogEntry;
+    let mut a = app();
+    let answer = |text: &str| LogEntry::Event {
+        ts_ms: 2,
+        event: CodexEvent::ItemCompleted {
+            item: item("item_1", ItemKind::AgentMessage { text: text.into() }),
+        },
+    };
+    let entries = vec![
+        LogEntry::Prompt {
+            ts_ms: 1,
+            text: "make a snake game".into(),
+        },
+        LogEntry::Steer {
+            ts_ms: 2,
+            text: "in one file, please".into(),
+        },
+        answer("snake.html is ready"),
+        LogEntry::Prompt {
+            ts_ms: 3,
+            text: "add walls".into(),
+        },
+        answer("walls added"),
+        LogEntry::Rewind {
+            ts_ms: 4,
+            redo: false,
+            turn: 2,
+        },
+    ];
+    a.update(Msg::Transcript {
+        id: "01a2112e-cb31-7fd3-b664-466522ce36c9".into(),
+        record: None,
+        entries,
+        agent: None,
+    });
+    let out = render(&a, 120, 24);
+    assert!(out.contains("↶ turn 2 undone"), "{out}");
+    insta::assert_snapshot!(out);
 }
