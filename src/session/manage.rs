@@ -27,9 +27,14 @@ impl Store {
     }
 
     /// Forgets thread `id`: its record, transcript and the files beside it, and its
-    /// checkpoints (their contents go with the next `sessions --prune`).
-    pub fn remove(&self, id: &str, checkpoints: Option<&checkpoint::Store>) -> Result<()> {
-        self.record(id).map_err(anyhow::Error::msg)?;
+    /// checkpoints (their contents go with the next `sessions --prune`). Returns the record it
+    /// was: its `rewind.made` names Codex's copies that undo made, which go with it.
+    pub fn remove(
+        &self,
+        id: &str,
+        checkpoints: Option<&checkpoint::Store>,
+    ) -> Result<SessionRecord> {
+        let record = self.record(id).map_err(anyhow::Error::msg)?;
         let dir = self.dir(id)?;
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
         if let Some(store) = checkpoints {
@@ -41,7 +46,7 @@ impl Store {
                 _ => {}
             }
         }
-        Ok(())
+        Ok(record)
     }
 
     /// The stored threads whose title, id, folder or transcript (prompts, answers, commands)

@@ -320,7 +320,13 @@ pub fn manage_sessions(action: crate::cli::SessionsAction) -> i32 {
     let done = match &action {
         SessionsAction::Rm { thread_id } => store
             .remove(thread_id, checkpoint::Store::open_default().ok().as_ref())
-            .map(|()| format!("forgot {thread_id} (Codex's own history of it stays)"))
+            .map(|r| {
+                let copies = match r.rewind.made.len() {
+                    0 => String::new(),
+                    n => format!(", and of the {n} copies undo made of it"),
+                };
+                format!("forgot {thread_id} (Codex's own history of it{copies} stays)")
+            })
             .map_err(|e| format!("{e:#}")),
         SessionsAction::Rename { thread_id, title } => store
             .rename(thread_id, title)

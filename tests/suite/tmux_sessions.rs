@@ -294,3 +294,54 @@ async fn restore_reopens_the_tabs_of_the_last_run() {
     again.keys(&["M-1"]);
     again.wait_for_text("answer one", 10).await;
 }
+
+/// Every Codex thread under `dir` (rollout files are named after their thread).
+fn rollouts(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            found.extend(rollouts(&path));
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            found.push(name.to_string());
+        }
+    }
+    found
+}
+
+/// Forgetting a thread from the resume picker after an undo archives in Codex the thread and
+/// the copy undo made of it: none is left in Codex's live history to come back as a thread of
+/// its own.
+#[tokio::test]
+async fn forgetting_a_thread_archives_the_copies_undo_made() {
+    let server = MockServer::start(vec![Step::message("made it")]).await;
+    let sbx = Sandbox::new(&server.base_url());
+    let tmux = Tmux::start(&sbx, &["--backend", "app-server"]);
+    tmux.wait_for_text("Ask Codex", 20).await;
+    tmux.type_text("make it");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("made it", 60).await;
+    tmux.wait_for_text("● ready", 20).await;
+    tmux.type_text("/undo");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the conversation is back before the turn", 60)
+        .await;
+    let live = sbx.codex_home().join("sessions");
+    let before = rollouts(&live);
+    assert!(before.len() >= 2, "the thread and undo's copy: {before:?}");
+    tmux.type_text("/resume");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("make it", 10).await;
+    tmux.keys(&["DC"]);
+    tmux.wait_for_text("press Delete again", 10).await;
+    tmux.keys(&["DC"]);
+    tmux.wait_for_text("resume a thread", 10).await;
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_chat("archived in Codex too", 30).await;
+    assert_eq!(rollouts(&live), Vec::<String>::new(), "nothing left live");
+    let archived = rollouts(&sbx.codex_home().join("archived_sessions"));
+    assert_eq!(archived.len(), before.len(), "{archived:?}");
+}

@@ -74,14 +74,33 @@ impl Services {
                 }
                 None => Err("no session store".into()),
             };
-            let archived = match &codex {
-                Some(cfg) => crate::engine::app_lists::archive_thread(cfg, &id).await,
-                None => false,
-            };
-            let msg = match removed {
-                Ok(()) if archived => Msg::Notice(format!("forgot {id}; archived in Codex too")),
-                Ok(()) => Msg::Notice(format!("forgot {id} (Codex's own history of it stays)")),
-                Err(e) => Msg::Failed(format!("could not forget {id}: {e}")),
+            let msg = match (removed, &codex) {
+                (Err(e), _) => Msg::Failed(format!("could not forget {id}: {e}")),
+                (Ok(_), None) => {
+                    Msg::Notice(format!("forgot {id} (Codex's own history of it stays)"))
+                }
+                (Ok(record), Some(cfg)) => {
+                    // The thread, and every copy undo made of it: none is left to show up in
+                    // the lists as a thread of its own.
+                    let mut archived = 0;
+                    let all = std::iter::once(&id).chain(&record.rewind.made);
+                    for thread in all.clone() {
+                        archived += usize::from(
+                            crate::engine::app_lists::archive_thread(cfg, thread).await,
+                        );
+                    }
+                    match (archived, all.count()) {
+                        (0, _) => {
+                            Msg::Notice(format!("forgot {id} (Codex's own history of it stays)"))
+                        }
+                        (a, n) if a == n => {
+                            Msg::Notice(format!("forgot {id}; archived in Codex too"))
+                        }
+                        (a, n) => Msg::Notice(format!(
+                            "forgot {id}; archived {a} of its {n} threads in Codex (see the log)"
+                        )),
+                    }
+                }
             };
             let _ = tx.send(msg).await;
         });
