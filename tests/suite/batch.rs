@@ -287,8 +287,8 @@ async fn one_task_by_index_and_the_results_collected() {
     let tasks = write_tasks(
         &sbx,
         &[
-            json(r#"{"id": "first", "prompt": "p0"}"#),
-            json(r#"{"id": "second", "prompt": "p1"}"#),
+            json(r#"{"id": "first", "prompt": "the first task's prompt"}"#),
+            json(r#"{"id": "second", "prompt": "the second task's prompt"}"#),
         ],
     );
     let out = sbx.work().join("pods");
@@ -304,7 +304,7 @@ async fn one_task_by_index_and_the_results_collected() {
     );
     assert!(out.join("second").is_dir(), "its folder is OUT/<id>");
     assert!(
-        server.requests().iter().all(|r| !r.text().contains("p0")),
+        server.requests().iter().all(|r| !r.text().contains("the first task's prompt")),
         "only that task ran"
     );
     // As a pod runs it: the index from the environment.
