@@ -334,7 +334,8 @@ async fn forgetting_a_thread_archives_the_copies_undo_made() {
     assert!(before.len() >= 2, "the thread and undo's copy: {before:?}");
     tmux.type_text("/resume");
     tmux.keys(&["Enter"]);
-    tmux.wait_for_text("make it", 10).await;
+    // The picker's row ("make it  3s ago  <id> …"), not the chat's "make it".
+    tmux.wait_for_text(" ago ", 20).await;
     tmux.keys(&["DC"]);
     tmux.wait_for_text("press Delete again", 10).await;
     tmux.keys(&["DC"]);
