@@ -262,3 +262,29 @@ fn typing_a_slash_lists_the_commands() {
     type_str(&mut b, "p");
     assert!(b.popup().is_none(), "closed for this word");
 }
+
+/// `$` typed before the skills are found (they load in the background at start): the picker
+/// opens empty, and fills in, filter kept, when the list comes.
+#[test]
+fn a_skill_picker_opened_early_fills_in_when_the_skills_come() {
+    use codexmcp::skills::Discovery;
+    let mut a = app();
+    let skills = std::mem::take(&mut a.skills);
+    type_str(&mut a, "$smk");
+    let Some(Popup::Skills(p)) = a.popup() else {
+        panic!("$ opens the picker")
+    };
+    assert!(p.current().is_none(), "nothing found yet");
+    a.update(Msg::Skills(Discovery {
+        skills,
+        errors: Vec::new(),
+    }));
+    let Some(Popup::Skills(p)) = a.popup() else {
+        panic!("the picker stays open")
+    };
+    assert_eq!(p.query, "smk");
+    assert_eq!(
+        p.current().map(|s| s.name.as_str()),
+        Some("mcp-skill-smoke")
+    );
+}

@@ -190,6 +190,10 @@ impl App {
             Msg::Skills(d) => {
                 self.skills = d.skills;
                 self.skill_errors = d.errors;
+                // `$` typed before the list came: the open picker gets it, filter kept.
+                if let Some(Popup::Skills(p)) = self.popups.top_mut() {
+                    *p = Picker::new(self.skills.clone(), &p.query);
+                }
             }
             Msg::Models(list) => self.models_listed(list),
             Msg::Tab { tab, msg } => self.route(Some(tab), *msg, fx),
