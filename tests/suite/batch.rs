@@ -304,7 +304,10 @@ async fn one_task_by_index_and_the_results_collected() {
     );
     assert!(out.join("second").is_dir(), "its folder is OUT/<id>");
     assert!(
-        server.requests().iter().all(|r| !r.text().contains("the first task's prompt")),
+        server
+            .requests()
+            .iter()
+            .all(|r| !r.text().contains("the first task's prompt")),
         "only that task ran"
     );
     // As a pod runs it: the index from the environment.

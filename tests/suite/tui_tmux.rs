@@ -202,6 +202,8 @@ async fn agent_mode_is_the_default_with_an_endpoint_and_esc_cancels_it() {
         "{screen}"
     );
     assert!(sbx.output().join("snake.html").is_file());
+    // The reply shows before the turn ends; a prompt sent meanwhile would steer the turn.
+    tmux.wait_for_text("● ready", 20).await;
     // The next prompt makes the agent continue the thread with a long command; Esc stops both.
     tmux.type_text("now wait");
     tmux.keys(&["Enter"]);
