@@ -24,9 +24,7 @@ pub struct BatchTabs {
     /// Tabs of finished tasks, the first finished first: closed to make room.
     finished: VecDeque<u64>,
     /// Running tasks waiting for a tab, the first started first.
-    waiting: VecDeque<String>,
-    /// What a waiting task did meanwhile: its newest events, and how many older ones went.
-    held: HashMap<String, (VecDeque<CodexEvent>, usize)>,
+    waiting: VecDeque<Pending>,
     /// The first tab: the batch's log.
     log: u64,
     done: usize,
@@ -36,6 +34,33 @@ pub struct BatchTabs {
 /// Events held for a task waiting for a tab, at most (the newest are kept).
 pub const HELD_EVENTS: usize = 2000;
 
+/// A task getting a tab, or waiting for one: what it did meanwhile.
+#[derive(Debug)]
+pub struct Pending {
+    id: String,
+    /// Its newest events, and how many older ones went.
+    events: VecDeque<CodexEvent>,
+    dropped: usize,
+}
+
+impl Pending {
+    fn new(id: String) -> Self {
+        Self {
+            id,
+            events: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+
+    fn hold(&mut self, event: CodexEvent) {
+        if self.events.len() == HELD_EVENTS {
+            self.events.pop_front();
+            self.dropped += 1;
+        }
+        self.events.push_back(event);
+    }
+}
+
 /// What a report means for the screen.
 #[derive(Default)]
 pub struct Shown {
@@ -44,7 +69,7 @@ pub struct Shown {
     /// Effects to carry out first (a tab to close, a tab to open).
     pub effects: Vec<Effect>,
     /// The task whose tab the effects open: [`BatchTabs::opened`] then names it.
-    pub opens: Option<String>,
+    pub opens: Option<Pending>,
 }
 
 impl BatchTabs {
@@ -57,15 +82,19 @@ impl BatchTabs {
                 (t.id.clone(), (dir, t.prompt.clone()))
             })
             .collect();
+        Self::with_tasks(tasks, app.session().id())
+    }
+
+    /// Each task's folder and prompt by id; `log` the first tab.
+    fn with_tasks(tasks: HashMap<String, (PathBuf, String)>, log: u64) -> Self {
         Self {
+            total: tasks.len(),
             tasks,
             tabs: HashMap::new(),
             finished: VecDeque::new(),
             waiting: VecDeque::new(),
-            held: HashMap::new(),
-            log: app.session().id(),
+            log,
             done: 0,
-            total: batch.tasks.len(),
         }
     }
 
@@ -81,17 +110,13 @@ impl BatchTabs {
     /// What a report means for the screen.
     pub fn on_report(&mut self, report: Report, app: &mut App) -> Shown {
         match report {
-            Report::Started { id } => self.place(id, app),
+            Report::Started { id } => self.place(Pending::new(id), app),
             Report::Event { id, event } => {
                 if let Some(&tab) = self.tabs.get(&id) {
                     return self.say(tab, replayed(event));
                 }
-                if let Some((events, dropped)) = self.held.get_mut(&id) {
-                    if events.len() == HELD_EVENTS {
-                        events.pop_front();
-                        *dropped += 1;
-                    }
-                    events.push_back(event);
+                if let Some(p) = self.waiting.iter_mut().find(|p| p.id == id) {
+                    p.hold(event);
                 }
                 Shown::default()
             }
@@ -112,10 +137,9 @@ impl BatchTabs {
             }
             Report::Finished(r) => {
                 self.done += 1;
-                if let Some(i) = self.waiting.iter().position(|w| *w == r.id) {
+                if let Some(i) = self.waiting.iter().position(|p| p.id == r.id) {
                     // Over before a tab was free: its end in the log is all there is to show.
                     self.waiting.remove(i);
-                    self.held.remove(&r.id);
                 } else if let Some(&tab) = self.tabs.get(&r.id) {
                     self.finished.push_back(tab);
                 }
@@ -133,20 +157,19 @@ impl BatchTabs {
 
     /// A tab for task `id`, making room by closing the tab of the task that finished first;
     /// with every tab holding a running task, `id` waits for the next one free.
-    fn place(&mut self, id: String, app: &mut App) -> Shown {
+    fn place(&mut self, task: Pending, app: &mut App) -> Shown {
         let mut effects = Vec::new();
         if app.sessions().len() >= MAX_TABS {
             match self.finished.pop_front() {
                 Some(old) => effects.extend(app.close_session(old)),
                 None => {
-                    let text = format!("{id} runs without a tab until one is free");
-                    self.held.entry(id.clone()).or_default();
-                    self.waiting.push_back(id);
+                    let text = format!("{} runs without a tab until one is free", task.id);
+                    self.waiting.push_back(task);
                     return self.say(self.log, Msg::Notice(text));
                 }
             }
         }
-        let cwd = self.tasks.get(&id).map(|(dir, _)| dir.clone());
+        let cwd = self.tasks.get(&task.id).map(|(dir, _)| dir.clone());
         effects.push(Effect::OpenTab(TabSpec {
             cwd,
             ..TabSpec::default()
@@ -154,7 +177,7 @@ impl BatchTabs {
         Shown {
             msgs: Vec::new(),
             effects,
-            opens: Some(id),
+            opens: Some(task),
         }
     }
 
@@ -187,15 +210,19 @@ impl BatchTabs {
         )
     }
 
-    /// The tab just opened for task `id` (the last one): its prompt goes in as the turn's, then
+    /// The tab just opened for `task` (the last one): its prompt goes in as the turn's, then
     /// whatever it did while it waited for the tab.
-    pub fn opened(&mut self, id: &str, app: &mut App) -> Vec<Msg> {
+    pub fn opened(&mut self, task: Pending, app: &mut App) -> Vec<Msg> {
         let Some(tab) = app.sessions().last().map(|s| s.id()) else {
             return Vec::new();
         };
-        app.label_session(tab, id);
-        self.tabs.insert(id.to_string(), tab);
-        let prompt = self.tasks.get(id).map(|(_, p)| p.clone());
+        let Pending {
+            id,
+            events,
+            dropped,
+        } = task;
+        app.label_session(tab, &id);
+        let prompt = self.tasks.get(&id).map(|(_, p)| p.clone());
         let mut msgs = vec![in_tab(
             tab,
             Msg::Replay {
@@ -203,13 +230,12 @@ impl BatchTabs {
                 event: None,
             },
         )];
-        if let Some((events, dropped)) = self.held.remove(id) {
-            if dropped > 0 {
-                let text = format!("{dropped} earlier events of {id} are not shown");
-                msgs.push(in_tab(tab, Msg::Notice(text)));
-            }
-            msgs.extend(events.into_iter().map(|e| in_tab(tab, replayed(e))));
+        if dropped > 0 {
+            let text = format!("{dropped} earlier events of {id} are not shown");
+            msgs.push(in_tab(tab, Msg::Notice(text)));
         }
+        msgs.extend(events.into_iter().map(|e| in_tab(tab, replayed(e))));
+        self.tabs.insert(id, tab);
         msgs
     }
 }
@@ -286,12 +312,12 @@ impl Watch {
         }
         let mut fx = Vec::new();
         let added = app.sessions().last().map(|s| s.id()) != before;
-        if let Some(id) = opens.filter(|_| added) {
+        if let Some(task) = opens.filter(|_| added) {
             // The tab opens in the bar; the one on screen stays.
             if let Some(i) = app.sessions().iter().position(|s| s.id() == shown) {
                 app.show(i);
             }
-            for m in self.tabs.opened(&id, app) {
+            for m in self.tabs.opened(task, app) {
                 fx.extend(app.update(m));
             }
         }
@@ -327,16 +353,7 @@ mod tests {
                 (PathBuf::from(format!("/out/t{i}")), format!("task {i}")),
             )
         };
-        BatchTabs {
-            tasks: (1..=n).map(task).collect(),
-            tabs: HashMap::new(),
-            finished: VecDeque::new(),
-            waiting: VecDeque::new(),
-            held: HashMap::new(),
-            log: app.session().id(),
-            done: 0,
-            total: n,
-        }
+        BatchTabs::with_tasks((1..=n).map(task).collect(), app.session().id())
     }
 
     /// Carries out a report as `Watch::apply` does, opening tabs without services.
@@ -350,8 +367,8 @@ mod tests {
             }
         }
         let mut msgs = shown.msgs;
-        if let Some(id) = shown.opens {
-            msgs.extend(t.opened(&id, app));
+        if let Some(task) = shown.opens {
+            msgs.extend(t.opened(task, app));
         }
         msgs
     }
@@ -463,9 +480,10 @@ mod tests {
             );
         }
         let late = format!("t{MAX_TABS}");
-        assert_eq!(t.waiting, [late.as_str()]);
+        let waiting: Vec<&str> = t.waiting.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(waiting, [late.as_str()]);
         let msgs = apply(&mut t, &mut app, finished(&late));
-        assert!(t.waiting.is_empty() && t.held.is_empty());
+        assert!(t.waiting.is_empty(), "its held events go with it");
         assert_eq!(app.sessions().len(), MAX_TABS, "no tab closed for it");
         assert!(
             notices(&msgs)[0].contains(&format!("{late} done")),
