@@ -74,32 +74,29 @@ impl Services {
                 }
                 None => Err("no session store".into()),
             };
-            let msg = match (removed, &codex) {
-                (Err(e), _) => Msg::Failed(format!("could not forget {id}: {e}")),
-                (Ok(_), None) => {
-                    Msg::Notice(format!("forgot {id} (Codex's own history of it stays)"))
-                }
-                (Ok(record), Some(cfg)) => {
+            let msg = match removed {
+                Err(e) => Msg::Failed(format!("could not forget {id}: {e}")),
+                Ok(record) => {
                     // The thread, and every copy undo made of it: none is left to show up in
                     // the lists as a thread of its own.
+                    let threads: Vec<&String> =
+                        std::iter::once(&id).chain(&record.rewind.made).collect();
                     let mut archived = 0;
-                    let all = std::iter::once(&id).chain(&record.rewind.made);
-                    for thread in all.clone() {
-                        archived += usize::from(
-                            crate::engine::app_lists::archive_thread(cfg, thread).await,
-                        );
-                    }
-                    match (archived, all.count()) {
-                        (0, _) => {
-                            Msg::Notice(format!("forgot {id} (Codex's own history of it stays)"))
+                    if let Some(cfg) = &codex {
+                        for thread in &threads {
+                            archived += usize::from(
+                                crate::engine::app_lists::archive_thread(cfg, thread).await,
+                            );
                         }
-                        (a, n) if a == n => {
-                            Msg::Notice(format!("forgot {id}; archived in Codex too"))
-                        }
-                        (a, n) => Msg::Notice(format!(
-                            "forgot {id}; archived {a} of its {n} threads in Codex (see the log)"
-                        )),
                     }
+                    Msg::Notice(match archived {
+                        0 => format!("forgot {id} (Codex's own history of it stays)"),
+                        a if a == threads.len() => format!("forgot {id}; archived in Codex too"),
+                        a => format!(
+                            "forgot {id}; archived {a} of its {} threads in Codex (see the log)",
+                            threads.len()
+                        ),
+                    })
                 }
             };
             let _ = tx.send(msg).await;
