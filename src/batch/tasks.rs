@@ -80,17 +80,30 @@ pub fn valid_id(id: &str) -> bool {
 /// Reads and checks the task file; relative folders are taken from the file's own folder.
 pub fn read(path: &Path) -> Result<Vec<Task>, String> {
     let shown = crate::text::bytes_literal(path.as_os_str().as_encoded_bytes());
-    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+    // One open (never waiting on a FIFO): the file checked is the file read, and no more than
+    // the limit is read even when it grows meanwhile. A link is followed: Kubernetes mounts a
+    // ConfigMap's files as links.
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{shown}: {e}"))?;
     if !meta.is_file() {
         return Err(format!("{shown} is not a file"));
     }
+    let too_big =
+        |len: u64| format!("{shown} is {len} bytes: a task file holds at most {MAX_FILE}");
     if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{shown} is {} bytes: a task file holds at most {MAX_FILE}",
-            meta.len()
-        ));
+        return Err(too_big(meta.len()));
     }
-    let text = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE + 1), &mut text)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(too_big(text.len() as u64));
+    }
     let text = String::from_utf8(text).map_err(|e| format!("{shown} is not UTF-8: {e}"))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(&text, &crate::config::absolute(&base))
@@ -193,6 +206,20 @@ mod tests {
 
     fn err(text: &str) -> (usize, String) {
         parse(text, Path::new("/")).unwrap_err()
+    }
+
+    #[test]
+    fn a_fifo_or_a_folder_is_refused_without_waiting_and_a_link_is_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("tasks.jsonl");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).unwrap();
+        assert!(read(&fifo).unwrap_err().contains("is not a file"));
+        assert!(read(dir.path()).unwrap_err().contains("is not a file"));
+        let real = dir.path().join("real.jsonl");
+        std::fs::write(&real, "{\"id\":\"a\",\"prompt\":\"p\"}\n").unwrap();
+        let link = dir.path().join("mounted.jsonl");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(read(&link).unwrap()[0].id, "a");
     }
 
     #[test]
